@@ -1,0 +1,1 @@
+"""FAQ model, knowledge packs (YAML folders editors own), import into the database."""

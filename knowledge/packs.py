@@ -1,0 +1,160 @@
+"""Read and validate a knowledge pack: a folder of YAML files that editors can edit by hand.
+
+Validation is all-or-nothing: ``read_pack`` collects every problem (with file and entry id) and raises one
+``PackValidationError`` listing them, so a bad pack never half-loads. See ``knowledge/packs/FORMAT.md``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from knowledge.schema import FaqEntryData
+
+META_FILE = "pack.yaml"
+SYNONYMS_FILE = "synonyms.yaml"
+
+
+@dataclass(frozen=True)
+class PackError:
+    """One problem found in a pack file."""
+
+    file: str
+    entry_id: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file} [{self.entry_id}]" if self.entry_id else self.file
+        return f"{where}: {self.message}"
+
+
+class PackValidationError(Exception):
+    """A pack has one or more problems; ``errors`` lists all of them."""
+
+    def __init__(self, errors: list[PackError]) -> None:
+        self.errors = errors
+        super().__init__(f"{len(errors)} error(s) in pack:\n" + "\n".join(str(e) for e in errors))
+
+
+@dataclass
+class Pack:
+    """A validated pack: metadata, entries and the editors' synonym groups."""
+
+    name: str
+    title: str
+    entries: list[FaqEntryData]
+    synonyms: list[list[str]] = field(default_factory=list)
+
+
+def read_pack(pack_dir: Path) -> Pack:
+    """Read and validate every file of ``pack_dir``; raise ``PackValidationError`` listing all problems."""
+    pack_dir = Path(pack_dir)
+    if not pack_dir.is_dir():
+        raise PackValidationError([PackError(str(pack_dir), None, "pack folder not found")])
+    errors: list[PackError] = []
+    meta = _read_meta(pack_dir, errors)
+    synonyms = _read_synonyms(pack_dir / SYNONYMS_FILE, pack_dir, errors)
+    entries: list[FaqEntryData] = []
+    seen: dict[str, str] = {}
+    entry_files = sorted(
+        p for p in pack_dir.rglob("*.y*ml") if p.name not in (META_FILE, SYNONYMS_FILE) and p.is_file()
+    )
+    for path in entry_files:
+        for entry in _read_entry_file(path, pack_dir, errors):
+            rel = _rel(path, pack_dir)
+            if entry.id in seen:
+                errors.append(PackError(rel, entry.id, f"duplicate id (also in {seen[entry.id]})"))
+                continue
+            seen[entry.id] = rel
+            entries.append(entry)
+    if not entries and not errors:
+        errors.append(PackError(_rel(pack_dir, pack_dir), None, "the pack has no entries"))
+    if errors:
+        raise PackValidationError(errors)
+    return Pack(
+        name=str(meta.get("name") or pack_dir.name),
+        title=str(meta.get("title") or pack_dir.name),
+        entries=entries,
+        synonyms=synonyms,
+    )
+
+
+def read_synonyms(pack_dir: Path) -> list[list[str]]:
+    """Only the synonym groups of a pack (empty when it has no synonyms file)."""
+    errors: list[PackError] = []
+    groups = _read_synonyms(Path(pack_dir) / SYNONYMS_FILE, Path(pack_dir), errors)
+    if errors:
+        raise PackValidationError(errors)
+    return groups
+
+
+def _rel(path: Path, pack_dir: Path) -> str:
+    try:
+        return str(path.relative_to(pack_dir)) or "."
+    except ValueError:
+        return str(path)
+
+
+def _load_yaml(path: Path, pack_dir: Path, errors: list[PackError]) -> Any:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        errors.append(PackError(_rel(path, pack_dir), None, f"not valid YAML/UTF-8: {exc}".splitlines()[0]))
+        return None
+
+
+def _read_meta(pack_dir: Path, errors: list[PackError]) -> dict[str, Any]:
+    path = pack_dir / META_FILE
+    if not path.exists():
+        return {}
+    data = _load_yaml(path, pack_dir, errors)
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        errors.append(PackError(META_FILE, None, "must be a mapping with name, title, description"))
+        return {}
+    return data
+
+
+def _read_synonyms(path: Path, pack_dir: Path, errors: list[PackError]) -> list[list[str]]:
+    if not path.exists():
+        return []
+    data = _load_yaml(path, pack_dir, errors)
+    groups = data.get("synonyms") if isinstance(data, dict) else None
+    if not isinstance(groups, list) or not all(
+        isinstance(g, list) and len(g) >= 2 and all(isinstance(w, str) and w.strip() for w in g) for g in groups
+    ):
+        errors.append(
+            PackError(SYNONYMS_FILE, None, "must be `synonyms:` followed by lists of 2 or more words")
+        )
+        return []
+    return [[w.strip() for w in g] for g in groups]
+
+
+def _read_entry_file(path: Path, pack_dir: Path, errors: list[PackError]) -> list[FaqEntryData]:
+    rel = _rel(path, pack_dir)
+    data = _load_yaml(path, pack_dir, errors)
+    if data is None:
+        return []
+    raw_entries = data.get("entries") if isinstance(data, dict) else None
+    if not isinstance(raw_entries, list):
+        errors.append(PackError(rel, None, "must contain `entries:` with a list of entries"))
+        return []
+    entries = []
+    for index, raw in enumerate(raw_entries, start=1):
+        entry_id = raw.get("id") if isinstance(raw, dict) else None
+        label = str(entry_id) if entry_id else f"entry #{index}"
+        if not isinstance(raw, dict):
+            errors.append(PackError(rel, label, "an entry must be a mapping of fields"))
+            continue
+        try:
+            entries.append(FaqEntryData.model_validate(raw))
+        except ValidationError as exc:
+            for err in exc.errors():
+                loc = ".".join(str(p) for p in err["loc"]) or "entry"
+                errors.append(PackError(rel, label, f"{loc}: {err['msg']}"))
+    return entries

@@ -1,0 +1,1 @@
+"""Retrieval: normalisation, embedders, FAISS + BM25 hybrid search and the decision policy."""

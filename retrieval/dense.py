@@ -1,0 +1,65 @@
+"""Dense search: a FAISS inner-product index over unit vectors, rows mapped back to FAQ ids."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Self
+
+import faiss
+import numpy as np
+
+
+class DenseIndex:
+    """Exact inner-product (= cosine on unit vectors) search; several rows may belong to one FAQ entry.
+
+    A query's score for an entry is the best score among that entry's rows (max pooling), so an entry is found
+    through whichever of its questions is closest.
+
+    Args:
+        dim: vector size.
+    """
+
+    def __init__(self, dim: int) -> None:
+        self.dim = dim
+        self._index = faiss.IndexFlatIP(dim)
+        self.row_ids: list[str] = []
+
+    def add(self, ids: list[str], vectors: np.ndarray) -> None:
+        """Add one row per id; ``vectors`` must be unit length."""
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32).reshape(-1, self.dim)
+        if len(ids) != vectors.shape[0]:
+            raise ValueError("one id per vector")
+        self._index.add(vectors)
+        self.row_ids.extend(ids)
+
+    def __len__(self) -> int:
+        return len(self.row_ids)
+
+    def search(self, query: np.ndarray, k_rows: int = 200) -> dict[str, float]:
+        """Best score per entry among the ``k_rows`` nearest rows."""
+        if not self.row_ids:
+            return {}
+        k = min(k_rows, len(self.row_ids))
+        scores, rows = self._index.search(np.asarray(query, dtype=np.float32).reshape(1, -1), k)
+        best: dict[str, float] = {}
+        for score, row in zip(scores[0], rows[0], strict=True):
+            if row < 0:
+                continue
+            entry_id = self.row_ids[row]
+            if float(score) > best.get(entry_id, -1.0):
+                best[entry_id] = float(score)
+        return best
+
+    def save(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        faiss.write_index(self._index, str(folder / "dense.faiss"))
+        (folder / "dense_ids.json").write_text(json.dumps(self.row_ids, ensure_ascii=False), encoding="utf-8")
+
+    @classmethod
+    def load(cls, folder: Path) -> Self:
+        index = faiss.read_index(str(folder / "dense.faiss"))
+        loaded = cls(index.d)
+        loaded._index = index
+        loaded.row_ids = json.loads((folder / "dense_ids.json").read_text(encoding="utf-8"))
+        return loaded

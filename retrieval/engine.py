@@ -1,0 +1,157 @@
+"""The retriever: builds the hybrid index from FAQ entries and answers ``search`` and ``decide``.
+
+Built once at start-up and injected (never a module-level global). ``build`` can be called again after
+an edit: embeddings come from the cache, so only changed text is embedded.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from knowledge.schema import FaqEntryData
+from retrieval.cache import CachedEmbedder
+from retrieval.decision import Decision, DecisionKind, DecisionPolicy, Reason
+from retrieval.dense import DenseIndex
+from retrieval.errors import IndexNotReady
+from retrieval.fusion import Candidate, HybridFusion
+from retrieval.lexical import LexicalIndex
+from retrieval.normalize import Normalizer, has_meaningful_text
+
+logger = logging.getLogger(__name__)
+
+MODES = ("hybrid", "dense", "lexical")
+
+
+@dataclass(frozen=True)
+class BuildStats:
+    entries: int
+    vectors: int
+    embedded: int
+    seconds: float
+
+
+class Retriever:
+    """Hybrid FAQ search over question, alternative questions and answer text.
+
+    Args:
+        embedder: cached embedder used for both FAQ text and queries.
+        normalizer: text normalisation and tokenisation (with the pack's synonyms).
+        fusion: how dense and lexical scores combine.
+        policy: thresholds that turn candidates into a decision.
+        answer_field_weight: weight of the answer-text vector relative to the question vectors.
+        max_query_chars: longer input gets REPHRASE(too_long).
+        mode: ``hybrid`` (default) or an ablation: ``dense`` or ``lexical`` only.
+    """
+
+    def __init__(
+        self,
+        embedder: CachedEmbedder,
+        normalizer: Normalizer,
+        fusion: HybridFusion,
+        policy: DecisionPolicy,
+        *,
+        answer_field_weight: float = 0.9,
+        max_query_chars: int = 1000,
+        mode: str = "hybrid",
+    ) -> None:
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {MODES}")
+        self.embedder = embedder
+        self.normalizer = normalizer
+        self.fusion = fusion
+        self.policy = policy
+        self.answer_field_weight = answer_field_weight
+        self.max_query_chars = max_query_chars
+        self.mode = mode
+        self.entries: dict[str, FaqEntryData] = {}
+        self._questions: DenseIndex | None = None
+        self._answers: DenseIndex | None = None
+        self._lexical = LexicalIndex()
+
+    # -- building -------------------------------------------------------------------------------------------
+    def build(self, entries: Sequence[FaqEntryData]) -> BuildStats:
+        """(Re)build every index from the published entries."""
+        started = time.perf_counter()
+        misses_before = self.embedder.misses
+        entries = [e for e in entries if e.status == "published"]
+        question_ids, question_texts = [], []
+        for entry in entries:
+            for text in entry.questions():
+                question_ids.append(entry.id)
+                question_texts.append(self.normalizer.clean(text))
+        answer_texts = [self.normalizer.clean(f"{e.question}\n{e.answer}") for e in entries]
+        dim = self.embedder.embedder.dim
+        questions, answers = DenseIndex(dim), DenseIndex(dim)
+        questions.add(question_ids, self.embedder.embed(question_texts, is_query=True))
+        answers.add([e.id for e in entries], self.embedder.embed(answer_texts, is_query=False))
+        lexical = LexicalIndex()
+        lexical.build([e.id for e in entries], [self._lexical_document(e) for e in entries])
+        self.entries = {e.id: e for e in entries}
+        self._questions, self._answers, self._lexical = questions, answers, lexical
+        stats = BuildStats(
+            len(entries), len(questions) + len(answers), self.embedder.misses - misses_before,
+            time.perf_counter() - started,
+        )
+        logger.info("index built: %d entries, %d vectors, %d newly embedded, %.2fs", *stats.__dict__.values())
+        return stats
+
+    def _lexical_document(self, entry: FaqEntryData) -> list[str]:
+        tokens: list[str] = []
+        for text in entry.questions():
+            tokens.extend(self.normalizer.tokens(text))
+        for tag in entry.tags:
+            tokens.extend(self.normalizer.tokens(tag))
+        tokens.extend(self.normalizer.tokens(entry.answer))
+        return tokens
+
+    # -- searching ------------------------------------------------------------------------------------------
+    def search(self, text: str, k: int = 5) -> list[Candidate]:
+        """The ``k`` best entries for ``text`` (no decision)."""
+        return self._candidates(text)[:k]
+
+    def _candidates(self, text: str) -> list[Candidate]:
+        if self._questions is None or self._answers is None:
+            raise IndexNotReady("build() the retriever before searching")
+        clean = self.normalizer.clean(text)
+        dense: dict[str, float] = {}
+        floor = 0.0
+        if self.mode != "lexical":
+            vector = self.embedder.embedder.embed_queries([clean])[0]
+            dense, floor = self._dense_scores(vector)
+        lexical = self._lexical.search(self.normalizer.tokens(text)) if self.mode != "dense" else {}
+        if self.mode == "dense":
+            return HybridFusion(1.0, self.fusion.bm25_saturation).fuse(dense, {}, floor)
+        if self.mode == "lexical":
+            return HybridFusion(0.0, self.fusion.bm25_saturation).fuse({}, lexical)
+        return self.fusion.fuse(dense, lexical, floor)
+
+    def _dense_scores(self, vector: np.ndarray) -> tuple[dict[str, float], float]:
+        assert self._questions is not None and self._answers is not None
+        by_question = self._questions.search(vector, k_rows=200)
+        by_answer = self._answers.search(vector, k_rows=100)
+        weight = self.answer_field_weight
+        scores = dict(by_question)
+        for faq_id, score in by_answer.items():
+            scores[faq_id] = max(scores.get(faq_id, 0.0), weight * score)
+        floor = min(scores.values()) if scores else 0.0
+        return scores, floor
+
+    def decide(self, text: str) -> Decision:
+        """The decision for one user message; never raises on odd input."""
+        stripped = self.normalizer.clean(text or "")
+        if not stripped:
+            return Decision(DecisionKind.REPHRASE, Reason.EMPTY)
+        if len(stripped) > self.max_query_chars:
+            return Decision(DecisionKind.REPHRASE, Reason.TOO_LONG)
+        if not has_meaningful_text(stripped):
+            return Decision(DecisionKind.REPHRASE, Reason.NO_TEXT)
+        candidates = self._candidates(stripped)[:5]
+        decision = self.policy.decide(candidates)
+        if decision.kind is DecisionKind.HANDOFF:
+            return Decision(decision.kind, decision.reason, decision.confidence, None, candidates)
+        return decision

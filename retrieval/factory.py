@@ -1,0 +1,45 @@
+"""Build a ``Retriever`` from settings: the one place that knows which parts go together."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from retrieval.cache import CachedEmbedder, MemoryVectorStore, VectorStore
+from retrieval.decision import DecisionPolicy
+from retrieval.embedders import Embedder, make_embedder
+from retrieval.engine import Retriever
+from retrieval.fusion import HybridFusion
+from retrieval.normalize import Normalizer
+
+if TYPE_CHECKING:
+    from tsunagu.settings import Settings
+
+
+def make_policy(settings: Settings) -> DecisionPolicy:
+    return DecisionPolicy(
+        answer_min_score=settings.answer_min_score,
+        answer_min_margin=settings.answer_min_margin,
+        suggest_min_score=settings.suggest_min_score,
+        suggest_max_candidates=settings.suggest_max_candidates,
+    )
+
+
+def make_retriever(
+    settings: Settings,
+    *,
+    synonyms: Iterable[Iterable[str]] = (),
+    store: VectorStore | None = None,
+    embedder: Embedder | None = None,
+    mode: str = "hybrid",
+) -> Retriever:
+    """A retriever configured by ``settings`` (not built yet: call ``build(entries)``)."""
+    return Retriever(
+        CachedEmbedder(embedder or make_embedder(settings), store or MemoryVectorStore()),
+        Normalizer(synonyms),
+        HybridFusion(settings.dense_weight, settings.bm25_saturation),
+        make_policy(settings),
+        answer_field_weight=settings.answer_field_weight,
+        max_query_chars=settings.max_query_chars,
+        mode=mode,
+    )

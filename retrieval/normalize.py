@@ -1,0 +1,114 @@
+"""Japanese text normalisation for search: NFKC, width and case folding, lemmas, readings and synonyms.
+
+Two outputs, each for one consumer:
+
+* ``clean(text)`` keeps the sentence readable (for the embedder): NFKC, no control characters, single spaces.
+* ``tokens(text)`` gives lexical terms for BM25: content-word lemmas from fugashi + unidic-lite (so 子ども and
+  子供, 申し込み and 申込み become one term) plus each lemma's kana reading, which lets a hiragana-only query
+  (じどうてあて) meet its kanji spelling (児童手当). Editors' synonym groups are applied to the text first.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+
+import fugashi
+
+CONTROL_CHARS = re.compile(r"[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]")
+WHITESPACE = re.compile(r"\s+")
+# Parts of speech that carry no topic (particles, auxiliaries, symbols, blanks, interjections).
+SKIPPED_POS = ("助詞", "助動詞", "補助記号", "記号", "空白", "感動詞")
+# Very common words that say nothing about which FAQ is meant.
+STOP_LEMMAS = frozenset(
+    "為る 有る 居る 成る 出来る 言う 思う 下さる 良い 貰う 呉れる 頂く 件 事 物 の 方 様 所 時 何 何時 何処 "
+    "どう こう そう 此れ 其れ 彼れ 教える 知る 分かる 聞く 知れる 御 お ご 今 もう まだ ちょっと 一寸 "
+    "です ます 今日 ある いる する なる できる".split()
+)
+KATAKANA_TO_HIRAGANA = {cp: cp - 0x60 for cp in range(ord("ァ"), ord("ヶ") + 1)}
+
+
+def fold(text: str) -> str:
+    """NFKC (full/half width), lower case, control characters removed, whitespace collapsed."""
+    text = unicodedata.normalize("NFKC", text)
+    text = CONTROL_CHARS.sub("", text)
+    return WHITESPACE.sub(" ", text).strip().lower()
+
+
+def has_meaningful_text(text: str) -> bool:
+    """True when the text has at least one letter or digit (not only emoji, symbols or spaces)."""
+    return any(unicodedata.category(ch)[0] in ("L", "N") for ch in text)
+
+
+class SynonymMap:
+    """Rewrites every variant of a synonym group to the group's first word, longest variant first.
+
+    Args:
+        groups: lists of words; the first word of each list is the canonical form.
+    """
+
+    def __init__(self, groups: Iterable[Iterable[str]] = ()) -> None:
+        mapping: dict[str, str] = {}
+        for group in groups:
+            words = [fold(w) for w in group if fold(w)]
+            for variant in words[1:]:
+                mapping[variant] = words[0]
+            if words:
+                # The canonical word maps to itself so that a shorter variant inside it is not rewritten.
+                mapping.setdefault(words[0], words[0])
+        self.mapping = mapping
+        ordered = sorted(mapping, key=len, reverse=True)
+        self._pattern = re.compile("|".join(re.escape(v) for v in ordered)) if ordered else None
+
+    def apply(self, text: str) -> str:
+        """Replace variants in already folded text."""
+        if self._pattern is None:
+            return text
+        return self._pattern.sub(lambda m: self.mapping[m.group(0)], text)
+
+    def __len__(self) -> int:
+        return sum(1 for variant, canonical in self.mapping.items() if variant != canonical)
+
+
+class Normalizer:
+    """Turns raw citizen or FAQ text into clean text and lexical tokens.
+
+    Args:
+        synonyms: the editors' synonym groups (first word canonical).
+    """
+
+    def __init__(self, synonyms: Iterable[Iterable[str]] = ()) -> None:
+        self.synonyms = SynonymMap(synonyms)
+        self._tagger = fugashi.Tagger()
+
+    def clean(self, text: str) -> str:
+        """Readable normalised text for the embedder."""
+        return fold(text)
+
+    def tokens(self, text: str) -> list[str]:
+        """Lexical terms: lemmas of content words plus their kana readings."""
+        text = self.synonyms.apply(fold(text))
+        terms: list[str] = []
+        for word in self._tagger(text):
+            feature = word.feature
+            pos = getattr(feature, "pos1", None) or ""
+            if pos in SKIPPED_POS:
+                continue
+            lemma = _lemma(word.surface, feature)
+            if not lemma or lemma in STOP_LEMMAS:
+                continue
+            terms.append(lemma)
+            reading = getattr(feature, "kanaBase", None) or ""
+            reading = reading.translate(KATAKANA_TO_HIRAGANA)
+            if reading and reading != lemma and reading not in STOP_LEMMAS and reading != "*":
+                terms.append(reading)
+        return terms
+
+
+def _lemma(surface: str, feature: object) -> str:
+    lemma = getattr(feature, "lemma", None)
+    if not lemma or lemma == "*":
+        return surface.lower()
+    # unidic writes foreign-word lemmas as "カタカナ-english"; keep the Japanese part.
+    return str(lemma).split("-")[0].lower()

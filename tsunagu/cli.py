@@ -1,0 +1,169 @@
+"""The ``tsunagu`` command line: thin commands that call services and print results."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from knowledge.packs import PackValidationError
+from retrieval.errors import RetrievalError
+from tsunagu.settings import get_settings
+
+app = typer.Typer(help="Tsunagu: a LINE FAQ chatbot for city services.", no_args_is_help=True)
+faq_app = typer.Typer(help="Manage FAQ knowledge packs.", no_args_is_help=True)
+eval_app = typer.Typer(help="Measure retrieval quality on the eval set or a BEIR benchmark.", no_args_is_help=True)
+app.add_typer(faq_app, name="faq")
+app.add_typer(eval_app, name="eval")
+
+logger = logging.getLogger("tsunagu")
+
+
+def _fail(message: str) -> None:
+    typer.echo(f"エラー: {message}", err=True)
+    raise typer.Exit(1)
+
+
+def _echo_json(data: object) -> None:
+    typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+) -> None:
+    """Start the web app (database migrated, sample pack loaded into an empty database, index built)."""
+    import uvicorn
+
+    from tsunagu.app import create_app
+
+    uvicorn.run(create_app(get_settings()), host=host, port=port)
+
+
+@app.command()
+def ask(
+    text: Annotated[str, typer.Argument(help="The question, as a citizen would type it.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")] = False,
+) -> None:
+    """Show the bot's decision for one question and the top 5 FAQ entries with their scores."""
+    from tsunagu.answers import ask as ask_question
+    from tsunagu.container import build_services
+
+    services = build_services(get_settings())
+    result = ask_question(services.retriever, text)
+    if as_json:
+        _echo_json(result.model_dump())
+        return
+    typer.echo(f"判定: {result.decision} ({result.reason})  確信度: {result.confidence:.3f}")
+    if result.answer:
+        typer.echo(f"\n[{result.faq_id}]\n{result.answer}\n")
+    typer.echo("候補:")
+    for rank, c in enumerate(result.candidates, start=1):
+        typer.echo(f"  {rank}. {c.score:.3f} (dense {c.dense:.3f}, bm25 {c.lexical:.2f})  {c.faq_id}  {c.question}")
+
+
+@faq_app.command("load")
+def faq_load(
+    pack_dir: Annotated[Path, typer.Argument(help="Folder of the knowledge pack (YAML files).")],
+    check: Annotated[bool, typer.Option("--check", help="Only validate; change nothing.")] = False,
+) -> None:
+    """Validate a pack and, if it has no errors at all, replace the FAQ entries with it."""
+    from knowledge.packs import read_pack
+
+    try:
+        pack = read_pack(pack_dir)
+    except PackValidationError as exc:
+        for error in exc.errors:
+            typer.echo(str(error), err=True)
+        _fail(f"{len(exc.errors)} 件の誤りがあるため、何も読み込みませんでした。")
+    if check:
+        typer.echo(f"OK: {len(pack.entries)} 件 ({pack_dir})")
+        return
+    from sqlmodel import Session
+
+    from knowledge.service import replace_entries
+    from tsunagu.db import make_engine, migrate
+
+    settings = get_settings()
+    migrate(settings.database_url)
+    with Session(make_engine(settings.database_url)) as session:
+        loaded = replace_entries(session=session, pack=pack)
+    typer.echo(f"{loaded} 件を読み込みました ({pack_dir})")
+
+
+@eval_app.command("run")
+def eval_run(
+    split: Annotated[str, typer.Option(help="dev or test (never tune on test).")] = "test",
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    report: Annotated[Path | None, typer.Option(help="Also write a Markdown report (+ PNG curve) here.")] = None,
+) -> None:
+    """Accuracy, recall, MRR, out-of-scope hand-off and answer precision/coverage, with ablations."""
+    from eval.runner import run_pack_eval
+
+    results = run_pack_eval(get_settings(), split=split, report_path=report)
+    if as_json:
+        _echo_json(results)
+        return
+    for mode, metrics in results["modes"].items():
+        typer.echo(f"[{mode}] " + "  ".join(f"{k}={v}" for k, v in metrics.items()))
+
+
+@eval_app.command("calibrate")
+def eval_calibrate(
+    target_precision: Annotated[float, typer.Option(help="Wanted answer precision on the dev split.")] = 0.95,
+) -> None:
+    """Propose decision thresholds for a target answer precision, measured on the dev split only."""
+    from eval.runner import calibrate
+
+    proposal = calibrate(get_settings(), target_precision=target_precision)
+    _echo_json(proposal)
+
+
+@eval_app.command("beir")
+def eval_beir(
+    directory: Annotated[Path, typer.Argument(help="BEIR folder: corpus.jsonl, queries.jsonl, qrels/test.tsv.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    limit: Annotated[int | None, typer.Option(help="Use only the first N queries.")] = None,
+) -> None:
+    """nDCG@10, recall@10, MRR@10, hit@1 and query latency on an external benchmark (as a temporary pack)."""
+    from eval.beir import BeirFormatError, run_beir
+
+    try:
+        results = run_beir(get_settings(), directory, limit=limit)
+    except BeirFormatError as exc:
+        _fail(str(exc))
+    if as_json:
+        _echo_json(results)
+    else:
+        typer.echo("  ".join(f"{k}={v}" for k, v in results.items()))
+
+
+@app.command()
+def bench(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """Decision latency, embedding latency, build and rebuild time, and a synthetic 10,000-entry corpus."""
+    from eval.bench import run_bench
+
+    results = run_bench(get_settings())
+    if as_json:
+        _echo_json(results)
+    else:
+        typer.echo("  ".join(f"{k}={v}" for k, v in results.items()))
+
+
+def main() -> None:
+    """Console entry point: configure logging once, turn project errors into one line and exit 1."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        app()
+    except (RetrievalError, PackValidationError) as exc:
+        typer.echo(f"エラー: {exc}", err=True)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

