@@ -11,8 +11,6 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import numpy as np
-
 from knowledge.schema import FaqEntryData
 from retrieval.cache import CachedEmbedder
 from retrieval.decision import Decision, DecisionKind, DecisionPolicy, Reason
@@ -24,7 +22,14 @@ from retrieval.normalize import Normalizer, has_meaningful_text
 
 logger = logging.getLogger(__name__)
 
-MODES = ("hybrid", "dense", "lexical")
+
+@dataclass
+class ScoreParts:
+    """Per-entry raw scores: best question cosine, answer cosine, and BM25."""
+
+    by_question: dict[str, float]
+    by_answer: dict[str, float]
+    lexical: dict[str, float]
 
 
 @dataclass(frozen=True)
@@ -45,7 +50,6 @@ class Retriever:
         policy: thresholds that turn candidates into a decision.
         answer_field_weight: weight of the answer-text vector relative to the question vectors.
         max_query_chars: longer input gets REPHRASE(too_long).
-        mode: ``hybrid`` (default) or an ablation: ``dense`` or ``lexical`` only.
     """
 
     def __init__(
@@ -57,17 +61,13 @@ class Retriever:
         *,
         answer_field_weight: float = 0.9,
         max_query_chars: int = 1000,
-        mode: str = "hybrid",
     ) -> None:
-        if mode not in MODES:
-            raise ValueError(f"mode must be one of {MODES}")
         self.embedder = embedder
         self.normalizer = normalizer
         self.fusion = fusion
         self.policy = policy
         self.answer_field_weight = answer_field_weight
         self.max_query_chars = max_query_chars
-        self.mode = mode
         self.entries: dict[str, FaqEntryData] = {}
         self._questions: DenseIndex | None = None
         self._answers: DenseIndex | None = None
@@ -114,32 +114,35 @@ class Retriever:
         """The ``k`` best entries for ``text`` (no decision)."""
         return self._candidates(text)[:k]
 
-    def _candidates(self, text: str) -> list[Candidate]:
+    def score_parts(self, text: str) -> ScoreParts:
+        """Raw per-entry scores of each signal for ``text`` (the eval reuses them to tune fusion)."""
         if self._questions is None or self._answers is None:
             raise IndexNotReady("build() the retriever before searching")
-        clean = self.normalizer.clean(text)
-        dense: dict[str, float] = {}
-        floor = 0.0
-        if self.mode != "lexical":
-            vector = self.embedder.embedder.embed_queries([clean])[0]
-            dense, floor = self._dense_scores(vector)
-        lexical = self._lexical.search(self.normalizer.tokens(text)) if self.mode != "dense" else {}
-        if self.mode == "dense":
-            return HybridFusion(1.0, self.fusion.bm25_saturation).fuse(dense, {}, floor)
-        if self.mode == "lexical":
-            return HybridFusion(0.0, self.fusion.bm25_saturation).fuse({}, lexical)
-        return self.fusion.fuse(dense, lexical, floor)
+        vector = self.embedder.embedder.embed_queries([self.normalizer.clean(text)])[0]
+        return ScoreParts(
+            by_question=self._questions.search(vector, k_rows=200),
+            by_answer=self._answers.search(vector, k_rows=100),
+            lexical=self._lexical.search(self.normalizer.tokens(text)),
+        )
 
-    def _dense_scores(self, vector: np.ndarray) -> tuple[dict[str, float], float]:
-        assert self._questions is not None and self._answers is not None
-        by_question = self._questions.search(vector, k_rows=200)
-        by_answer = self._answers.search(vector, k_rows=100)
-        weight = self.answer_field_weight
-        scores = dict(by_question)
-        for faq_id, score in by_answer.items():
-            scores[faq_id] = max(scores.get(faq_id, 0.0), weight * score)
-        floor = min(scores.values()) if scores else 0.0
-        return scores, floor
+    def combine(
+        self, parts: ScoreParts, fusion: HybridFusion | None = None, answer_field_weight: float | None = None
+    ) -> list[Candidate]:
+        """Fuse score parts into ranked candidates (defaults: this retriever's own fusion settings).
+
+        Ablations pass ``HybridFusion(1.0, ...)`` for dense only or ``HybridFusion(0.0, ...)`` for lexical only.
+        """
+        fusion = fusion or self.fusion
+        weight = self.answer_field_weight if answer_field_weight is None else answer_field_weight
+        dense = dict(parts.by_question)
+        for faq_id, score in parts.by_answer.items():
+            dense[faq_id] = max(dense.get(faq_id, 0.0), weight * score)
+        # Entries beyond the dense top-k get the lowest dense score seen, a safe upper bound for them.
+        floor = min(dense.values()) if dense else 0.0
+        return fusion.fuse(dense, parts.lexical, floor)
+
+    def _candidates(self, text: str) -> list[Candidate]:
+        return self.combine(self.score_parts(text))
 
     def decide(self, text: str) -> Decision:
         """The decision for one user message; never raises on odd input."""

@@ -31,7 +31,6 @@ def make_retriever(
     synonyms: Iterable[Iterable[str]] = (),
     store: VectorStore | None = None,
     embedder: Embedder | None = None,
-    mode: str = "hybrid",
 ) -> Retriever:
     """A retriever configured by ``settings`` (not built yet: call ``build(entries)``)."""
     return Retriever(
@@ -41,5 +40,4 @@ def make_retriever(
         make_policy(settings),
         answer_field_weight=settings.answer_field_weight,
         max_query_chars=settings.max_query_chars,
-        mode=mode,
     )

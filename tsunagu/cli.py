@@ -115,12 +115,16 @@ def eval_run(
 
 @eval_app.command("calibrate")
 def eval_calibrate(
-    target_precision: Annotated[float, typer.Option(help="Wanted answer precision on the dev split.")] = 0.95,
+    target_precision: Annotated[
+        float | None, typer.Option(help="Wanted answer precision on the dev split (default from settings).")
+    ] = None,
 ) -> None:
-    """Propose decision thresholds for a target answer precision, measured on the dev split only."""
+    """Propose fusion weights and decision thresholds for a target answer precision, from the dev split only."""
     from eval.runner import calibrate
 
-    proposal = calibrate(get_settings(), target_precision=target_precision)
+    settings = get_settings()
+    target = target_precision or settings.calibration_target_precision
+    proposal = calibrate(settings, target_precision=target)
     _echo_json(proposal)
 
 

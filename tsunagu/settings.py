@@ -49,6 +49,7 @@ class Settings(BaseSettings):
     suggest_min_score: float = 0.70
     suggest_max_candidates: int = Field(default=3, ge=1, le=10)
     max_query_chars: int = Field(default=1000, ge=10)
+    calibration_target_precision: float = Field(default=0.95, gt=0.0, le=1.0)
 
     @model_validator(mode="after")
     def _check_thresholds(self) -> Settings:

@@ -1,0 +1,122 @@
+"""``tsunagu bench``: latency, build time and memory of the retriever on this machine.
+
+* decision_p50/p95/p99_ms: ``Retriever.decide`` on every eval question (one at a time, after a warm-up).
+* embed_p50_ms: the raw query embedding alone on the same questions; overhead_ratio = decision p50 / embed p50.
+* build_s: building the pack's index from nothing (every text embedded); rebuild_one_s: rebuilding after one
+  entry was edited (the cache supplies every other vector).
+* search10k_p95_ms, rss10k_mb: a synthetic 10,000-entry corpus (pack entries copied with noise added to their
+  vectors, so no hour of embedding is needed), searched in a fresh process whose resident memory is reported.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import time
+from typing import Any
+
+import numpy as np
+
+from eval.datasets import load_questions
+from eval.metrics import percentile
+from knowledge.packs import read_pack
+from knowledge.schema import FaqEntryData
+from retrieval.cache import MemoryVectorStore, text_key
+from retrieval.factory import make_retriever
+from tsunagu.settings import Settings
+
+
+def _timed_ms(fn: Any, items: list[str]) -> list[float]:
+    times = []
+    for item in items:
+        started = time.perf_counter()
+        fn(item)
+        times.append((time.perf_counter() - started) * 1000)
+    return times
+
+
+def run_bench(settings: Settings, *, synthetic_size: int = 10_000) -> dict[str, Any]:
+    pack = read_pack(settings.pack_dir)
+    store = MemoryVectorStore()
+    retriever = make_retriever(settings, synonyms=pack.synonyms, store=store)
+    started = time.perf_counter()
+    retriever.build(pack.entries)
+    build_s = time.perf_counter() - started
+
+    edited = list(pack.entries)
+    first = edited[0]
+    edited[0] = first.model_copy(update={"answer": first.answer + "\n（編集テスト）",
+                                         "alt_questions": [*first.alt_questions[:-1], "編集した質問の言い方"]})
+    rebuild_one_s = retriever.build(edited).seconds
+
+    texts = [q.text for q in load_questions()]
+    for text in texts[:20]:  # warm-up
+        retriever.decide(text)
+    decision = _timed_ms(retriever.decide, texts)
+    embedder = retriever.embedder.embedder
+    embed = _timed_ms(lambda t: embedder.embed_queries([retriever.normalizer.clean(t)]), texts)
+    results: dict[str, Any] = {
+        "queries": len(texts),
+        "decision_p50_ms": round(percentile(decision, 50), 2),
+        "decision_p95_ms": round(percentile(decision, 95), 2),
+        "decision_p99_ms": round(percentile(decision, 99), 2),
+        "embed_p50_ms": round(percentile(embed, 50), 2),
+        "overhead_ratio": round(percentile(decision, 50) / percentile(embed, 50), 3),
+        "build_s": round(build_s, 2),
+        "rebuild_one_s": round(rebuild_one_s, 3),
+    }
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(1) as pool:
+        results.update(pool.apply(synthetic_search, (settings, synthetic_size, texts[:300])))
+    return results
+
+
+def synthetic_entries(pack_entries: list[FaqEntryData], size: int) -> list[tuple[FaqEntryData, FaqEntryData]]:
+    """``size`` (copy, original) pairs; each copy's texts are marked so they hash differently."""
+    pairs = []
+    for number in range(size):
+        original = pack_entries[number % len(pack_entries)]
+        tag = f"（写し{number}）"
+        copy = original.model_copy(update={
+            "id": f"synthetic-{number}",
+            "question": original.question + tag,
+            "alt_questions": [a + tag for a in original.alt_questions],
+            "answer": original.answer + tag,
+        })
+        pairs.append((copy, original))
+    return pairs
+
+
+def synthetic_search(settings: Settings, size: int, queries: list[str]) -> dict[str, float]:
+    """Run in a fresh process: build a ``size``-entry corpus from noisy copies of pack vectors and search it."""
+    import psutil
+
+    pack = read_pack(settings.pack_dir)
+    store = MemoryVectorStore()
+    retriever = make_retriever(settings, synonyms=pack.synonyms, store=store)
+    cached = retriever.embedder
+    rng = np.random.default_rng(0)
+    name = cached.embedder.name
+    clean = retriever.normalizer.clean
+    pairs = synthetic_entries(pack.entries, size)
+    originals = {o.id: o for _, o in pairs}
+    base_q = {oid: cached.embed([clean(t) for t in o.questions()], is_query=True) for oid, o in originals.items()}
+    base_a = {oid: cached.embed([clean(f"{o.question}\n{o.answer}")], is_query=False) for oid, o in originals.items()}
+    for copy, original in pairs:
+        q_vectors = base_q[original.id] + rng.normal(0, 0.02, base_q[original.id].shape).astype(np.float32)
+        a_vector = base_a[original.id][0] + rng.normal(0, 0.02, base_a[original.id].shape[1]).astype(np.float32)
+        items = [(text_key(clean(t), is_query=True), v / np.linalg.norm(v))
+                 for t, v in zip(copy.questions(), q_vectors, strict=True)]
+        items.append((text_key(clean(f"{copy.question}\n{copy.answer}"), is_query=False),
+                      a_vector / np.linalg.norm(a_vector)))
+        store.put_many(name, items)
+    stats = retriever.build([c for c, _ in pairs])
+    for text in queries[:20]:
+        retriever.decide(text)
+    latency = _timed_ms(retriever.decide, queries)
+    return {
+        "search10k_entries": stats.entries,
+        "search10k_p50_ms": round(percentile(latency, 50), 2),
+        "search10k_p95_ms": round(percentile(latency, 95), 2),
+        "rss10k_mb": round(psutil.Process().memory_info().rss / 2**20, 1),
+        "build10k_s": round(stats.seconds, 2),
+    }

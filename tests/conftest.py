@@ -1,0 +1,58 @@
+"""Shared fixtures: an isolated environment, a tiny pack, and a fast test embedder."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from knowledge.packs import Pack, read_pack
+from retrieval.cache import MemoryVectorStore
+from retrieval.engine import Retriever
+from retrieval.factory import make_retriever
+from tests.utils.embedders import HashingEmbedder
+from tsunagu.settings import Settings, get_settings
+
+DATA = Path(__file__).parent / "data"
+MINI_PACK = DATA / "packs" / "mini"
+TOYAMA_PACK = Path(__file__).resolve().parent.parent / "knowledge" / "packs" / "toyama"
+
+
+@pytest.fixture(autouse=True)
+def clean_environ(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """No TSUNAGU_* variable from the developer's shell leaks into a test."""
+    for key in list(os.environ):
+        if key.startswith("TSUNAGU_"):
+            monkeypatch.delenv(key)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'test.db'}"
+
+
+@pytest.fixture
+def mini_settings(sqlite_url: str) -> Settings:
+    return Settings(database_url=sqlite_url, pack_dir=MINI_PACK)
+
+
+@pytest.fixture(scope="session")
+def mini_pack() -> Pack:
+    return read_pack(MINI_PACK)
+
+
+@pytest.fixture
+def mini_retriever(mini_pack: Pack) -> Retriever:
+    """The mini pack indexed with the hashing embedder and permissive thresholds."""
+    settings = Settings(answer_min_score=0.35, answer_min_margin=0.02, suggest_min_score=0.2)
+    retriever = make_retriever(
+        settings, synonyms=mini_pack.synonyms, store=MemoryVectorStore(), embedder=HashingEmbedder()
+    )
+    retriever.build(mini_pack.entries)
+    return retriever
