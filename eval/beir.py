@@ -16,6 +16,7 @@ from typing import Any
 from eval.metrics import mean, ndcg_at_k, percentile, recall_at_k, reciprocal_rank
 from knowledge.schema import FaqEntryData
 from retrieval.cache import MemoryVectorStore
+from retrieval.embedders import Embedder
 from retrieval.factory import make_retriever
 from tsunagu.settings import Settings
 
@@ -73,7 +74,9 @@ def corpus_entries(corpus: list[dict[str, Any]], slugs: dict[str, str]) -> list[
     return entries
 
 
-def run_beir(settings: Settings, directory: Path, *, limit: int | None = None) -> dict[str, Any]:
+def run_beir(
+    settings: Settings, directory: Path, *, limit: int | None = None, embedder: Embedder | None = None
+) -> dict[str, Any]:
     """nDCG@10, recall@10, MRR@10, hit@1 and per-query latency for the hybrid retriever."""
     corpus = _read_jsonl(directory / "corpus.jsonl")
     queries = {str(q["_id"]): str(q["text"]) for q in _read_jsonl(directory / "queries.jsonl")}
@@ -81,7 +84,7 @@ def run_beir(settings: Settings, directory: Path, *, limit: int | None = None) -
     if not corpus:
         raise BeirFormatError("corpus.jsonl が空です")
     slugs = slug_map([str(d["_id"]) for d in corpus])
-    retriever = make_retriever(settings, store=MemoryVectorStore())
+    retriever = make_retriever(settings, store=MemoryVectorStore(), embedder=embedder)
     retriever.build(corpus_entries(corpus, slugs))
     judged = [qid for qid in qrels if qid in queries][:limit]
     if not judged:

@@ -8,20 +8,22 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import Session
 
 from eval.datasets import DEFAULT_DATASET, EvalQuestion, load_questions
 from eval.metrics import Outcome, decision_metrics, ranking_metrics
 from knowledge.packs import read_pack
 from retrieval.cache import SqlVectorStore
-from retrieval.decision import DecisionPolicy
+from retrieval.decision import DecisionPolicy, Thresholds
 from retrieval.engine import Retriever, ScoreParts
 from retrieval.factory import make_policy, make_retriever
 from retrieval.fusion import Candidate, HybridFusion
+from retrieval.normalize import is_latin_script
+
+NEVER_ANSWER = DecisionPolicy(Thresholds(2.0, 0.0, 2.0))
 from tsunagu.db import make_engine, migrate
 from tsunagu.settings import Settings
 
@@ -31,9 +33,14 @@ class FusionParams:
     dense_weight: float
     bm25_saturation: float
     answer_field_weight: float
+    reading_weight: float
+    reading_saturation: float
 
     def fusion(self) -> HybridFusion:
-        return HybridFusion(self.dense_weight, self.bm25_saturation)
+        return HybridFusion(self.dense_weight, self.bm25_saturation, self.reading_weight, self.reading_saturation)
+
+    def with_dense_weight(self, weight: float) -> FusionParams:
+        return replace(self, dense_weight=weight)
 
 
 def build_pack_retriever(settings: Settings) -> Retriever:
@@ -60,7 +67,7 @@ def outcomes_for(
     """Decisions and rankings for every question under one policy."""
     outcomes = []
     for question, candidates in zip(questions, ranked, strict=True):
-        decision = policy.decide(candidates[:5])
+        decision = policy.decide(candidates[:5], latin_script=is_latin_script(question.text))
         outcomes.append(
             Outcome(
                 ranked=[c.faq_id for c in candidates],
@@ -74,42 +81,83 @@ def outcomes_for(
 
 
 def settings_params(settings: Settings) -> FusionParams:
-    return FusionParams(settings.dense_weight, settings.bm25_saturation, settings.answer_field_weight)
+    return FusionParams(
+        settings.dense_weight, settings.bm25_saturation, settings.answer_field_weight,
+        settings.reading_weight, settings.reading_saturation,
+    )
 
 
 def ablation_params(settings: Settings) -> dict[str, FusionParams]:
     base = settings_params(settings)
-    return {
-        "hybrid": base,
-        "dense": FusionParams(1.0, base.bm25_saturation, base.answer_field_weight),
-        "lexical": FusionParams(0.0, base.bm25_saturation, base.answer_field_weight),
-    }
+    return {"hybrid": base, "dense": base.with_dense_weight(1.0), "lexical": base.with_dense_weight(0.0)}
 
 
-def calibrate_policy(outcomes_of: Any, target_precision: float) -> tuple[DecisionPolicy, dict[str, float]]:
-    """The thresholds with the highest coverage whose answer precision reaches ``target_precision``.
+@dataclass(frozen=True)
+class _Option:
+    """What one threshold choice does to one group of questions."""
 
-    ``outcomes_of(policy)`` returns outcomes under a policy. Suggest threshold: the answer threshold minus 0.1
-    of the observed score spread, never above the answer threshold.
+    thresholds: Thresholds
+    answered: int
+    correct: int
+    answered_in_scope: int
+
+
+def _group_options(questions: Sequence[EvalQuestion], ranked: Sequence[list[Candidate]]) -> list[_Option]:
+    options = []
+    scores = sorted({round(c[0].score, 3) for c in ranked if c})
+    for score, margin in itertools.product(scores, MARGINS):
+        answered = correct = answered_in = 0
+        for question, candidates in zip(questions, ranked, strict=True):
+            if not candidates:
+                continue
+            lead = candidates[0].score - candidates[1].score if len(candidates) > 1 else candidates[0].score
+            if candidates[0].score >= score and lead >= margin:
+                answered += 1
+                correct += candidates[0].faq_id in question.faq_ids
+                answered_in += question.in_scope
+        options.append(_Option(Thresholds(score, margin, score), answered, correct, answered_in))
+    return options
+
+
+MARGINS = (0.0, 0.005, 0.01, 0.02, 0.03, 0.05)
+
+
+def calibrate_policy(
+    questions: Sequence[EvalQuestion], ranked: Sequence[list[Candidate]], target_precision: float
+) -> tuple[DecisionPolicy, dict[str, float]]:
+    """Thresholds (Japanese and Latin-script questions apart) with the highest coverage at the target precision.
+
+    Among equal coverage the higher thresholds win (fewer out-of-scope answers). The suggest threshold sits
+    0.1 of the group's score spread below the answer threshold.
     """
-    best: tuple[float, float, DecisionPolicy, dict[str, float]] | None = None
-    probe = outcomes_of(DecisionPolicy(0.0, 0.0, 0.0))
-    scores = sorted({round(o.confidence, 3) for o in probe})
-    for score, margin in itertools.product(scores, (0.0, 0.005, 0.01, 0.02, 0.03, 0.05)):
-        policy = DecisionPolicy(score, margin, score)
-        metrics = decision_metrics(outcomes_of(policy))
-        if metrics["answer_precision"] < target_precision:
+    latin = [is_latin_script(q.text) for q in questions]
+    groups = []
+    for want in (False, True):
+        group_q = [q for q, is_latin in zip(questions, latin, strict=True) if is_latin == want]
+        group_r = [r for r, is_latin in zip(ranked, latin, strict=True) if is_latin == want]
+        options = _group_options(group_q, group_r) or [_Option(Thresholds(1.0, 0.0, 1.0), 0, 0, 0)]
+        spread = max((c[0].score for c in group_r if c), default=1.0) - min((c[0].score for c in group_r if c), default=0.0)
+        groups.append((options, spread))
+    n_in = sum(q.in_scope for q in questions) or 1
+    best: tuple[tuple[float, float], _Option, _Option] | None = None
+    for japanese, roman in itertools.product(groups[0][0], groups[1][0]):
+        answered = japanese.answered + roman.answered
+        correct = japanese.correct + roman.correct
+        if answered and correct / answered < target_precision:
             continue
-        key = (metrics["coverage"], -score)
-        if best is None or key > (best[0], best[1]):
-            best = (key[0], key[1], policy, metrics)
+        key = ((japanese.answered_in_scope + roman.answered_in_scope) / n_in,
+               japanese.thresholds.answer_min_score + roman.thresholds.answer_min_score)
+        if best is None or key > best[0]:
+            best = (key, japanese, roman)
     if best is None:
-        top = max(scores) if scores else 1.0
-        return DecisionPolicy(top + 1.0, 0.0, top), {"coverage": 0.0, "answer_precision": 1.0}
-    policy = best[2]
-    spread = (max(scores) - min(scores)) if scores else 0.0
-    suggest = max(min(scores, default=0.0), policy.answer_min_score - 0.1 * spread)
-    return DecisionPolicy(policy.answer_min_score, policy.answer_min_margin, suggest), best[3]
+        never = Thresholds(2.0, 0.0, 2.0)
+        return DecisionPolicy(never, never), {"coverage": 0.0, "answer_precision": 1.0}
+    chosen = []
+    for option, (_, spread) in zip(best[1:], groups, strict=True):
+        t = option.thresholds
+        chosen.append(Thresholds(t.answer_min_score, t.answer_min_margin, t.answer_min_score - 0.1 * spread))
+    policy = DecisionPolicy(chosen[0], chosen[1])
+    return policy, decision_metrics(outcomes_for(questions, ranked, policy))
 
 
 def run_pack_eval(
@@ -130,9 +178,7 @@ def run_pack_eval(
             policy = make_policy(settings)
         else:
             dev_ranked = rank_all(retriever, dev_parts, params)
-            policy, _ = calibrate_policy(
-                lambda p, r=dev_ranked: outcomes_for(dev_questions, r, p), settings.calibration_target_precision
-            )
+            policy, _ = calibrate_policy(dev_questions, dev_ranked, settings.calibration_target_precision)
         outcomes = outcomes_for(questions, rank_all(retriever, parts, params), policy)
         metrics = {**ranking_metrics(outcomes), **decision_metrics(outcomes)}
         results["modes"][mode] = {k: round(v, 4) for k, v in metrics.items()}
@@ -175,16 +221,18 @@ def calibrate(settings: Settings, *, target_precision: float,
     parts = score_all(retriever, questions)
     params = settings_params(settings)
     if tune_fusion:
-        grid = itertools.product((0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9), (2.0, 4.0, 8.0, 16.0), (0.8, 0.9, 1.0))
+        grid = itertools.product(
+            (0.3, 0.4, 0.5, 0.6, 0.7), (4.0, 8.0, 16.0), (0.8, 0.9), (0.0, 0.2, 0.4, 0.6), (8.0, 16.0, 32.0)
+        )
         scored = []
-        for w, s, a in grid:
-            candidate = FusionParams(w, s, a)
+        for w, s, a, r, sr in grid:
+            candidate = FusionParams(w, s, a, r, sr)
             ranked = rank_all(retriever, parts, candidate)
-            ranking = ranking_metrics(outcomes_for(questions, ranked, DecisionPolicy(2, 0, 2)))
+            ranking = ranking_metrics(outcomes_for(questions, ranked, NEVER_ANSWER))
             scored.append((ranking["mrr"], ranking["accuracy_at_1"], candidate))
         params = max(scored, key=lambda t: (t[0], t[1]))[2]
     ranked = rank_all(retriever, parts, params)
-    policy, metrics = calibrate_policy(lambda p: outcomes_for(questions, ranked, p), target_precision)
+    policy, metrics = calibrate_policy(questions, ranked, target_precision)
     ranking = ranking_metrics(outcomes_for(questions, ranked, policy))
     return {
         "split": "dev",
@@ -193,9 +241,14 @@ def calibrate(settings: Settings, *, target_precision: float,
             "TSUNAGU_DENSE_WEIGHT": params.dense_weight,
             "TSUNAGU_BM25_SATURATION": params.bm25_saturation,
             "TSUNAGU_ANSWER_FIELD_WEIGHT": params.answer_field_weight,
-            "TSUNAGU_ANSWER_MIN_SCORE": round(policy.answer_min_score, 4),
-            "TSUNAGU_ANSWER_MIN_MARGIN": policy.answer_min_margin,
-            "TSUNAGU_SUGGEST_MIN_SCORE": round(policy.suggest_min_score, 4),
+            "TSUNAGU_READING_WEIGHT": params.reading_weight,
+            "TSUNAGU_READING_SATURATION": params.reading_saturation,
+            "TSUNAGU_ANSWER_MIN_SCORE": round(policy.thresholds.answer_min_score, 4),
+            "TSUNAGU_ANSWER_MIN_MARGIN": policy.thresholds.answer_min_margin,
+            "TSUNAGU_SUGGEST_MIN_SCORE": round(policy.thresholds.suggest_min_score, 4),
+            "TSUNAGU_LATIN_ANSWER_MIN_SCORE": round(policy.latin_thresholds.answer_min_score, 4),
+            "TSUNAGU_LATIN_ANSWER_MIN_MARGIN": policy.latin_thresholds.answer_min_margin,
+            "TSUNAGU_LATIN_SUGGEST_MIN_SCORE": round(policy.latin_thresholds.suggest_min_score, 4),
         },
         "dev_metrics": {**{k: round(v, 4) for k, v in ranking.items()}, **{k: round(v, 4) for k, v in metrics.items()}},
     }

@@ -25,6 +25,7 @@ class FaqEntry(SQLModel, table=True):
     department: str | None = Field(default=None, max_length=200)
     contact: str | None = Field(default=None, max_length=500)
     tags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    questions_en: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     last_reviewed: dt.date | None = None
     needs_review: bool = False
     status: str = Field(default="published", index=True, max_length=20)

@@ -17,6 +17,8 @@ from knowledge.schema import FaqEntryData
 
 META_FILE = "pack.yaml"
 SYNONYMS_FILE = "synonyms.yaml"
+TRANSLATIONS_FILE = "translations_en.yaml"
+SPECIAL_FILES = (META_FILE, SYNONYMS_FILE, TRANSLATIONS_FILE)
 
 
 @dataclass(frozen=True)
@@ -61,7 +63,7 @@ def read_pack(pack_dir: Path) -> Pack:
     entries: list[FaqEntryData] = []
     seen: dict[str, str] = {}
     entry_files = sorted(
-        p for p in pack_dir.rglob("*.y*ml") if p.name not in (META_FILE, SYNONYMS_FILE) and p.is_file()
+        p for p in pack_dir.rglob("*.y*ml") if p.name not in SPECIAL_FILES and p.is_file()
     )
     for path in entry_files:
         for entry in _read_entry_file(path, pack_dir, errors):
@@ -73,6 +75,7 @@ def read_pack(pack_dir: Path) -> Pack:
             entries.append(entry)
     if not entries and not errors:
         errors.append(PackError(_rel(pack_dir, pack_dir), None, "the pack has no entries"))
+    entries = _merge_translations(pack_dir, entries, errors)
     if errors:
         raise PackValidationError(errors)
     return Pack(
@@ -133,6 +136,30 @@ def _read_synonyms(path: Path, pack_dir: Path, errors: list[PackError]) -> list[
         )
         return []
     return [[w.strip() for w in g] for g in groups]
+
+
+def _merge_translations(pack_dir: Path, entries: list[FaqEntryData], errors: list[PackError]) -> list[FaqEntryData]:
+    """Add ``translations_en.yaml`` (entry id -> English phrasings) to the entries' ``questions_en``."""
+    path = pack_dir / TRANSLATIONS_FILE
+    if not path.exists():
+        return entries
+    data = _load_yaml(path, pack_dir, errors)
+    table = data.get("translations") if isinstance(data, dict) else None
+    if not isinstance(table, dict):
+        errors.append(PackError(TRANSLATIONS_FILE, None, "must be `translations:` mapping entry ids to lists"))
+        return entries
+    known = {e.id for e in entries}
+    for entry_id, phrasings in table.items():
+        if entry_id not in known:
+            errors.append(PackError(TRANSLATIONS_FILE, str(entry_id), "no entry has this id"))
+        elif not isinstance(phrasings, list) or not all(isinstance(p, str) and p.strip() for p in phrasings):
+            errors.append(PackError(TRANSLATIONS_FILE, str(entry_id), "must be a list of non-empty strings"))
+    if errors:
+        return entries
+    return [
+        e.model_copy(update={"questions_en": [*e.questions_en, *(p.strip() for p in table.get(e.id, []))]})
+        for e in entries
+    ]
 
 
 def _read_entry_file(path: Path, pack_dir: Path, errors: list[PackError]) -> list[FaqEntryData]:

@@ -27,6 +27,7 @@ class FaqEntryData(BaseModel):
     category: str = Field(min_length=1, max_length=40)
     question: str = Field(min_length=1, max_length=500)
     alt_questions: list[str] = Field(default_factory=list)
+    questions_en: list[str] = Field(default_factory=list)
     answer: str = Field(min_length=1)
     source_url: str | None = None
     department: str | None = Field(default=None, max_length=200)
@@ -50,7 +51,7 @@ class FaqEntryData(BaseModel):
             raise ValueError("category must be a lowercase slug such as childcare, tourism or procedures")
         return value
 
-    @field_validator("alt_questions")
+    @field_validator("alt_questions", "questions_en")
     @classmethod
     def _alt_questions(cls, values: list[str]) -> list[str]:
         cleaned = [v.strip() for v in values]
@@ -78,3 +79,7 @@ class FaqEntryData(BaseModel):
     def questions(self) -> list[str]:
         """The canonical question followed by its alternatives."""
         return [self.question, *self.alt_questions]
+
+    def search_questions(self) -> list[str]:
+        """Every phrasing search matches against: the questions and their English versions."""
+        return [*self.questions(), *self.questions_en]

@@ -4,6 +4,9 @@
 * ``SUGGEST(candidates)``: something relevant was found but not surely; the user picks ("もしかして…").
 * ``HANDOFF(reason)``: nothing relevant; offer city staff.
 * ``REPHRASE(reason)``: the input itself cannot be searched (empty, only emoji or symbols, far too long).
+
+Questions typed in Latin script (English, romaji) score on a lower scale than Japanese ones, because the FAQ
+is Japanese and only its question phrasings have English versions; they get their own thresholds.
 """
 
 from __future__ import annotations
@@ -55,46 +58,55 @@ class Decision:
         }
 
 
-class DecisionPolicy:
-    """Thresholds on the fused score of the best candidate and its lead over the second.
+@dataclass(frozen=True)
+class Thresholds:
+    """Cut-offs on the fused score of the best candidate and on its lead over the second.
 
     Args:
         answer_min_score: the top score needed to answer.
         answer_min_margin: how far the top must lead the second to answer.
         suggest_min_score: the top score needed to suggest; below it, hand off.
+    """
+
+    answer_min_score: float
+    answer_min_margin: float
+    suggest_min_score: float
+
+    def __post_init__(self) -> None:
+        if self.suggest_min_score > self.answer_min_score:
+            raise ValueError("suggest_min_score must not be above answer_min_score")
+
+
+class DecisionPolicy:
+    """Turns ranked candidates into a decision.
+
+    Args:
+        thresholds: for questions with Japanese text.
+        latin_thresholds: for questions in Latin script only (defaults to ``thresholds``).
         suggest_max_candidates: how many candidates a suggestion offers.
     """
 
     def __init__(
-        self,
-        answer_min_score: float = 0.8,
-        answer_min_margin: float = 0.03,
-        suggest_min_score: float = 0.7,
-        suggest_max_candidates: int = 3,
+        self, thresholds: Thresholds, latin_thresholds: Thresholds | None = None, suggest_max_candidates: int = 3
     ) -> None:
-        if suggest_min_score > answer_min_score:
-            raise ValueError("suggest_min_score must not be above answer_min_score")
-        self.answer_min_score = answer_min_score
-        self.answer_min_margin = answer_min_margin
-        self.suggest_min_score = suggest_min_score
+        self.thresholds = thresholds
+        self.latin_thresholds = latin_thresholds or thresholds
         self.suggest_max_candidates = suggest_max_candidates
 
-    def decide(self, candidates: list[Candidate]) -> Decision:
+    def decide(self, candidates: list[Candidate], *, latin_script: bool = False) -> Decision:
         """Decide from candidates sorted best first."""
         if not candidates:
             return Decision(DecisionKind.HANDOFF, Reason.NO_MATCH)
+        limits = self.latin_thresholds if latin_script else self.thresholds
         top = candidates[0]
         margin = top.score - candidates[1].score if len(candidates) > 1 else top.score
-        if top.score >= self.answer_min_score and margin >= self.answer_min_margin:
+        if top.score >= limits.answer_min_score and margin >= limits.answer_min_margin:
             return Decision(DecisionKind.ANSWER, Reason.CONFIDENT, top.score, top.faq_id, candidates)
-        if top.score >= self.suggest_min_score:
-            shortlist = [c for c in candidates if c.score >= self.suggest_min_score][: self.suggest_max_candidates]
-            reason = Reason.AMBIGUOUS if top.score >= self.answer_min_score else Reason.LOW_CONFIDENCE
-            return Decision(DecisionKind.SUGGEST, reason, top.score, None, shortlist)
+        if top.score >= limits.suggest_min_score:
+            shortlist = [c for c in candidates if c.score >= limits.suggest_min_score]
+            reason = Reason.AMBIGUOUS if top.score >= limits.answer_min_score else Reason.LOW_CONFIDENCE
+            return Decision(DecisionKind.SUGGEST, reason, top.score, None, shortlist[: self.suggest_max_candidates])
         return Decision(DecisionKind.HANDOFF, Reason.LOW_CONFIDENCE, top.score, None, candidates)
 
     def __repr__(self) -> str:
-        return (
-            f"DecisionPolicy(answer_min_score={self.answer_min_score}, answer_min_margin={self.answer_min_margin}, "
-            f"suggest_min_score={self.suggest_min_score})"
-        )
+        return f"DecisionPolicy({self.thresholds}, latin={self.latin_thresholds})"

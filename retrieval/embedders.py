@@ -103,7 +103,8 @@ class SentenceTransformerEmbedder(Embedder):
                 f"TSUNAGU_ST_MODEL={model!r}: cannot load this {where} without downloading. "
                 "Put the model files in a local folder and point TSUNAGU_ST_MODEL at it."
             ) from exc
-        dim = self._model.get_sentence_embedding_dimension()
+        get_dim = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        dim = get_dim()
         if not dim:
             raise EmbedderError(f"TSUNAGU_ST_MODEL={model!r} does not report an embedding dimension")
         self.dim = int(dim)

@@ -18,18 +18,19 @@ from retrieval.dense import DenseIndex
 from retrieval.errors import IndexNotReady
 from retrieval.fusion import Candidate, HybridFusion
 from retrieval.lexical import LexicalIndex
-from retrieval.normalize import Normalizer, has_meaningful_text
+from retrieval.normalize import Normalizer, has_meaningful_text, is_latin_script
 
 logger = logging.getLogger(__name__)
 
 
 @dataclass
 class ScoreParts:
-    """Per-entry raw scores: best question cosine, answer cosine, and BM25."""
+    """Per-entry raw scores: best question cosine, answer cosine, BM25 on lemmas and on reading trigrams."""
 
     by_question: dict[str, float]
     by_answer: dict[str, float]
     lexical: dict[str, float]
+    reading: dict[str, float]
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,7 @@ class Retriever:
         self._questions: DenseIndex | None = None
         self._answers: DenseIndex | None = None
         self._lexical = LexicalIndex()
+        self._reading = LexicalIndex()
 
     # -- building -------------------------------------------------------------------------------------------
     def build(self, entries: Sequence[FaqEntryData]) -> BuildStats:
@@ -81,7 +83,7 @@ class Retriever:
         entries = [e for e in entries if e.status == "published"]
         question_ids, question_texts = [], []
         for entry in entries:
-            for text in entry.questions():
+            for text in entry.search_questions():
                 question_ids.append(entry.id)
                 question_texts.append(self.normalizer.clean(text))
         answer_texts = [self.normalizer.clean(f"{e.question}\n{e.answer}") for e in entries]
@@ -89,10 +91,11 @@ class Retriever:
         questions, answers = DenseIndex(dim), DenseIndex(dim)
         questions.add(question_ids, self.embedder.embed(question_texts, is_query=True))
         answers.add([e.id for e in entries], self.embedder.embed(answer_texts, is_query=False))
-        lexical = LexicalIndex()
+        lexical, reading = LexicalIndex(), LexicalIndex()
         lexical.build([e.id for e in entries], [self._lexical_document(e) for e in entries])
+        reading.build([e.id for e in entries], [self._reading_document(e) for e in entries])
         self.entries = {e.id: e for e in entries}
-        self._questions, self._answers, self._lexical = questions, answers, lexical
+        self._questions, self._answers, self._lexical, self._reading = questions, answers, lexical, reading
         stats = BuildStats(
             len(entries), len(questions) + len(answers), self.embedder.misses - misses_before,
             time.perf_counter() - started,
@@ -102,12 +105,18 @@ class Retriever:
 
     def _lexical_document(self, entry: FaqEntryData) -> list[str]:
         tokens: list[str] = []
-        for text in entry.questions():
+        for text in entry.search_questions():
             tokens.extend(self.normalizer.tokens(text))
         for tag in entry.tags:
             tokens.extend(self.normalizer.tokens(tag))
         tokens.extend(self.normalizer.tokens(entry.answer))
         return tokens
+
+    def _reading_document(self, entry: FaqEntryData) -> list[str]:
+        grams: list[str] = []
+        for text in entry.search_questions():
+            grams.extend(self.normalizer.reading_grams(text))
+        return grams
 
     # -- searching ------------------------------------------------------------------------------------------
     def search(self, text: str, k: int = 5) -> list[Candidate]:
@@ -123,6 +132,7 @@ class Retriever:
             by_question=self._questions.search(vector, k_rows=200),
             by_answer=self._answers.search(vector, k_rows=100),
             lexical=self._lexical.search(self.normalizer.tokens(text)),
+            reading=self._reading.search(self.normalizer.reading_grams(text)),
         )
 
     def combine(
@@ -139,7 +149,7 @@ class Retriever:
             dense[faq_id] = max(dense.get(faq_id, 0.0), weight * score)
         # Entries beyond the dense top-k get the lowest dense score seen, a safe upper bound for them.
         floor = min(dense.values()) if dense else 0.0
-        return fusion.fuse(dense, parts.lexical, floor)
+        return fusion.fuse(dense, parts.lexical, floor, parts.reading)
 
     def _candidates(self, text: str) -> list[Candidate]:
         return self.combine(self.score_parts(text))
@@ -154,7 +164,7 @@ class Retriever:
         if not has_meaningful_text(stripped):
             return Decision(DecisionKind.REPHRASE, Reason.NO_TEXT)
         candidates = self._candidates(stripped)[:5]
-        decision = self.policy.decide(candidates)
+        decision = self.policy.decide(candidates, latin_script=is_latin_script(stripped))
         if decision.kind is DecisionKind.HANDOFF:
             return Decision(decision.kind, decision.reason, decision.confidence, None, candidates)
         return decision

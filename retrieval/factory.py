@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from retrieval.cache import CachedEmbedder, MemoryVectorStore, VectorStore
-from retrieval.decision import DecisionPolicy
+from retrieval.decision import DecisionPolicy, Thresholds
 from retrieval.embedders import Embedder, make_embedder
 from retrieval.engine import Retriever
 from retrieval.fusion import HybridFusion
@@ -18,9 +18,10 @@ if TYPE_CHECKING:
 
 def make_policy(settings: Settings) -> DecisionPolicy:
     return DecisionPolicy(
-        answer_min_score=settings.answer_min_score,
-        answer_min_margin=settings.answer_min_margin,
-        suggest_min_score=settings.suggest_min_score,
+        Thresholds(settings.answer_min_score, settings.answer_min_margin, settings.suggest_min_score),
+        Thresholds(
+            settings.latin_answer_min_score, settings.latin_answer_min_margin, settings.latin_suggest_min_score
+        ),
         suggest_max_candidates=settings.suggest_max_candidates,
     )
 
@@ -36,7 +37,9 @@ def make_retriever(
     return Retriever(
         CachedEmbedder(embedder or make_embedder(settings), store or MemoryVectorStore()),
         Normalizer(synonyms),
-        HybridFusion(settings.dense_weight, settings.bm25_saturation),
+        HybridFusion(
+            settings.dense_weight, settings.bm25_saturation, settings.reading_weight, settings.reading_saturation
+        ),
         make_policy(settings),
         answer_field_weight=settings.answer_field_weight,
         max_query_chars=settings.max_query_chars,

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import logging
+
 import bm25s
 import numpy as np
+
+# bm25s sets its own logger to DEBUG, which would print a line on every index build through any root handler.
+logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 
 class LexicalIndex:

@@ -26,7 +26,16 @@ STOP_LEMMAS = frozenset(
     "どう こう そう 此れ 其れ 彼れ 教える 知る 分かる 聞く 知れる 御 お ご 今 もう まだ ちょっと 一寸 "
     "です ます 今日 ある いる する なる できる".split()
 )
+# English function words (for questions typed in English; the FAQ side has English phrasings too).
+ENGLISH_STOP_WORDS = frozenset(
+    "a an the i me my we our you your he she it its they them their is am are was were be been being do does "
+    "did have has had can could will would should may might must shall to of in on at by for from with about "
+    "as into and or but if so than that this these those there here what which who whom when where why how "
+    "not no yes any some all just also very please tell know want need get got like there's i'm it's don't "
+    "i've we're".split()
+)
 KATAKANA_TO_HIRAGANA = {cp: cp - 0x60 for cp in range(ord("ァ"), ord("ヶ") + 1)}
+READING_SKIPPED_POS = ("補助記号", "記号", "空白")
 
 
 def fold(text: str) -> str:
@@ -34,6 +43,15 @@ def fold(text: str) -> str:
     text = unicodedata.normalize("NFKC", text)
     text = CONTROL_CHARS.sub("", text)
     return WHITESPACE.sub(" ", text).strip().lower()
+
+
+JAPANESE_SCRIPT = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]")
+LATIN_LETTER = re.compile(r"[a-zA-Z]")
+
+
+def is_latin_script(text: str) -> bool:
+    """True for text with Latin letters and no kana or kanji (English or romaji questions)."""
+    return bool(LATIN_LETTER.search(text)) and not JAPANESE_SCRIPT.search(text)
 
 
 def has_meaningful_text(text: str) -> bool:
@@ -96,7 +114,7 @@ class Normalizer:
             if pos in SKIPPED_POS:
                 continue
             lemma = _lemma(word.surface, feature)
-            if not lemma or lemma in STOP_LEMMAS:
+            if not lemma or lemma in STOP_LEMMAS or lemma in ENGLISH_STOP_WORDS:
                 continue
             terms.append(lemma)
             reading = getattr(feature, "kanaBase", None) or ""
@@ -104,6 +122,28 @@ class Normalizer:
             if reading and reading != lemma and reading not in STOP_LEMMAS and reading != "*":
                 terms.append(reading)
         return terms
+
+    def reading_grams(self, text: str, n: int = 3) -> list[str]:
+        """Character n-grams of the text's kana reading.
+
+        A wrong kanji conversion (保育円) or an unconverted hiragana query (ほいくえん) reads the same as the
+        intended word, and n-grams do not depend on how fugashi happened to segment unusual input.
+        """
+        reading = "".join(
+            _reading(word.surface, word.feature)
+            for word in self._tagger(self.synonyms.apply(fold(text)))
+            if (getattr(word.feature, "pos1", None) or "") not in READING_SKIPPED_POS
+        )
+        return [reading[i : i + n] for i in range(len(reading) - n + 1)]
+
+
+def _reading(surface: str, feature: object) -> str:
+    kana = getattr(feature, "kana", None)
+    if not kana or kana == "*":
+        kana = surface
+    if not all("\u3040" <= ch <= "\u30ff" for ch in kana):
+        return ""  # Latin words and unknown kanji carry no reading
+    return str(kana).translate(KATAKANA_TO_HIRAGANA)
 
 
 def _lemma(surface: str, feature: object) -> str:

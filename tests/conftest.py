@@ -50,7 +50,10 @@ def mini_pack() -> Pack:
 @pytest.fixture
 def mini_retriever(mini_pack: Pack) -> Retriever:
     """The mini pack indexed with the hashing embedder and permissive thresholds."""
-    settings = Settings(answer_min_score=0.35, answer_min_margin=0.02, suggest_min_score=0.2)
+    settings = Settings(
+        answer_min_score=0.35, answer_min_margin=0.02, suggest_min_score=0.2,
+        latin_answer_min_score=0.35, latin_answer_min_margin=0.02, latin_suggest_min_score=0.2,
+    )
     retriever = make_retriever(
         settings, synonyms=mini_pack.synonyms, store=MemoryVectorStore(), embedder=HashingEmbedder()
     )

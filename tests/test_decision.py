@@ -1,6 +1,6 @@
 import pytest
 
-from retrieval.decision import DecisionKind, DecisionPolicy, Reason
+from retrieval.decision import DecisionKind, DecisionPolicy, Reason, Thresholds
 from retrieval.fusion import Candidate
 
 
@@ -8,7 +8,7 @@ def cands(*scores: float) -> list[Candidate]:
     return [Candidate(f"e{i}", s, s, 0.0) for i, s in enumerate(scores)]
 
 
-POLICY = DecisionPolicy(answer_min_score=0.8, answer_min_margin=0.05, suggest_min_score=0.6, suggest_max_candidates=2)
+POLICY = DecisionPolicy(Thresholds(0.8, 0.05, 0.6), Thresholds(0.5, 0.0, 0.4), suggest_max_candidates=2)
 
 
 def test_answer_at_exact_thresholds() -> None:
@@ -51,9 +51,20 @@ def test_single_candidate_margin_is_its_score() -> None:
     assert POLICY.decide(cands(0.85)).kind is DecisionKind.ANSWER
 
 
-def test_policy_rejects_suggest_above_answer() -> None:
+def test_thresholds_reject_suggest_above_answer() -> None:
     with pytest.raises(ValueError):
-        DecisionPolicy(answer_min_score=0.5, suggest_min_score=0.6)
+        Thresholds(answer_min_score=0.5, answer_min_margin=0.0, suggest_min_score=0.6)
+
+
+def test_latin_script_questions_use_their_own_thresholds() -> None:
+    assert POLICY.decide(cands(0.55, 0.2)).kind is DecisionKind.HANDOFF
+    assert POLICY.decide(cands(0.55, 0.2), latin_script=True).kind is DecisionKind.ANSWER
+    assert POLICY.decide(cands(0.45, 0.2), latin_script=True).kind is DecisionKind.SUGGEST
+
+
+def test_latin_thresholds_default_to_japanese_ones() -> None:
+    policy = DecisionPolicy(Thresholds(0.8, 0.0, 0.6))
+    assert policy.decide(cands(0.7), latin_script=True).kind is DecisionKind.SUGGEST
 
 
 def test_decision_to_dict_is_json_ready() -> None:

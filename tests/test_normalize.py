@@ -43,3 +43,12 @@ def test_has_meaningful_text_rejects_emoji_and_symbols() -> None:
     assert not has_meaningful_text("😭🙏!!")
     assert has_meaningful_text("😭 保育園")
     assert has_meaningful_text("help")
+
+
+def test_is_latin_script_tells_english_from_japanese() -> None:
+    from retrieval.normalize import is_latin_script
+
+    assert is_latin_script("How do I ride the tram?")
+    assert is_latin_script("hoikuen moushikomi")
+    assert not is_latin_script("保育園のapplication")
+    assert not is_latin_script("12345 !!")

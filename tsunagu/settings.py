@@ -38,15 +38,22 @@ class Settings(BaseSettings):
         default=False, description="Never download weights unless an operator explicitly allows it."
     )
 
-    # Hybrid fusion: score = dense_weight * dense + (1 - dense_weight) * bm25 / (bm25 + bm25_saturation)
-    dense_weight: float = Field(default=0.6, ge=0.0, le=1.0)
-    bm25_saturation: float = Field(default=8.0, gt=0.0)
-    answer_field_weight: float = Field(default=0.9, ge=0.0, le=1.0)
+    # Hybrid fusion (see retrieval/fusion.py for the formula); defaults tuned on the dev split
+    dense_weight: float = Field(default=0.4, ge=0.0, le=1.0)
+    bm25_saturation: float = Field(default=16.0, gt=0.0)
+    reading_weight: float = Field(default=0.4, ge=0.0, le=1.0)
+    reading_saturation: float = Field(default=8.0, gt=0.0)
+    answer_field_weight: float = Field(default=0.8, ge=0.0, le=1.0)
 
-    # Decision policy thresholds (propose new ones with `tsunagu eval calibrate`)
-    answer_min_score: float = 0.80
-    answer_min_margin: float = 0.03
-    suggest_min_score: float = 0.70
+    # Decision thresholds. Defaults come from `tsunagu eval calibrate` on the Toyama dev split (2026-11-22);
+    # a city with another pack or embedder should calibrate its own.
+    answer_min_score: float = 0.692
+    answer_min_margin: float = 0.02
+    suggest_min_score: float = 0.643
+    # Questions in Latin script only (English, romaji) score lower; see retrieval/decision.py.
+    latin_answer_min_score: float = 0.462
+    latin_answer_min_margin: float = 0.005
+    latin_suggest_min_score: float = 0.441
     suggest_max_candidates: int = Field(default=3, ge=1, le=10)
     max_query_chars: int = Field(default=1000, ge=10)
     calibration_target_precision: float = Field(default=0.95, gt=0.0, le=1.0)
@@ -55,6 +62,8 @@ class Settings(BaseSettings):
     def _check_thresholds(self) -> Settings:
         if self.suggest_min_score > self.answer_min_score:
             raise ValueError("suggest_min_score must not be above answer_min_score")
+        if self.latin_suggest_min_score > self.latin_answer_min_score:
+            raise ValueError("latin_suggest_min_score must not be above latin_answer_min_score")
         if self.embedder == "sentence-transformers" and not self.st_model:
             raise ValueError(
                 "TSUNAGU_EMBEDDER=sentence-transformers needs TSUNAGU_ST_MODEL (a model id or a local path)"

@@ -1,12 +1,13 @@
 """knowledge and retrieval tables
 
 Revision ID: 0001
-Revises: 
-Create Date: 2026-11-22 05:00:40.096214
+Revises:
+Create Date: 2026-11-22 05:09:48.810591
 """
+from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-from alembic import op
+
 
 revision = '0001'
 down_revision = None
@@ -32,6 +33,7 @@ def upgrade() -> None:
     sa.Column('department', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
     sa.Column('contact', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
     sa.Column('tags', sa.JSON(), nullable=False),
+    sa.Column('questions_en', sa.JSON(), nullable=False),
     sa.Column('last_reviewed', sa.Date(), nullable=True),
     sa.Column('needs_review', sa.Boolean(), nullable=False),
     sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),

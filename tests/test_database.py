@@ -1,0 +1,71 @@
+"""Schema migration and the knowledge service on SQLite and, when reachable, PostgreSQL."""
+
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import create_engine, inspect, text
+from sqlmodel import Session
+
+from knowledge.packs import Pack
+from knowledge.service import count_entries, list_entries, replace_entries, save_entry
+from tsunagu.db import make_engine, migrate
+
+POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+def _postgres_available() -> bool:
+    try:
+        with create_engine(POSTGRES_ADMIN_URL).connect() as connection:
+            connection.execute(text("select 1"))
+        return True
+    except Exception:
+        return False
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, sqlite_url: str) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield sqlite_url
+        return
+    if not _postgres_available():
+        pytest.skip("PostgreSQL is not reachable at 127.0.0.1:5432")
+    schema = f"t_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f"create schema {schema}"))
+    try:
+        yield f"{POSTGRES_ADMIN_URL}?options=-csearch_path%3D{schema}"
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f"drop schema {schema} cascade"))
+        admin.dispose()
+
+
+def test_migrate_creates_every_table(database_url: str) -> None:
+    migrate(database_url)
+    tables = set(inspect(make_engine(database_url)).get_table_names())
+    assert {"faq_entry", "faq_alt_question", "embedding_cache", "alembic_version"} <= tables
+
+
+def test_replace_and_list_entries_round_trip(database_url: str, mini_pack: Pack) -> None:
+    migrate(database_url)
+    with Session(make_engine(database_url)) as session:
+        assert replace_entries(session=session, pack=mini_pack) == 6
+        loaded = list_entries(session=session)
+    assert [e.id for e in loaded] == sorted(e.id for e in mini_pack.entries)
+    by_id = {e.id: e for e in loaded}
+    for entry in mini_pack.entries:
+        assert by_id[entry.id] == entry
+
+
+def test_save_entry_updates_in_place(database_url: str, mini_pack: Pack) -> None:
+    migrate(database_url)
+    with Session(make_engine(database_url)) as session:
+        replace_entries(session=session, pack=mini_pack)
+        edited = mini_pack.entries[0].model_copy(update={"answer": "新しい答え", "alt_questions": ["一つだけ"]})
+        save_entry(session=session, entry=edited)
+        again = {e.id: e for e in list_entries(session=session)}[edited.id]
+        assert count_entries(session=session) == 6
+    assert again.answer == "新しい答え"
+    assert again.alt_questions == ["一つだけ"]
