@@ -31,13 +31,11 @@ from tsunagu.settings import Settings
 @dataclass(frozen=True)
 class FusionParams:
     dense_weight: float
-    bm25_saturation: float
     answer_field_weight: float
     reading_weight: float
-    reading_saturation: float
 
     def fusion(self) -> HybridFusion:
-        return HybridFusion(self.dense_weight, self.bm25_saturation, self.reading_weight, self.reading_saturation)
+        return HybridFusion(self.dense_weight, self.reading_weight)
 
     def with_dense_weight(self, weight: float) -> FusionParams:
         return replace(self, dense_weight=weight)
@@ -81,10 +79,7 @@ def outcomes_for(
 
 
 def settings_params(settings: Settings) -> FusionParams:
-    return FusionParams(
-        settings.dense_weight, settings.bm25_saturation, settings.answer_field_weight,
-        settings.reading_weight, settings.reading_saturation,
-    )
+    return FusionParams(settings.dense_weight, settings.answer_field_weight, settings.reading_weight)
 
 
 def ablation_params(settings: Settings) -> dict[str, FusionParams]:
@@ -222,11 +217,11 @@ def calibrate(settings: Settings, *, target_precision: float,
     params = settings_params(settings)
     if tune_fusion:
         grid = itertools.product(
-            (0.3, 0.4, 0.5, 0.6, 0.7), (4.0, 8.0, 16.0), (0.8, 0.9), (0.0, 0.2, 0.4, 0.6), (8.0, 16.0, 32.0)
+            (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8), (0.7, 0.8, 0.9, 1.0), (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
         )
         scored = []
-        for w, s, a, r, sr in grid:
-            candidate = FusionParams(w, s, a, r, sr)
+        for w, a, r in grid:
+            candidate = FusionParams(w, a, r)
             ranked = rank_all(retriever, parts, candidate)
             ranking = ranking_metrics(outcomes_for(questions, ranked, NEVER_ANSWER))
             scored.append((ranking["mrr"], ranking["accuracy_at_1"], candidate))
@@ -239,10 +234,8 @@ def calibrate(settings: Settings, *, target_precision: float,
         "target_precision": target_precision,
         "proposed_settings": {
             "TSUNAGU_DENSE_WEIGHT": params.dense_weight,
-            "TSUNAGU_BM25_SATURATION": params.bm25_saturation,
             "TSUNAGU_ANSWER_FIELD_WEIGHT": params.answer_field_weight,
             "TSUNAGU_READING_WEIGHT": params.reading_weight,
-            "TSUNAGU_READING_SATURATION": params.reading_saturation,
             "TSUNAGU_ANSWER_MIN_SCORE": round(policy.thresholds.answer_min_score, 4),
             "TSUNAGU_ANSWER_MIN_MARGIN": policy.thresholds.answer_min_margin,
             "TSUNAGU_SUGGEST_MIN_SCORE": round(policy.thresholds.suggest_min_score, 4),

@@ -25,7 +25,7 @@ logger = logging.getLogger(__name__)
 
 @dataclass
 class ScoreParts:
-    """Per-entry raw scores: best question cosine, answer cosine, BM25 on lemmas and on reading trigrams."""
+    """Per-entry raw scores: best question cosine, answer cosine, BM25 coverage of lemmas and reading trigrams."""
 
     by_question: dict[str, float]
     by_answer: dict[str, float]
@@ -131,8 +131,8 @@ class Retriever:
         return ScoreParts(
             by_question=self._questions.search(vector, k_rows=200),
             by_answer=self._answers.search(vector, k_rows=100),
-            lexical=self._lexical.search(self.normalizer.tokens(text)),
-            reading=self._reading.search(self.normalizer.reading_grams(text)),
+            lexical=self._lexical.coverage(self.normalizer.tokens(text)),
+            reading=self._reading.coverage(self.normalizer.reading_grams(text)),
         )
 
     def combine(
@@ -140,7 +140,7 @@ class Retriever:
     ) -> list[Candidate]:
         """Fuse score parts into ranked candidates (defaults: this retriever's own fusion settings).
 
-        Ablations pass ``HybridFusion(1.0, ...)`` for dense only or ``HybridFusion(0.0, ...)`` for lexical only.
+        Ablations pass ``HybridFusion(1.0)`` for dense only or ``HybridFusion(0.0, r)`` for lexical only.
         """
         fusion = fusion or self.fusion
         weight = self.answer_field_weight if answer_field_weight is None else answer_field_weight

@@ -37,9 +37,7 @@ def make_retriever(
     return Retriever(
         CachedEmbedder(embedder or make_embedder(settings), store or MemoryVectorStore()),
         Normalizer(synonyms),
-        HybridFusion(
-            settings.dense_weight, settings.bm25_saturation, settings.reading_weight, settings.reading_saturation
-        ),
+        HybridFusion(settings.dense_weight, settings.reading_weight),
         make_policy(settings),
         answer_field_weight=settings.answer_field_weight,
         max_query_chars=settings.max_query_chars,

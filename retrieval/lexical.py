@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import math
+from collections import Counter
 
 import bm25s
 import numpy as np
@@ -13,6 +15,11 @@ logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 class LexicalIndex:
     """BM25 over pre-tokenised documents.
+
+    ``coverage`` divides a document's BM25 score by the most the query could score (every term's IDF, which
+    BM25 approaches as term frequency grows). The result is in [0, 1] whatever the query length, so it can be
+    compared against a fixed threshold; terms the index has never seen count with the highest IDF, which
+    pulls down questions about things the FAQ does not cover.
 
     Args:
         k1: term-frequency saturation of BM25.
@@ -25,6 +32,8 @@ class LexicalIndex:
         self.doc_ids: list[str] = []
         self._bm25: bm25s.BM25 | None = None
         self._vocab: frozenset[str] = frozenset()
+        self._idf: dict[str, float] = {}
+        self._unseen_idf = 0.0
 
     def build(self, doc_ids: list[str], documents: list[list[str]]) -> None:
         """Index one token list per document (an empty list is allowed)."""
@@ -32,6 +41,11 @@ class LexicalIndex:
         self._bm25 = bm25s.BM25(k1=self.k1, b=self.b)
         self._bm25.index([doc or [""] for doc in documents], show_progress=False)
         self._vocab = frozenset(self._bm25.vocab_dict)
+        n = len(documents)
+        document_frequency = Counter(token for doc in documents for token in set(doc))
+        # Lucene's IDF, as bm25s computes it.
+        self._idf = {t: math.log(1 + (n - df + 0.5) / (df + 0.5)) for t, df in document_frequency.items()}
+        self._unseen_idf = math.log(1 + (n + 0.5) / 0.5)
 
     def __len__(self) -> int:
         return len(self.doc_ids)
@@ -42,6 +56,17 @@ class LexicalIndex:
         if self._bm25 is None or not known:
             return np.zeros(len(self.doc_ids), dtype=np.float32)
         return np.asarray(self._bm25.get_scores(known), dtype=np.float32)
+
+    def query_weight(self, query_tokens: list[str]) -> float:
+        """The score a document would approach by matching every query term many times."""
+        return sum(self._idf.get(t, self._unseen_idf) for t in query_tokens if t)
+
+    def coverage(self, query_tokens: list[str], k: int = 50) -> dict[str, float]:
+        """The ``k`` best documents with BM25 divided by ``query_weight`` (in [0, 1])."""
+        weight = self.query_weight(query_tokens)
+        if weight <= 0:
+            return {}
+        return {doc_id: score / weight for doc_id, score in self.search(query_tokens, k).items()}
 
     def search(self, query_tokens: list[str], k: int = 50) -> dict[str, float]:
         """The ``k`` best documents with a positive score."""

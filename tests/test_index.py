@@ -100,3 +100,13 @@ def test_draft_entries_are_not_indexed(mini_pack: Pack) -> None:
     entries = [mini_pack.entries[0].model_copy(update={"status": "draft"}), *mini_pack.entries[1:]]
     retriever.build(entries)
     assert mini_pack.entries[0].id not in retriever.entries
+
+
+def test_lexical_coverage_is_share_of_query_weight() -> None:
+    index = LexicalIndex()
+    index.build(["a", "b"], [["保育", "申し込み"] * 3, ["児童", "手当"]])
+    full = index.coverage(["保育", "申し込み"])["a"]
+    half = index.coverage(["保育", "未知の語"])["a"]
+    assert 0 < half < full <= 1.0
+    assert index.query_weight(["未知の語"]) > index.query_weight(["保育"])  # unseen terms weigh the most
+    assert index.coverage([]) == {}

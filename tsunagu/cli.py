@@ -64,7 +64,7 @@ def ask(
         typer.echo(f"\n[{result.faq_id}]\n{result.answer}\n")
     typer.echo("候補:")
     for rank, c in enumerate(result.candidates, start=1):
-        typer.echo(f"  {rank}. {c.score:.3f} (dense {c.dense:.3f}, bm25 {c.lexical:.2f})  {c.faq_id}  {c.question}")
+        typer.echo(f"  {rank}. {c.score:.3f} (dense {c.dense:.3f}, lexical {c.lexical:.3f})  {c.faq_id}  {c.question}")
 
 
 @faq_app.command("load")

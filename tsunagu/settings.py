@@ -39,21 +39,19 @@ class Settings(BaseSettings):
     )
 
     # Hybrid fusion (see retrieval/fusion.py for the formula); defaults tuned on the dev split
-    dense_weight: float = Field(default=0.4, ge=0.0, le=1.0)
-    bm25_saturation: float = Field(default=16.0, gt=0.0)
-    reading_weight: float = Field(default=0.4, ge=0.0, le=1.0)
-    reading_saturation: float = Field(default=8.0, gt=0.0)
-    answer_field_weight: float = Field(default=0.8, ge=0.0, le=1.0)
+    dense_weight: float = Field(default=0.5, ge=0.0, le=1.0)
+    reading_weight: float = Field(default=0.6, ge=0.0, le=1.0)
+    answer_field_weight: float = Field(default=1.0, ge=0.0, le=1.0)
 
     # Decision thresholds. Defaults come from `tsunagu eval calibrate` on the Toyama dev split (2026-11-22);
     # a city with another pack or embedder should calibrate its own.
-    answer_min_score: float = 0.692
+    answer_min_score: float = 0.561
     answer_min_margin: float = 0.02
-    suggest_min_score: float = 0.643
+    suggest_min_score: float = 0.518
     # Questions in Latin script only (English, romaji) score lower; see retrieval/decision.py.
-    latin_answer_min_score: float = 0.462
-    latin_answer_min_margin: float = 0.005
-    latin_suggest_min_score: float = 0.441
+    latin_answer_min_score: float = 0.482
+    latin_answer_min_margin: float = 0.01
+    latin_suggest_min_score: float = 0.464
     suggest_max_candidates: int = Field(default=3, ge=1, le=10)
     max_query_chars: int = Field(default=1000, ge=10)
     calibration_target_precision: float = Field(default=0.95, gt=0.0, le=1.0)
