@@ -41,6 +41,13 @@ class MemoryVectorStore:
         for key, vector in items:
             self._data[(model, key)] = vector
 
+    def clear(self) -> None:
+        self._data.clear()
+
+    def export(self, model: str) -> dict[str, np.ndarray]:
+        """Every vector of one model (to hand a warm cache to another process)."""
+        return {key: vector for (name, key), vector in self._data.items() if name == model}
+
 
 class SqlVectorStore:
     """Keeps vectors in the ``embedding_cache`` table of the application database."""

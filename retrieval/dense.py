@@ -11,25 +11,40 @@ import numpy as np
 
 
 class DenseIndex:
-    """Exact inner-product (= cosine on unit vectors) search; several rows may belong to one FAQ entry.
+    """Inner-product (= cosine on unit vectors) search; several rows may belong to one FAQ entry.
 
     A query's score for an entry is the best score among that entry's rows (max pooling), so an entry is found
-    through whichever of its questions is closest.
+    through whichever of its questions is closest. Pack-sized corpora are searched exactly (``IndexFlatIP``);
+    from ``exact_max_rows`` rows on, an HNSW graph is used, because a flat scan of tens of thousands of rows
+    for one query costs more than the query embedding itself on a small machine.
 
     Args:
         dim: vector size.
+        exact_max_rows: the largest index that is searched exactly.
     """
 
-    def __init__(self, dim: int) -> None:
+    HNSW_NEIGHBOURS = 32
+    HNSW_EF_SEARCH = 256
+
+    def __init__(self, dim: int, exact_max_rows: int = 20_000) -> None:
         self.dim = dim
-        self._index = faiss.IndexFlatIP(dim)
+        self.exact_max_rows = exact_max_rows
+        self._index: faiss.Index = faiss.IndexFlatIP(dim)
         self.row_ids: list[str] = []
+
+    @property
+    def exact(self) -> bool:
+        return isinstance(self._index, faiss.IndexFlat)
 
     def add(self, ids: list[str], vectors: np.ndarray) -> None:
         """Add one row per id; ``vectors`` must be unit length."""
         vectors = np.ascontiguousarray(vectors, dtype=np.float32).reshape(-1, self.dim)
         if len(ids) != vectors.shape[0]:
             raise ValueError("one id per vector")
+        if not self.row_ids and len(ids) > self.exact_max_rows:
+            hnsw = faiss.IndexHNSWFlat(self.dim, self.HNSW_NEIGHBOURS, faiss.METRIC_INNER_PRODUCT)
+            hnsw.hnsw.efSearch = self.HNSW_EF_SEARCH
+            self._index = hnsw
         self._index.add(vectors)
         self.row_ids.extend(ids)
 

@@ -18,6 +18,7 @@ from retrieval.dense import DenseIndex
 from retrieval.errors import IndexNotReady
 from retrieval.fusion import Candidate, HybridFusion
 from retrieval.lexical import LexicalIndex
+from retrieval.memory import release_free_memory
 from retrieval.normalize import Normalizer, has_meaningful_text, is_latin_script
 
 logger = logging.getLogger(__name__)
@@ -96,6 +97,7 @@ class Retriever:
         reading.build([e.id for e in entries], [self._reading_document(e) for e in entries])
         self.entries = {e.id: e for e in entries}
         self._questions, self._answers, self._lexical, self._reading = questions, answers, lexical, reading
+        release_free_memory()
         stats = BuildStats(
             len(entries), len(questions) + len(answers), self.embedder.misses - misses_before,
             time.perf_counter() - started,

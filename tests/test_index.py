@@ -110,3 +110,20 @@ def test_lexical_coverage_is_share_of_query_weight() -> None:
     assert 0 < half < full <= 1.0
     assert index.query_weight(["未知の語"]) > index.query_weight(["保育"])  # unseen terms weigh the most
     assert index.coverage([]) == {}
+
+
+def test_dense_index_switches_to_hnsw_above_exact_limit_and_finds_the_same_best() -> None:
+    rng = np.random.default_rng(1)
+    vectors = rng.normal(size=(300, 16)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    ids = [f"e{i // 3}" for i in range(300)]
+    exact, approximate = DenseIndex(16), DenseIndex(16, exact_max_rows=100)
+    exact.add(ids, vectors)
+    approximate.add(ids, vectors)
+    assert exact.exact and not approximate.exact
+    query = vectors[42] + 0.05 * rng.normal(size=16).astype(np.float32)
+    query /= np.linalg.norm(query)
+    best_exact = max(exact.search(query, 20).items(), key=lambda kv: kv[1])
+    best_approx = max(approximate.search(query, 20).items(), key=lambda kv: kv[1])
+    assert best_approx[0] == best_exact[0] == "e14"
+    assert best_approx[1] == pytest.approx(best_exact[1])
