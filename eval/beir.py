@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from eval.datasets import EvalQuestion
 from eval.metrics import mean, ndcg_at_k, percentile, recall_at_k, reciprocal_rank
 from knowledge.schema import FaqEntryData
 from retrieval.cache import MemoryVectorStore
@@ -72,6 +73,29 @@ def corpus_entries(corpus: list[dict[str, Any]], slugs: dict[str, str]) -> list[
             )
         )
     return entries
+
+
+def export_beir(entries: list[FaqEntryData], questions: list[EvalQuestion], directory: Path) -> dict[str, int]:
+    """Write a pack and its in-scope eval questions in BEIR layout (title = question, text = answer).
+
+    The alternative questions are left out on purpose: the result measures retrieval the way an FAQ
+    benchmark with only question/answer pairs does.
+    """
+    in_scope = [q for q in questions if q.in_scope]
+    (directory / "qrels").mkdir(parents=True, exist_ok=True)
+    with (directory / "corpus.jsonl").open("w", encoding="utf-8") as corpus:
+        for entry in entries:
+            row = {"_id": entry.id, "title": entry.question, "text": entry.answer}
+            corpus.write(json.dumps(row, ensure_ascii=False) + "\n")
+    with (directory / "queries.jsonl").open("w", encoding="utf-8") as queries:
+        for question in in_scope:
+            queries.write(json.dumps({"_id": question.id, "text": question.text}, ensure_ascii=False) + "\n")
+    with (directory / "qrels" / "test.tsv").open("w", encoding="utf-8") as qrels:
+        qrels.write("query-id\tcorpus-id\tscore\n")
+        for question in in_scope:
+            for faq_id in question.faq_ids:
+                qrels.write(f"{question.id}\t{faq_id}\t1\n")
+    return {"corpus": len(entries), "queries": len(in_scope)}
 
 
 def run_beir(

@@ -44,3 +44,19 @@ def test_run_beir_rejects_broken_jsonl(tmp_path: Path) -> None:
     (tmp_path / "queries.jsonl").write_text("{not json")
     with pytest.raises(BeirFormatError, match="queries.jsonl:1"):
         run_beir(Settings(), tmp_path, embedder=HashingEmbedder())
+
+
+def test_export_then_run_round_trip(tmp_path: Path) -> None:
+    from eval.beir import export_beir
+    from eval.datasets import EvalQuestion
+    from knowledge.packs import read_pack
+    from tests.conftest import MINI_PACK
+
+    entries = read_pack(MINI_PACK).entries
+    questions = [EvalQuestion("q1", "粗大ごみの出し方", ("procedures-garbage-bulky",), "keyword"),
+                 EvalQuestion("o1", "明日の天気", (), "weather")]
+    counts = export_beir(entries, questions, tmp_path)
+    assert counts == {"corpus": 6, "queries": 1}
+    results = run_beir(Settings(), tmp_path, embedder=HashingEmbedder())
+    assert results["queries"] == 1
+    assert results["hit_at_1"] == 1.0

@@ -68,7 +68,9 @@ def tiny_st_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_sentence_transformers_backend_loads_a_local_model(tiny_st_model: Path) -> None:
-    embedder = SentenceTransformerEmbedder(str(tiny_st_model), query_prefix="検索クエリ: ", document_prefix="検索文書: ")
+    embedder = SentenceTransformerEmbedder(
+        str(tiny_st_model), query_prefix="検索クエリ: ", document_prefix="検索文書: "
+    )
     vectors = embedder.embed_queries(["保育所の入所申込み"])
     assert vectors.shape == (1, 32)
     np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
@@ -77,7 +79,9 @@ def test_sentence_transformers_backend_loads_a_local_model(tiny_st_model: Path) 
 
 def test_sentence_transformers_prefixes_are_applied(tiny_st_model: Path) -> None:
     plain = SentenceTransformerEmbedder(str(tiny_st_model))
-    prefixed = SentenceTransformerEmbedder(str(tiny_st_model), query_prefix="検索クエリ: ", document_prefix="検索文書: ")
+    prefixed = SentenceTransformerEmbedder(
+        str(tiny_st_model), query_prefix="検索クエリ: ", document_prefix="検索文書: "
+    )
     text = ["児童手当の申請"]
     np.testing.assert_allclose(plain.embed_queries(text), plain.embed_documents(text))
     assert not np.allclose(prefixed.embed_queries(text), plain.embed_queries(text))

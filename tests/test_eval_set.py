@@ -4,8 +4,8 @@ from collections import Counter
 
 from eval.datasets import load_questions, split_of
 from knowledge.packs import read_pack
-from tests.utils.text import squash
 from tests.conftest import TOYAMA_PACK
+from tests.utils.text import squash
 
 
 def test_no_eval_question_is_a_pack_phrasing() -> None:

@@ -120,7 +120,7 @@ def eval_calibrate(
     ] = None,
 ) -> None:
     """Propose fusion weights and decision thresholds for a target answer precision, from the dev split only."""
-    from eval.runner import calibrate
+    from eval.calibration import calibrate
 
     settings = get_settings()
     target = target_precision or settings.calibration_target_precision
@@ -145,6 +145,20 @@ def eval_beir(
         _echo_json(results)
     else:
         typer.echo("  ".join(f"{k}={v}" for k, v in results.items()))
+
+
+@eval_app.command("export-beir")
+def eval_export_beir(
+    directory: Annotated[Path, typer.Argument(help="Folder to write corpus.jsonl, queries.jsonl, qrels/test.tsv.")],
+    split: Annotated[str, typer.Option(help="dev or test.")] = "test",
+) -> None:
+    """Write the configured pack and its eval questions in BEIR layout (without alternative questions)."""
+    from eval.beir import export_beir
+    from eval.datasets import load_questions
+    from knowledge.packs import read_pack
+
+    counts = export_beir(read_pack(get_settings().pack_dir).entries, load_questions(split=split), directory)
+    typer.echo(f"{counts['corpus']} 件の文書と {counts['queries']} 件の質問を書き出しました ({directory})")
 
 
 @app.command()
