@@ -126,4 +126,4 @@ def test_dense_index_switches_to_hnsw_above_exact_limit_and_finds_the_same_best(
     best_exact = max(exact.search(query, 20).items(), key=lambda kv: kv[1])
     best_approx = max(approximate.search(query, 20).items(), key=lambda kv: kv[1])
     assert best_approx[0] == best_exact[0] == "e14"
-    assert best_approx[1] == pytest.approx(best_exact[1])
+    assert best_approx[1] == pytest.approx(best_exact[1], abs=1e-2)  # float16 storage
