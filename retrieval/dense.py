@@ -44,7 +44,7 @@ class DenseIndex:
             raise ValueError("one id per vector")
         if not self.row_ids and len(ids) > self.exact_max_rows:
             hnsw = faiss.IndexHNSWSQ(
-                self.dim, faiss.ScalarQuantizer.QT_fp16, self.HNSW_NEIGHBOURS, faiss.METRIC_INNER_PRODUCT
+                self.dim, faiss.ScalarQuantizer.QT_fp16, self.HNSW_NEIGHBOURS, faiss.METRIC_INNER_PRODUCT  # type: ignore[arg-type]
             )
             hnsw.train(vectors)  # float16 needs no statistics, but faiss requires the call
             hnsw.hnsw.efSearch = self.HNSW_EF_SEARCH
