@@ -16,7 +16,7 @@ from eval.metrics import Outcome, decision_metrics, ranking_metrics
 from knowledge.packs import read_pack
 from retrieval.cache import SqlVectorStore
 from retrieval.decision import DecisionPolicy, Thresholds
-from retrieval.engine import Retriever, ScoreParts
+from retrieval.engine import TOP_CANDIDATES, Retriever, ScoreParts
 from retrieval.factory import make_policy, make_retriever
 from retrieval.fusion import Candidate, HybridFusion
 from retrieval.normalize import is_latin_script
@@ -64,7 +64,7 @@ def outcomes_for(
     """Decisions and rankings for every question under one policy."""
     outcomes = []
     for question, candidates in zip(questions, ranked, strict=True):
-        decision = policy.decide(candidates[:5], latin_script=is_latin_script(question.text))
+        decision = policy.decide(candidates[:TOP_CANDIDATES], latin_script=is_latin_script(question.text))
         outcomes.append(
             Outcome(
                 ranked=[c.faq_id for c in candidates],

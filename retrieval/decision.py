@@ -36,13 +36,18 @@ class Reason(StrEnum):
 
 @dataclass(frozen=True)
 class Decision:
-    """What the bot should do with one question."""
+    """What the bot should do with one question.
+
+    ``candidates`` are the best entries found, best first (staff see them on a hand-off); ``suggestions`` are
+    the ones to offer the user, set only for SUGGEST.
+    """
 
     kind: DecisionKind
     reason: Reason
     confidence: float = 0.0
     faq_id: str | None = None
     candidates: list[Candidate] = field(default_factory=list)
+    suggestions: list[Candidate] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -50,12 +55,19 @@ class Decision:
             "reason": self.reason.value,
             "faq_id": self.faq_id,
             "confidence": round(self.confidence, 4),
-            "candidates": [
-                {"faq_id": c.faq_id, "score": round(c.score, 4), "dense": round(c.dense, 4),
-                 "lexical": round(c.lexical, 4)}
-                for c in self.candidates
-            ],
+            "candidates": [_candidate_dict(c) for c in self.candidates],
+            "suggestions": [c.faq_id for c in self.suggestions],
         }
+
+
+def _candidate_dict(candidate: Candidate) -> dict[str, object]:
+    return {
+        "faq_id": candidate.faq_id,
+        "score": round(candidate.score, 4),
+        "dense": round(candidate.dense, 4),
+        "lexical": round(candidate.lexical, 4),
+        "reading": round(candidate.reading, 4),
+    }
 
 
 @dataclass(frozen=True)
@@ -105,7 +117,9 @@ class DecisionPolicy:
         if top.score >= limits.suggest_min_score:
             shortlist = [c for c in candidates if c.score >= limits.suggest_min_score]
             reason = Reason.AMBIGUOUS if top.score >= limits.answer_min_score else Reason.LOW_CONFIDENCE
-            return Decision(DecisionKind.SUGGEST, reason, top.score, None, shortlist[: self.suggest_max_candidates])
+            return Decision(
+                DecisionKind.SUGGEST, reason, top.score, None, candidates, shortlist[: self.suggest_max_candidates]
+            )
         return Decision(DecisionKind.HANDOFF, Reason.LOW_CONFIDENCE, top.score, None, candidates)
 
     def __repr__(self) -> str:

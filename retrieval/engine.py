@@ -23,6 +23,8 @@ from retrieval.normalize import Normalizer, has_meaningful_text, is_latin_script
 
 logger = logging.getLogger(__name__)
 
+TOP_CANDIDATES = 5  # kept with every decision: enough for staff and for the margin to the runner-up
+
 
 @dataclass
 class ScoreParts:
@@ -61,7 +63,7 @@ class Retriever:
         fusion: HybridFusion,
         policy: DecisionPolicy,
         *,
-        answer_field_weight: float = 0.9,
+        answer_field_weight: float = 1.0,
         max_query_chars: int = 1000,
     ) -> None:
         self.embedder = embedder
@@ -165,8 +167,5 @@ class Retriever:
             return Decision(DecisionKind.REPHRASE, Reason.TOO_LONG)
         if not has_meaningful_text(stripped):
             return Decision(DecisionKind.REPHRASE, Reason.NO_TEXT)
-        candidates = self._candidates(stripped)[:5]
-        decision = self.policy.decide(candidates, latin_script=is_latin_script(stripped))
-        if decision.kind is DecisionKind.HANDOFF:
-            return Decision(decision.kind, decision.reason, decision.confidence, None, candidates)
-        return decision
+        candidates = self._candidates(stripped)[:TOP_CANDIDATES]
+        return self.policy.decide(candidates, latin_script=is_latin_script(stripped))

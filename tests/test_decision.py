@@ -22,7 +22,8 @@ def test_small_margin_suggests_instead_of_answering() -> None:
     decision = POLICY.decide(cands(0.9, 0.86, 0.7, 0.65))
     assert decision.kind is DecisionKind.SUGGEST
     assert decision.reason is Reason.AMBIGUOUS
-    assert [c.faq_id for c in decision.candidates] == ["e0", "e1"]
+    assert [c.faq_id for c in decision.suggestions] == ["e0", "e1"]
+    assert len(decision.candidates) == 4
 
 
 def test_score_just_below_answer_threshold_suggests() -> None:
@@ -33,7 +34,7 @@ def test_score_just_below_answer_threshold_suggests() -> None:
 
 def test_suggestion_leaves_out_candidates_below_suggest_threshold() -> None:
     decision = POLICY.decide(cands(0.7, 0.59))
-    assert [c.faq_id for c in decision.candidates] == ["e0"]
+    assert [c.faq_id for c in decision.suggestions] == ["e0"]
 
 
 def test_below_suggest_threshold_hands_off() -> None:
@@ -71,4 +72,5 @@ def test_decision_to_dict_is_json_ready() -> None:
     data = POLICY.decide(cands(0.8, 0.1)).to_dict()
     assert data["decision"] == "ANSWER"
     assert data["faq_id"] == "e0"
-    assert data["candidates"][1] == {"faq_id": "e1", "score": 0.1, "dense": 0.1, "lexical": 0.0}
+    assert data["candidates"][1] == {"faq_id": "e1", "score": 0.1, "dense": 0.1, "lexical": 0.0, "reading": 0.0}
+    assert data["suggestions"] == []

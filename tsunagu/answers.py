@@ -24,15 +24,13 @@ class AskResult(BaseModel):
     source_url: str | None
     contact: str | None
     candidates: list[CandidateOut]
+    suggestions: list[str]
 
 
-def ask(retriever: Retriever, text: str, top_k: int = 5) -> AskResult:
+def ask(retriever: Retriever, text: str) -> AskResult:
     """Decide on ``text`` and attach the approved answer (ANSWER) and the top candidates."""
     decision = retriever.decide(text)
     entry = retriever.entries.get(decision.faq_id) if decision.faq_id else None
-    candidates = decision.candidates or []
-    if decision.kind.value != "REPHRASE" and len(candidates) < top_k:
-        candidates = retriever.search(text, k=top_k)
     return AskResult(
         decision=decision.kind.value,
         reason=decision.reason.value,
@@ -46,6 +44,7 @@ def ask(retriever: Retriever, text: str, top_k: int = 5) -> AskResult:
                 faq_id=c.faq_id, question=retriever.entries[c.faq_id].question,
                 score=round(c.score, 4), dense=round(c.dense, 4), lexical=round(c.lexical, 4),
             )
-            for c in candidates[:top_k]
+            for c in decision.candidates
         ],
+        suggestions=[c.faq_id for c in decision.suggestions],
     )
