@@ -18,10 +18,10 @@ from eval.runner import (
     rank_all,
     score_all,
     settings_params,
+    traits_all,
 )
-from retrieval.decision import DecisionPolicy, Thresholds
+from retrieval.decision import DecisionPolicy, QueryTraits, Thresholds
 from retrieval.fusion import Candidate
-from retrieval.normalize import is_latin_script
 from tsunagu.settings import Settings
 
 
@@ -35,20 +35,19 @@ class _Option:
     answered_in_scope: int
 
 
-def _group_options(questions: Sequence[EvalQuestion], ranked: Sequence[list[Candidate]]) -> list[_Option]:
+def _group_options(
+    questions: Sequence[EvalQuestion], ranked: Sequence[list[Candidate]], traits: Sequence[QueryTraits]
+) -> list[_Option]:
+    """Every (answer score, margin) pair worth trying, with what the policy then answers in this group."""
     options = []
     scores = sorted({round(c[0].score, 3) for c in ranked if c})
     for score, margin in itertools.product(scores, MARGINS):
-        answered = correct = answered_in = 0
-        for question, candidates in zip(questions, ranked, strict=True):
-            if not candidates:
-                continue
-            lead = candidates[0].score - candidates[1].score if len(candidates) > 1 else candidates[0].score
-            if candidates[0].score >= score and lead >= margin:
-                answered += 1
-                correct += candidates[0].faq_id in question.faq_ids
-                answered_in += question.in_scope
-        options.append(_Option(Thresholds(score, margin, score), answered, correct, answered_in))
+        thresholds = Thresholds(score, margin, score)
+        outcomes = outcomes_for(questions, ranked, DecisionPolicy(thresholds), traits)
+        answered = [o for o in outcomes if o.decision == "ANSWER"]
+        options.append(_Option(
+            thresholds, len(answered), sum(o.answered_id in o.gold for o in answered), sum(o.in_scope for o in answered)
+        ))
     return options
 
 
@@ -56,19 +55,22 @@ MARGINS = (0.0, 0.005, 0.01, 0.02, 0.03, 0.05)
 
 
 def calibrate_policy(
-    questions: Sequence[EvalQuestion], ranked: Sequence[list[Candidate]], target_precision: float
+    questions: Sequence[EvalQuestion],
+    ranked: Sequence[list[Candidate]],
+    traits: Sequence[QueryTraits],
+    target_precision: float,
 ) -> tuple[DecisionPolicy, dict[str, float]]:
     """Thresholds (Japanese and Latin-script questions apart) with the highest coverage at the target precision.
 
     Among equal coverage the higher thresholds win (fewer out-of-scope answers). The suggest threshold sits
     0.1 of the group's score spread below the answer threshold.
     """
-    latin = [is_latin_script(q.text) for q in questions]
     groups = []
-    for want in (False, True):
-        group_q = [q for q, is_latin in zip(questions, latin, strict=True) if is_latin == want]
-        group_r = [r for r, is_latin in zip(ranked, latin, strict=True) if is_latin == want]
-        options = _group_options(group_q, group_r) or [_Option(Thresholds(1.0, 0.0, 1.0), 0, 0, 0)]
+    for latin in (False, True):
+        members = [i for i, t in enumerate(traits) if t.latin_script == latin]
+        group_q, group_r = [questions[i] for i in members], [ranked[i] for i in members]
+        group_t = [traits[i] for i in members]
+        options = _group_options(group_q, group_r, group_t) or [_Option(Thresholds(1.0, 0.0, 1.0), 0, 0, 0)]
         tops = [c[0].score for c in group_r if c]
         spread = max(tops) - min(tops) if tops else 0.0
         groups.append((options, spread))
@@ -91,7 +93,7 @@ def calibrate_policy(
         t = option.thresholds
         chosen.append(Thresholds(t.answer_min_score, t.answer_min_margin, t.answer_min_score - 0.1 * spread))
     policy = DecisionPolicy(chosen[0], chosen[1])
-    return policy, decision_metrics(outcomes_for(questions, ranked, policy))
+    return policy, decision_metrics(outcomes_for(questions, ranked, policy, traits))
 
 
 def calibrate(settings: Settings, *, target_precision: float,
@@ -99,7 +101,7 @@ def calibrate(settings: Settings, *, target_precision: float,
     """Propose fusion parameters (best dev MRR) and thresholds (target precision) from the dev split only."""
     retriever = build_pack_retriever(settings)
     questions = load_questions(questions_path, "dev")
-    parts = score_all(retriever, questions)
+    parts, traits = score_all(retriever, questions), traits_all(retriever, questions)
     params = settings_params(settings)
     if tune_fusion:
         grid = itertools.product(
@@ -109,12 +111,12 @@ def calibrate(settings: Settings, *, target_precision: float,
         for w, a, r in grid:
             candidate = FusionParams(w, a, r)
             ranked = rank_all(retriever, parts, candidate)
-            ranking = ranking_metrics(outcomes_for(questions, ranked, NEVER_ANSWER))
+            ranking = ranking_metrics(outcomes_for(questions, ranked, NEVER_ANSWER, traits))
             scored.append((ranking["mrr"], ranking["accuracy_at_1"], candidate))
         params = max(scored, key=lambda t: (t[0], t[1]))[2]
     ranked = rank_all(retriever, parts, params)
-    policy, metrics = calibrate_policy(questions, ranked, target_precision)
-    ranking = ranking_metrics(outcomes_for(questions, ranked, policy))
+    policy, metrics = calibrate_policy(questions, ranked, traits, target_precision)
+    ranking = ranking_metrics(outcomes_for(questions, ranked, policy, traits))
     return {
         "split": "dev",
         "target_precision": target_precision,

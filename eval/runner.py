@@ -15,11 +15,10 @@ from eval.datasets import DEFAULT_DATASET, EvalQuestion, load_questions
 from eval.metrics import Outcome, decision_metrics, ranking_metrics
 from knowledge.packs import read_pack
 from retrieval.cache import SqlVectorStore
-from retrieval.decision import DecisionPolicy, Thresholds
+from retrieval.decision import DecisionPolicy, QueryTraits, Thresholds
 from retrieval.engine import TOP_CANDIDATES, Retriever, ScoreParts
 from retrieval.factory import make_policy, make_retriever
 from retrieval.fusion import Candidate, HybridFusion
-from retrieval.normalize import is_latin_script
 from tsunagu.db import make_engine, migrate
 from tsunagu.settings import Settings
 
@@ -58,13 +57,20 @@ def rank_all(retriever: Retriever, parts: Sequence[ScoreParts], params: FusionPa
     return [retriever.combine(p, params.fusion(), params.answer_field_weight)[:10] for p in parts]
 
 
+def traits_all(retriever: Retriever, questions: Sequence[EvalQuestion]) -> list[QueryTraits]:
+    return [retriever.traits(q.text) for q in questions]
+
+
 def outcomes_for(
-    questions: Sequence[EvalQuestion], ranked: Sequence[list[Candidate]], policy: DecisionPolicy
+    questions: Sequence[EvalQuestion],
+    ranked: Sequence[list[Candidate]],
+    policy: DecisionPolicy,
+    traits: Sequence[QueryTraits],
 ) -> list[Outcome]:
     """Decisions and rankings for every question under one policy."""
     outcomes = []
-    for question, candidates in zip(questions, ranked, strict=True):
-        decision = policy.decide(candidates[:TOP_CANDIDATES], latin_script=is_latin_script(question.text))
+    for question, candidates, trait in zip(questions, ranked, traits, strict=True):
+        decision = policy.decide(candidates[:TOP_CANDIDATES], trait)
         outcomes.append(
             Outcome(
                 ranked=[c.faq_id for c in candidates],
@@ -92,9 +98,10 @@ def run_pack_eval(
     """Metrics on ``split``: the hybrid with the settings' thresholds, and ablations at dev-calibrated thresholds."""
     retriever = build_pack_retriever(settings)
     questions = load_questions(questions_path, split)
-    parts = score_all(retriever, questions)
+    parts, traits = score_all(retriever, questions), traits_all(retriever, questions)
     dev_questions = load_questions(questions_path, "dev")
     dev_parts = score_all(retriever, dev_questions) if split != "dev" else parts
+    dev_traits = traits_all(retriever, dev_questions)
     from eval.calibration import calibrate_policy  # calibration builds on this module
 
     results: dict[str, Any] = {"split": split, "questions": len(questions),
@@ -106,13 +113,15 @@ def run_pack_eval(
             policy = make_policy(settings)
         else:
             dev_ranked = rank_all(retriever, dev_parts, params)
-            policy, _ = calibrate_policy(dev_questions, dev_ranked, settings.calibration_target_precision)
-        outcomes = outcomes_for(questions, rank_all(retriever, parts, params), policy)
+            policy, _ = calibrate_policy(
+                dev_questions, dev_ranked, dev_traits, settings.calibration_target_precision
+            )
+        outcomes = outcomes_for(questions, rank_all(retriever, parts, params), policy, traits)
         metrics = {**ranking_metrics(outcomes), **decision_metrics(outcomes)}
         results["modes"][mode] = {k: round(v, 4) for k, v in metrics.items()}
         curves[mode] = outcomes
     results.update(results["modes"]["hybrid"])
-    results["by_style"] = by_style(retriever, questions, parts, settings)
+    results["by_style"] = by_style(retriever, questions, parts, traits, settings)
     if report_path is not None:
         from eval.report import write_eval_report
 
@@ -121,10 +130,15 @@ def run_pack_eval(
 
 
 def by_style(
-    retriever: Retriever, questions: Sequence[EvalQuestion], parts: Sequence[ScoreParts], settings: Settings
+    retriever: Retriever,
+    questions: Sequence[EvalQuestion],
+    parts: Sequence[ScoreParts],
+    traits: Sequence[QueryTraits],
+    settings: Settings,
 ) -> dict[str, dict[str, float]]:
     """Hybrid accuracy@1 and recall@3 per question style (and out-of-scope hand-off per kind)."""
-    outcomes = outcomes_for(questions, rank_all(retriever, parts, settings_params(settings)), make_policy(settings))
+    ranked = rank_all(retriever, parts, settings_params(settings))
+    outcomes = outcomes_for(questions, ranked, make_policy(settings), traits)
     groups: dict[str, list[Outcome]] = {}
     for question, outcome in zip(questions, outcomes, strict=True):
         key = question.style if question.in_scope else f"oos:{question.style}"

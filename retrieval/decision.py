@@ -6,7 +6,9 @@
 * ``REPHRASE(reason)``: the input itself cannot be searched (empty, only emoji or symbols, far too long).
 
 Questions typed in Latin script (English, romaji) score on a lower scale than Japanese ones, because the FAQ
-is Japanese and only its question phrasings have English versions; they get their own thresholds.
+is Japanese and only its question phrasings have English versions; they get their own thresholds. A question
+naming a place the pack never mentions (金沢市の保育園…) is probably about another city: it is never answered
+outright, at most suggested.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ class Reason(StrEnum):
     AMBIGUOUS = "ambiguous"
     LOW_CONFIDENCE = "low_confidence"
     NO_MATCH = "no_match"
+    OTHER_PLACE = "other_place"
     EMPTY = "empty"
     NO_TEXT = "no_text"
     TOO_LONG = "too_long"
@@ -71,6 +74,14 @@ def _candidate_dict(candidate: Candidate) -> dict[str, object]:
 
 
 @dataclass(frozen=True)
+class QueryTraits:
+    """What the policy needs to know about the question itself, besides its candidates."""
+
+    latin_script: bool = False
+    unknown_place: bool = False
+
+
+@dataclass(frozen=True)
 class Thresholds:
     """Cut-offs on the fused score of the best candidate and on its lead over the second.
 
@@ -105,18 +116,24 @@ class DecisionPolicy:
         self.latin_thresholds = latin_thresholds or thresholds
         self.suggest_max_candidates = suggest_max_candidates
 
-    def decide(self, candidates: list[Candidate], *, latin_script: bool = False) -> Decision:
+    def decide(self, candidates: list[Candidate], traits: QueryTraits = QueryTraits()) -> Decision:
         """Decide from candidates sorted best first."""
         if not candidates:
             return Decision(DecisionKind.HANDOFF, Reason.NO_MATCH)
-        limits = self.latin_thresholds if latin_script else self.thresholds
+        limits = self.latin_thresholds if traits.latin_script else self.thresholds
         top = candidates[0]
         margin = top.score - candidates[1].score if len(candidates) > 1 else top.score
-        if top.score >= limits.answer_min_score and margin >= limits.answer_min_margin:
+        confident = top.score >= limits.answer_min_score and margin >= limits.answer_min_margin
+        if confident and not traits.unknown_place:
             return Decision(DecisionKind.ANSWER, Reason.CONFIDENT, top.score, top.faq_id, candidates)
         if top.score >= limits.suggest_min_score:
             shortlist = [c for c in candidates if c.score >= limits.suggest_min_score]
-            reason = Reason.AMBIGUOUS if top.score >= limits.answer_min_score else Reason.LOW_CONFIDENCE
+            if confident:
+                reason = Reason.OTHER_PLACE
+            elif top.score >= limits.answer_min_score:
+                reason = Reason.AMBIGUOUS
+            else:
+                reason = Reason.LOW_CONFIDENCE
             return Decision(
                 DecisionKind.SUGGEST, reason, top.score, None, candidates, shortlist[: self.suggest_max_candidates]
             )

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from knowledge.schema import FaqEntryData
 from retrieval.cache import CachedEmbedder
-from retrieval.decision import Decision, DecisionKind, DecisionPolicy, Reason
+from retrieval.decision import Decision, DecisionKind, DecisionPolicy, QueryTraits, Reason
 from retrieval.dense import DenseIndex
 from retrieval.errors import IndexNotReady
 from retrieval.fusion import Candidate, HybridFusion
@@ -77,6 +77,7 @@ class Retriever:
         self._answers: DenseIndex | None = None
         self._lexical = LexicalIndex()
         self._reading = LexicalIndex()
+        self._known_places: frozenset[str] = frozenset()
 
     # -- building -------------------------------------------------------------------------------------------
     def build(self, entries: Sequence[FaqEntryData]) -> BuildStats:
@@ -98,6 +99,9 @@ class Retriever:
         lexical.build([e.id for e in entries], [self._lexical_document(e) for e in entries])
         reading.build([e.id for e in entries], [self._reading_document(e) for e in entries])
         self.entries = {e.id: e for e in entries}
+        self._known_places = frozenset(
+            place for e in entries for text in self._entry_texts(e) for place in self.normalizer.place_names(text)
+        )
         self._questions, self._answers, self._lexical, self._reading = questions, answers, lexical, reading
         release_free_memory()
         stats = BuildStats(
@@ -106,6 +110,10 @@ class Retriever:
         )
         logger.info("index built: %d entries, %d vectors, %d newly embedded, %.2fs", *stats.__dict__.values())
         return stats
+
+    @staticmethod
+    def _entry_texts(entry: FaqEntryData) -> list[str]:
+        return [*entry.search_questions(), entry.answer, entry.department or "", entry.contact or "", *entry.tags]
 
     def _lexical_document(self, entry: FaqEntryData) -> list[str]:
         tokens: list[str] = []
@@ -155,6 +163,13 @@ class Retriever:
         floor = min(dense.values()) if dense else 0.0
         return fusion.fuse(dense, parts.lexical, floor, parts.reading)
 
+    def traits(self, text: str) -> QueryTraits:
+        """Script of the question, and whether it names a place that no entry mentions."""
+        return QueryTraits(
+            latin_script=is_latin_script(text),
+            unknown_place=bool(self.normalizer.place_names(text) - self._known_places),
+        )
+
     def _candidates(self, text: str) -> list[Candidate]:
         return self.combine(self.score_parts(text))
 
@@ -168,4 +183,4 @@ class Retriever:
         if not has_meaningful_text(stripped):
             return Decision(DecisionKind.REPHRASE, Reason.NO_TEXT)
         candidates = self._candidates(stripped)[:TOP_CANDIDATES]
-        return self.policy.decide(candidates, latin_script=is_latin_script(stripped))
+        return self.policy.decide(candidates, self.traits(stripped))

@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
+from functools import lru_cache
+from typing import NamedTuple
 
 import fugashi
 
@@ -89,39 +91,71 @@ class SynonymMap:
         return sum(1 for variant, canonical in self.mapping.items() if variant != canonical)
 
 
+class Word(NamedTuple):
+    """The parts of one fugashi token that search uses."""
+
+    surface: str
+    lemma: str
+    pos1: str
+    is_place: bool
+    base_reading: str  # kana reading of the lemma, in hiragana ("" when unknown)
+    reading: str  # kana reading of the surface, in hiragana ("" for Latin words and unknown kanji)
+
+
 class Normalizer:
     """Turns raw citizen or FAQ text into clean text and lexical tokens.
 
+    Each text is parsed once: ``tokens``, ``reading_grams`` and ``place_names`` share a small cache of parses.
+
     Args:
         synonyms: the editors' synonym groups (first word canonical).
+        cache_size: how many recent parses to keep.
     """
 
-    def __init__(self, synonyms: Iterable[Iterable[str]] = ()) -> None:
+    def __init__(self, synonyms: Iterable[Iterable[str]] = (), cache_size: int = 2048) -> None:
         self.synonyms = SynonymMap(synonyms)
         self._tagger = fugashi.Tagger()
+        self._parse = lru_cache(maxsize=cache_size)(self._parse_uncached)
 
     def clean(self, text: str) -> str:
         """Readable normalised text for the embedder."""
         return fold(text)
 
+    def words(self, text: str) -> tuple[Word, ...]:
+        """The parsed words of ``text`` after folding and synonyms."""
+        return self._parse(self.synonyms.apply(fold(text)))
+
+    def _parse_uncached(self, text: str) -> tuple[Word, ...]:
+        words = []
+        for token in self._tagger(text):
+            feature = token.feature
+            words.append(Word(
+                surface=token.surface,
+                lemma=_lemma(token.surface, feature),
+                pos1=getattr(feature, "pos1", None) or "",
+                is_place=getattr(feature, "pos2", None) == "固有名詞" and getattr(feature, "pos3", None) == "地名",
+                base_reading=_hiragana(getattr(feature, "kanaBase", None)),
+                reading=_reading(token.surface, feature),
+            ))
+        return tuple(words)
+
     def tokens(self, text: str) -> list[str]:
         """Lexical terms: lemmas of content words plus their kana readings."""
-        text = self.synonyms.apply(fold(text))
         terms: list[str] = []
-        for word in self._tagger(text):
-            feature = word.feature
-            pos = getattr(feature, "pos1", None) or ""
-            if pos in SKIPPED_POS:
+        for word in self.words(text):
+            if word.pos1 in SKIPPED_POS or not word.lemma:
                 continue
-            lemma = _lemma(word.surface, feature)
-            if not lemma or lemma in STOP_LEMMAS or lemma in ENGLISH_STOP_WORDS:
+            if word.lemma in STOP_LEMMAS or word.lemma in ENGLISH_STOP_WORDS:
                 continue
-            terms.append(lemma)
-            reading = getattr(feature, "kanaBase", None) or ""
-            reading = reading.translate(KATAKANA_TO_HIRAGANA)
-            if reading and reading != lemma and reading not in STOP_LEMMAS and reading != "*":
+            terms.append(word.lemma)
+            reading = word.base_reading
+            if reading and reading != word.lemma and reading not in STOP_LEMMAS:
                 terms.append(reading)
         return terms
+
+    def place_names(self, text: str) -> set[str]:
+        """Lemmas of the place names in ``text`` (unidic's 固有名詞・地名), e.g. {"カナザワ"} for 金沢市."""
+        return {word.lemma for word in self.words(text) if word.is_place}
 
     def reading_grams(self, text: str, n: int = 3) -> list[str]:
         """Character n-grams of the text's kana reading.
@@ -129,12 +163,14 @@ class Normalizer:
         A wrong kanji conversion (保育円) or an unconverted hiragana query (ほいくえん) reads the same as the
         intended word, and n-grams do not depend on how fugashi happened to segment unusual input.
         """
-        reading = "".join(
-            _reading(word.surface, word.feature)
-            for word in self._tagger(self.synonyms.apply(fold(text)))
-            if (getattr(word.feature, "pos1", None) or "") not in READING_SKIPPED_POS
-        )
+        reading = "".join(word.reading for word in self.words(text) if word.pos1 not in READING_SKIPPED_POS)
         return [reading[i : i + n] for i in range(len(reading) - n + 1)]
+
+
+def _hiragana(kana: object) -> str:
+    if not kana or kana == "*":
+        return ""
+    return str(kana).translate(KATAKANA_TO_HIRAGANA)
 
 
 def _reading(surface: str, feature: object) -> str:

@@ -6,9 +6,22 @@ import pytest
 from eval.calibration import calibrate_policy
 from eval.datasets import EvalQuestion
 from eval.runner import run_pack_eval
+from retrieval.decision import QueryTraits
 from retrieval.fusion import Candidate
 from tests.conftest import MINI_PACK
 from tsunagu.settings import Settings
+
+JA, EN = QueryTraits(), QueryTraits(latin_script=True)
+
+
+def test_calibrate_policy_ignores_questions_about_other_places() -> None:
+    questions = [
+        EvalQuestion("q", "保育園", ("a",), "colloquial"), EvalQuestion("o", "金沢市の保育園", (), "other_city")
+    ]
+    candidates = [ranked("a", 0.7, 0.1), ranked("a", 0.9, 0.1)]
+    policy, metrics = calibrate_policy(questions, candidates, [JA, QueryTraits(unknown_place=True)], 1.0)
+    assert policy.thresholds.answer_min_score == pytest.approx(0.7)
+    assert metrics["oos_handoff_recall"] == 1.0
 
 
 def ranked(top: str, score: float, second: float) -> list[Candidate]:
@@ -20,7 +33,7 @@ def test_calibrate_policy_finds_highest_coverage_at_target_precision() -> None:
     questions.append(EvalQuestion("oos", "天気", (), "weather"))
     candidates = [ranked("a", 0.9, 0.1), ranked("a", 0.8, 0.1), ranked("b", 0.7, 0.1), ranked("a", 0.6, 0.1),
                   ranked("a", 0.65, 0.1)]
-    policy, metrics = calibrate_policy(questions, candidates, target_precision=1.0)
+    policy, metrics = calibrate_policy(questions, candidates, [JA] * 5, target_precision=1.0)
     # Answering down to 0.8 keeps precision 1.0; 0.7 would answer a wrong one.
     assert policy.thresholds.answer_min_score == pytest.approx(0.8)
     assert metrics["coverage"] == pytest.approx(2 / 4)
@@ -32,7 +45,7 @@ def test_calibrate_policy_sets_latin_thresholds_apart() -> None:
     questions = [EvalQuestion("j", "保育園", ("a",), "colloquial"), EvalQuestion("e", "nursery", ("a",), "english"),
                  EvalQuestion("e2", "weather", (), "english")]
     candidates = [ranked("a", 0.9, 0.1), ranked("a", 0.5, 0.1), ranked("a", 0.4, 0.1)]
-    policy, metrics = calibrate_policy(questions, candidates, target_precision=1.0)
+    policy, metrics = calibrate_policy(questions, candidates, [JA, EN, EN], target_precision=1.0)
     assert policy.thresholds.answer_min_score == pytest.approx(0.9)
     assert policy.latin_thresholds.answer_min_score == pytest.approx(0.5)
     assert metrics["coverage"] == 1.0
@@ -40,7 +53,7 @@ def test_calibrate_policy_sets_latin_thresholds_apart() -> None:
 
 def test_calibrate_policy_never_answers_when_target_unreachable() -> None:
     questions = [EvalQuestion("q", "保育園", ("a",), "colloquial")]
-    policy, metrics = calibrate_policy(questions, [ranked("b", 0.9, 0.1)], target_precision=0.95)
+    policy, metrics = calibrate_policy(questions, [ranked("b", 0.9, 0.1)], [JA], target_precision=0.95)
     assert policy.thresholds.answer_min_score > 1.0
     assert metrics["coverage"] == 0.0
 

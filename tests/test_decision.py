@@ -1,6 +1,6 @@
 import pytest
 
-from retrieval.decision import DecisionKind, DecisionPolicy, Reason, Thresholds
+from retrieval.decision import DecisionKind, DecisionPolicy, QueryTraits, Reason, Thresholds
 from retrieval.fusion import Candidate
 
 
@@ -9,6 +9,7 @@ def cands(*scores: float) -> list[Candidate]:
 
 
 POLICY = DecisionPolicy(Thresholds(0.8, 0.05, 0.6), Thresholds(0.5, 0.0, 0.4), suggest_max_candidates=2)
+LATIN = QueryTraits(latin_script=True)
 
 
 def test_answer_at_exact_thresholds() -> None:
@@ -59,13 +60,20 @@ def test_thresholds_reject_suggest_above_answer() -> None:
 
 def test_latin_script_questions_use_their_own_thresholds() -> None:
     assert POLICY.decide(cands(0.55, 0.2)).kind is DecisionKind.HANDOFF
-    assert POLICY.decide(cands(0.55, 0.2), latin_script=True).kind is DecisionKind.ANSWER
-    assert POLICY.decide(cands(0.45, 0.2), latin_script=True).kind is DecisionKind.SUGGEST
+    assert POLICY.decide(cands(0.55, 0.2), LATIN).kind is DecisionKind.ANSWER
+    assert POLICY.decide(cands(0.45, 0.2), LATIN).kind is DecisionKind.SUGGEST
 
 
 def test_latin_thresholds_default_to_japanese_ones() -> None:
     policy = DecisionPolicy(Thresholds(0.8, 0.0, 0.6))
-    assert policy.decide(cands(0.7), latin_script=True).kind is DecisionKind.SUGGEST
+    assert policy.decide(cands(0.7), LATIN).kind is DecisionKind.SUGGEST
+
+
+def test_unknown_place_is_suggested_never_answered() -> None:
+    decision = POLICY.decide(cands(0.95, 0.1), QueryTraits(unknown_place=True))
+    assert decision.kind is DecisionKind.SUGGEST
+    assert decision.reason is Reason.OTHER_PLACE
+    assert decision.faq_id is None
 
 
 def test_decision_to_dict_is_json_ready() -> None:

@@ -34,3 +34,11 @@ def test_clear_question_is_answered(mini_retriever: Retriever) -> None:
 def test_unrelated_question_is_not_answered(mini_retriever: Retriever) -> None:
     decision = mini_retriever.decide("明日の天気は晴れますか")
     assert decision.kind is not DecisionKind.ANSWER
+
+
+def test_question_about_a_place_the_pack_never_mentions_is_not_answered(mini_retriever: Retriever) -> None:
+    assert mini_retriever.decide("粗大ごみの出し方を教えて").kind is DecisionKind.ANSWER
+    decision = mini_retriever.decide("金沢市の粗大ごみの出し方を教えて")
+    assert decision.kind is not DecisionKind.ANSWER
+    assert mini_retriever.traits("金沢市の粗大ごみ").unknown_place
+    assert not mini_retriever.traits("粗大ごみ").unknown_place

@@ -52,3 +52,9 @@ def test_is_latin_script_tells_english_from_japanese() -> None:
     assert is_latin_script("hoikuen moushikomi")
     assert not is_latin_script("保育園のapplication")
     assert not is_latin_script("12345 !!")
+
+
+def test_place_names_are_found_by_reading() -> None:
+    normalizer = Normalizer()
+    assert normalizer.place_names("金沢市の保育園の申し込み") == {"カナザワ"}
+    assert normalizer.place_names("保育園の申し込み") == set()

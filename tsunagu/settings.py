@@ -46,7 +46,7 @@ class Settings(BaseSettings):
     # Decision thresholds. Defaults come from `tsunagu eval calibrate` on the Toyama dev split (2026-11-22);
     # a city with another pack or embedder should calibrate its own.
     answer_min_score: float = 0.561
-    answer_min_margin: float = 0.02
+    answer_min_margin: float = 0.01
     suggest_min_score: float = 0.518
     # Questions in Latin script only (English, romaji) score lower; see retrieval/decision.py.
     latin_answer_min_score: float = 0.482
