@@ -19,7 +19,7 @@ from retrieval.errors import IndexNotReady
 from retrieval.fusion import Candidate, HybridFusion
 from retrieval.lexical import LexicalIndex
 from retrieval.memory import release_free_memory
-from retrieval.normalize import Normalizer, has_meaningful_text, is_latin_script
+from retrieval.normalize import Analysis, Normalizer, has_meaningful_text, is_latin_script
 
 logger = logging.getLogger(__name__)
 
@@ -95,13 +95,12 @@ class Retriever:
         questions, answers = DenseIndex(dim), DenseIndex(dim)
         questions.add(question_ids, self.embedder.embed(question_texts, is_query=True))
         answers.add([e.id for e in entries], self.embedder.embed(answer_texts, is_query=False))
+        documents = [self._lexical_documents(e) for e in entries]
         lexical, reading = LexicalIndex(), LexicalIndex()
-        lexical.build([e.id for e in entries], [self._lexical_document(e) for e in entries])
-        reading.build([e.id for e in entries], [self._reading_document(e) for e in entries])
+        lexical.build([e.id for e in entries], [d.tokens for d in documents])
+        reading.build([e.id for e in entries], [d.reading_grams for d in documents])
         self.entries = {e.id: e for e in entries}
-        self._known_places = frozenset(
-            place for e in entries for text in self._entry_texts(e) for place in self.normalizer.place_names(text)
-        )
+        self._known_places = frozenset().union(*(d.places for d in documents))
         self._questions, self._answers, self._lexical, self._reading = questions, answers, lexical, reading
         release_free_memory()
         stats = BuildStats(
@@ -111,24 +110,23 @@ class Retriever:
         logger.info("index built: %d entries, %d vectors, %d newly embedded, %.2fs", *stats.__dict__.values())
         return stats
 
-    @staticmethod
-    def _entry_texts(entry: FaqEntryData) -> list[str]:
-        return [*entry.search_questions(), entry.answer, entry.department or "", entry.contact or "", *entry.tags]
-
-    def _lexical_document(self, entry: FaqEntryData) -> list[str]:
+    def _lexical_documents(self, entry: FaqEntryData) -> Analysis:
+        """One entry's BM25 tokens (questions, tags, answer), reading trigrams (questions) and place names."""
         tokens: list[str] = []
-        for text in entry.search_questions():
-            tokens.extend(self.normalizer.tokens(text))
-        for tag in entry.tags:
-            tokens.extend(self.normalizer.tokens(tag))
-        tokens.extend(self.normalizer.tokens(entry.answer))
-        return tokens
-
-    def _reading_document(self, entry: FaqEntryData) -> list[str]:
         grams: list[str] = []
+        places: set[str] = set()
         for text in entry.search_questions():
-            grams.extend(self.normalizer.reading_grams(text))
-        return grams
+            analysis = self.normalizer.analyze(text)
+            tokens += analysis.tokens
+            grams += analysis.reading_grams
+            places |= analysis.places
+        for text in [*entry.tags, entry.answer]:
+            analysis = self.normalizer.analyze(text)
+            tokens += analysis.tokens
+            places |= analysis.places
+        for office in (entry.department or "", entry.contact or ""):
+            places |= self.normalizer.place_names(office)
+        return Analysis(tokens, grams, places)
 
     # -- searching ------------------------------------------------------------------------------------------
     def search(self, text: str, k: int = 5) -> list[Candidate]:

@@ -102,17 +102,26 @@ class Word(NamedTuple):
     reading: str  # kana reading of the surface, in hiragana ("" for Latin words and unknown kanji)
 
 
+class Analysis(NamedTuple):
+    """Everything lexical search needs from one text, from a single parse."""
+
+    tokens: list[str]
+    reading_grams: list[str]
+    places: set[str]
+
+
 class Normalizer:
     """Turns raw citizen or FAQ text into clean text and lexical tokens.
 
-    Each text is parsed once: ``tokens``, ``reading_grams`` and ``place_names`` share a small cache of parses.
+    ``analyze`` parses a text once for its tokens, reading trigrams and place names; a small cache lets the
+    query path ask for them separately without parsing the question again.
 
     Args:
         synonyms: the editors' synonym groups (first word canonical).
         cache_size: how many recent parses to keep.
     """
 
-    def __init__(self, synonyms: Iterable[Iterable[str]] = (), cache_size: int = 2048) -> None:
+    def __init__(self, synonyms: Iterable[Iterable[str]] = (), cache_size: int = 64) -> None:
         self.synonyms = SynonymMap(synonyms)
         self._tagger = fugashi.Tagger()
         self._parse = lru_cache(maxsize=cache_size)(self._parse_uncached)
@@ -139,32 +148,45 @@ class Normalizer:
             ))
         return tuple(words)
 
+    def analyze(self, text: str) -> Analysis:
+        """Tokens, reading trigrams and place names of ``text``."""
+        words = self.words(text)
+        return Analysis(_terms(words), _reading_grams(words), {w.lemma for w in words if w.is_place})
+
     def tokens(self, text: str) -> list[str]:
         """Lexical terms: lemmas of content words plus their kana readings."""
-        terms: list[str] = []
-        for word in self.words(text):
-            if word.pos1 in SKIPPED_POS or not word.lemma:
-                continue
-            if word.lemma in STOP_LEMMAS or word.lemma in ENGLISH_STOP_WORDS:
-                continue
-            terms.append(word.lemma)
-            reading = word.base_reading
-            if reading and reading != word.lemma and reading not in STOP_LEMMAS:
-                terms.append(reading)
-        return terms
+        return _terms(self.words(text))
 
     def place_names(self, text: str) -> set[str]:
         """Lemmas of the place names in ``text`` (unidic's 固有名詞・地名), e.g. {"カナザワ"} for 金沢市."""
         return {word.lemma for word in self.words(text) if word.is_place}
 
-    def reading_grams(self, text: str, n: int = 3) -> list[str]:
-        """Character n-grams of the text's kana reading.
+    def reading_grams(self, text: str) -> list[str]:
+        """Character trigrams of the text's kana reading.
 
         A wrong kanji conversion (保育円) or an unconverted hiragana query (ほいくえん) reads the same as the
         intended word, and n-grams do not depend on how fugashi happened to segment unusual input.
         """
-        reading = "".join(word.reading for word in self.words(text) if word.pos1 not in READING_SKIPPED_POS)
-        return [reading[i : i + n] for i in range(len(reading) - n + 1)]
+        return _reading_grams(self.words(text))
+
+
+def _terms(words: Iterable[Word]) -> list[str]:
+    terms: list[str] = []
+    for word in words:
+        if word.pos1 in SKIPPED_POS or not word.lemma:
+            continue
+        if word.lemma in STOP_LEMMAS or word.lemma in ENGLISH_STOP_WORDS:
+            continue
+        terms.append(word.lemma)
+        reading = word.base_reading
+        if reading and reading != word.lemma and reading not in STOP_LEMMAS:
+            terms.append(reading)
+    return terms
+
+
+def _reading_grams(words: Iterable[Word], n: int = 3) -> list[str]:
+    reading = "".join(word.reading for word in words if word.pos1 not in READING_SKIPPED_POS)
+    return [reading[i : i + n] for i in range(len(reading) - n + 1)]
 
 
 def _hiragana(kana: object) -> str:
