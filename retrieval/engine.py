@@ -102,6 +102,7 @@ class Retriever:
         self.entries = {e.id: e for e in entries}
         self._known_places = frozenset().union(*(d.places for d in documents))
         self._questions, self._answers, self._lexical, self._reading = questions, answers, lexical, reading
+        del documents  # token lists of every entry: by far the largest temporary of a build
         release_free_memory()
         stats = BuildStats(
             len(entries), len(questions) + len(answers), self.embedder.misses - misses_before,
