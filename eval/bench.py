@@ -138,21 +138,17 @@ def _fill_synthetic_cache(
     """Put a noisy copy of its original's vectors in the cache for every synthetic entry; return the entries."""
     cached = retriever.embedder
     name = cached.embedder.name
-    clean = retriever.normalizer.clean
     store.put_many(name, pack_vectors.items())
     rng = np.random.default_rng(0)
     pairs = synthetic_entries(pack_entries, size)
     originals = {o.id: o for _, o in pairs}
-    base_q = {oid: cached.embed([clean(t) for t in o.search_questions()], is_query=True)
-              for oid, o in originals.items()}
-    base_a = {oid: cached.embed([clean(f"{o.question}\n{o.answer}")], is_query=False)[0]
-              for oid, o in originals.items()}
+    base_q = {oid: cached.embed(retriever.question_texts(o), is_query=True) for oid, o in originals.items()}
+    base_a = {oid: cached.embed([retriever.answer_passage(o)], is_query=False)[0] for oid, o in originals.items()}
     for copy, original in pairs:
         q_vectors = base_q[original.id] + rng.normal(0, 0.02, base_q[original.id].shape).astype(np.float32)
         a_vector = base_a[original.id] + rng.normal(0, 0.02, base_a[original.id].shape).astype(np.float32)
-        items = [(text_key(clean(t), is_query=True), v / np.linalg.norm(v))
-                 for t, v in zip(copy.search_questions(), q_vectors, strict=True)]
-        items.append((text_key(clean(f"{copy.question}\n{copy.answer}"), is_query=False),
-                      a_vector / np.linalg.norm(a_vector)))
+        items = [(text_key(t, is_query=True), v / np.linalg.norm(v))
+                 for t, v in zip(retriever.question_texts(copy), q_vectors, strict=True)]
+        items.append((text_key(retriever.answer_passage(copy), is_query=False), a_vector / np.linalg.norm(a_vector)))
         store.put_many(name, items)
     return [copy for copy, _ in pairs]

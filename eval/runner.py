@@ -101,7 +101,7 @@ def run_pack_eval(
     parts, traits = score_all(retriever, questions), traits_all(retriever, questions)
     dev_questions = load_questions(questions_path, "dev")
     dev_parts = score_all(retriever, dev_questions) if split != "dev" else parts
-    dev_traits = traits_all(retriever, dev_questions)
+    dev_traits = traits_all(retriever, dev_questions) if split != "dev" else traits
     from eval.calibration import calibrate_policy  # calibration builds on this module
 
     results: dict[str, Any] = {"split": split, "questions": len(questions),

@@ -87,10 +87,10 @@ class Retriever:
         entries = [e for e in entries if e.status == "published"]
         question_ids, question_texts = [], []
         for entry in entries:
-            for text in entry.search_questions():
+            for text in self.question_texts(entry):
                 question_ids.append(entry.id)
-                question_texts.append(self.normalizer.clean(text))
-        answer_texts = [self.normalizer.clean(f"{e.question}\n{e.answer}") for e in entries]
+                question_texts.append(text)
+        answer_texts = [self.answer_passage(e) for e in entries]
         dim = self.embedder.embedder.dim
         questions, answers = DenseIndex(dim), DenseIndex(dim)
         questions.add(question_ids, self.embedder.embed(question_texts, is_query=True))
@@ -110,6 +110,14 @@ class Retriever:
         )
         logger.info("index built: %d entries, %d vectors, %d newly embedded, %.2fs", *stats.__dict__.values())
         return stats
+
+    def question_texts(self, entry: FaqEntryData) -> list[str]:
+        """The texts embedded on the query side for an entry (one index row each)."""
+        return [self.normalizer.clean(text) for text in entry.search_questions()]
+
+    def answer_passage(self, entry: FaqEntryData) -> str:
+        """The text embedded on the document side for an entry: its question followed by its answer."""
+        return self.normalizer.clean(f"{entry.question}\n{entry.answer}")
 
     def _lexical_documents(self, entry: FaqEntryData) -> Analysis:
         """One entry's BM25 tokens (questions, tags, answer), reading trigrams (questions) and place names."""
