@@ -5,7 +5,7 @@ from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import create_engine, inspect, text
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from knowledge.packs import Pack
 from knowledge.service import count_entries, list_entries, replace_entries, save_entry
@@ -45,7 +45,7 @@ def database_url(request: pytest.FixtureRequest, sqlite_url: str) -> Iterator[st
 def test_migrate_creates_every_table(database_url: str) -> None:
     migrate(database_url)
     tables = set(inspect(make_engine(database_url)).get_table_names())
-    assert {"faq_entry", "faq_alt_question", "embedding_cache", "alembic_version"} <= tables
+    assert {"faq_entry", "faq_alt_question", "embedding_cache", "bot_inbox_event", "alembic_version"} <= tables
 
 
 def test_replace_and_list_entries_round_trip(database_url: str, mini_pack: Pack) -> None:
@@ -69,3 +69,23 @@ def test_save_entry_updates_in_place(database_url: str, mini_pack: Pack) -> None
         assert count_entries(session=session) == 6
     assert again.answer == "新しい答え"
     assert again.alt_questions == ["一つだけ"]
+
+
+def test_inbox_stores_each_event_once(database_url: str) -> None:
+    from bot.inbox import store_events
+    from bot.models import InboxEvent
+
+    migrate(database_url)
+    event = {"type": "message", "webhookEventId": "01ABC", "source": {"type": "user", "userId": "U1"},
+             "deliveryContext": {"isRedelivery": False}, "message": {"type": "text", "text": "こんにちは"}}
+    with Session(make_engine(database_url)) as session:
+        first = store_events(session=session, events=[event, {**event, "deliveryContext": {"isRedelivery": True}}])
+        session.commit()
+        again = store_events(session=session, events=[event])
+        session.commit()
+        rows = session.exec(select(InboxEvent)).all()
+    assert (first.stored, first.duplicates) == (1, 1)
+    assert (again.stored, again.duplicates) == (0, 1)
+    assert [(r.webhook_event_id, r.line_user_id, r.payload["message"]["text"]) for r in rows] == [
+        ("01ABC", "U1", "こんにちは")
+    ]

@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from bot.webhook import make_webhook_router
 from tsunagu import api
 from tsunagu.container import Services, build_services
 from tsunagu.settings import Settings, get_settings
@@ -27,4 +28,5 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 
     app = FastAPI(title="Tsunagu", lifespan=lifespan)
     app.include_router(api.router)
+    app.include_router(make_webhook_router(settings))
     return app

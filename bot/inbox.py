@@ -1,0 +1,68 @@
+"""The durable inbox: webhook events are stored once each, in the request's transaction."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session
+
+from bot.models import InboxEvent
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class StoreResult:
+    stored: int
+    duplicates: int
+
+
+def event_id(event: dict[str, Any]) -> str:
+    """LINE's ``webhookEventId``; an event without one is keyed by a hash of its content, so it is kept too."""
+    value = event.get("webhookEventId")
+    if isinstance(value, str) and value:
+        return value[:100]
+    digest = hashlib.sha256(json.dumps(event, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+    return f"sha256:{digest[:64]}"
+
+
+def _row(event: dict[str, Any]) -> dict[str, Any]:
+    source, delivery = event.get("source"), event.get("deliveryContext")
+    source = source if isinstance(source, dict) else {}
+    delivery = delivery if isinstance(delivery, dict) else {}
+    user_id = source.get("userId")
+    return {
+        "webhook_event_id": event_id(event),
+        "event_type": str(event.get("type") or "unknown")[:40],
+        "line_user_id": user_id[:100] if isinstance(user_id, str) else None,
+        "payload": event,
+        "is_redelivery": delivery.get("isRedelivery") is True,
+        "status": "pending",
+        "attempts": 0,
+    }
+
+
+def store_events(*, session: Session, events: Sequence[dict[str, Any]]) -> StoreResult:
+    """Insert every event not stored yet (unique on webhook_event_id); the caller commits."""
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    stored = 0
+    for event in events:
+        statement = (
+            insert(InboxEvent)
+            .values(**_row(event))
+            .on_conflict_do_nothing(index_elements=["webhook_event_id"])
+            .returning(InboxEvent.__table__.c.id)  # type: ignore[attr-defined]
+        )
+        # rowcount is not reliable for ON CONFLICT on every driver; RETURNING yields a row only when inserted.
+        stored += len(session.exec(statement).all())
+    duplicates = len(events) - stored
+    if duplicates:
+        logger.info("inbox: %d redelivered or repeated event(s) ignored", duplicates)
+    return StoreResult(stored, duplicates)
