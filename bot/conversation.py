@@ -45,7 +45,7 @@ TEXT = {
     "privacy": "【個人情報の取り扱い】\n"
     "・保存するもの：あなたのLINEのユーザーIDと、送られたメッセージ・回答の記録\n"
     "・目的：質問への回答、職員による対応、サービスの改善\n"
-    "・保存期間：最後のやり取りから1年（職員対応中の記録は対応終了から1年）\n"
+    "・保存期間：最後のやり取りから{retention_days}日\n"
     "・削除：「データ削除」と送ると、あなたの記録を削除できます。\n"
     "緊急のときは119番、子どもの急病の相談は #8000 へお電話ください。",
 }
@@ -58,11 +58,13 @@ class Conversation:
     Args:
         retriever: the FAQ search and decision policy.
         signer: signs postback buttons for the user they are sent to.
+        retention_days: how long a user's records are kept, as the privacy notice states it.
     """
 
-    def __init__(self, retriever: Retriever, signer: PostbackSigner) -> None:
+    def __init__(self, retriever: Retriever, signer: PostbackSigner, retention_days: int = 365) -> None:
         self.retriever = retriever
         self.signer = signer
+        self.retention_days = retention_days
 
     # -- events ------------------------------------------------------------------------------------------------
     def on_text(self, user_id: str, text: str) -> list[Message]:
@@ -80,7 +82,8 @@ class Conversation:
         categories = [
             PostbackChoice(label, self.signer.sign(user_id, "category", slug), label) for label, slug in CATEGORIES
         ]
-        return [*text_messages(TEXT["follow"]), *text_messages(TEXT["privacy"], categories)]
+        privacy = TEXT["privacy"].format(retention_days=self.retention_days)
+        return [*text_messages(TEXT["follow"]), *text_messages(privacy, categories)]
 
     def on_non_text(self) -> list[Message]:
         return text_messages(TEXT["non_text"])

@@ -84,6 +84,7 @@ def test_question_starting_with_a_greeting_is_still_answered(conversation: Conve
 def test_follow_sends_greeting_privacy_notice_and_categories(conversation: Conversation) -> None:
     messages = conversation.on_follow(USER)
     assert "データ削除" in messages[-1]["text"]
+    assert "最後のやり取りから365日" in messages[-1]["text"]
     assert quick_labels(messages) == ["子育て", "観光", "手続き"]
     assert_valid_for_line(messages)
 

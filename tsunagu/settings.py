@@ -40,6 +40,7 @@ class Settings(BaseSettings):
         default="https://api.line.me", validation_alias=AliasChoices("LINE_API_BASE", "TSUNAGU_LINE_API_BASE")
     )
     line_callback_path: str = "/callback"
+    data_retention_days: int = Field(default=365, ge=1, description="Stated in the privacy notice on follow.")
     webhook_max_body_bytes: int = Field(default=1_000_000, gt=0)
 
     # Embeddings
