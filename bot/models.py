@@ -30,5 +30,53 @@ class InboxEvent(SQLModel, table=True):
     status: str = Field(default="pending", max_length=20, index=True)
     attempts: int = 0
     received_at: dt.datetime = Field(default_factory=_utcnow)
+    claimed_at: dt.datetime | None = None
     processed_at: dt.datetime | None = None
     last_error: str | None = Field(default=None, max_length=500)
+
+
+class LineUser(SQLModel, table=True):
+    """One LINE user: conversation state, follow status and the message-rate window."""
+
+    __tablename__ = "bot_line_user"
+
+    user_id: str = Field(primary_key=True, max_length=100)
+    state: str = Field(default="bot", max_length=20)  # bot | waiting_for_staff | with_staff
+    active: bool = True
+    last_question: str | None = Field(default=None, max_length=1000)
+    first_seen: dt.datetime = Field(default_factory=_utcnow)
+    last_seen: dt.datetime = Field(default_factory=_utcnow)
+    window_started_at: dt.datetime | None = None
+    window_count: int = 0
+    slowed_until: dt.datetime | None = None
+
+
+class OutboxMessage(SQLModel, table=True):
+    """Messages stored for sending; the worker delivers them (reply token while valid, else push)."""
+
+    __tablename__ = "bot_outbox_message"
+
+    id: int | None = Field(default=None, primary_key=True)
+    line_user_id: str = Field(max_length=100, index=True)
+    inbox_event_id: int | None = Field(default=None, foreign_key="bot_inbox_event.id", ondelete="SET NULL")
+    messages: list[dict[str, Any]] = Field(sa_column=Column(JSON, nullable=False))
+    reply_token: str | None = Field(default=None, max_length=100)
+    reply_token_expires_at: dt.datetime | None = None
+    retry_key: str = Field(max_length=36, unique=True)
+    status: str = Field(default="pending", max_length=20, index=True)  # pending | sending | delivered | failed
+    attempts: int = 0
+    outcome: str | None = Field(default=None, max_length=20)
+    last_error: str | None = Field(default=None, max_length=500)
+    created_at: dt.datetime = Field(default_factory=_utcnow)
+    delivered_at: dt.datetime | None = None
+
+
+class PendingQuestion(SQLModel, table=True):
+    """A question the user agreed to send to city staff (the handoff queue replaces this in issue 4)."""
+
+    __tablename__ = "bot_pending_question"
+
+    id: int | None = Field(default=None, primary_key=True)
+    line_user_id: str = Field(max_length=100, index=True)
+    question: str = Field(max_length=1000)
+    created_at: dt.datetime = Field(default_factory=_utcnow)

@@ -27,6 +27,11 @@ def clean_environ(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         if key.startswith("TSUNAGU_"):
             monkeypatch.delenv(key)
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    # No test may reach the real LINE API; the worker runs only where a test asks for it.
+    monkeypatch.setenv("LINE_API_BASE", "http://127.0.0.1:9")
+    monkeypatch.setenv("TSUNAGU_RUN_WORKER_IN_PROCESS", "false")
+    for key in ("LINE_CHANNEL_SECRET", "LINE_CHANNEL_ACCESS_TOKEN"):
+        monkeypatch.delenv(key, raising=False)
     get_settings.cache_clear()
     yield
     get_settings.cache_clear()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -9,6 +10,7 @@ from fastapi import FastAPI
 
 from bot.webhook import make_webhook_router
 from tsunagu import api
+from tsunagu.bot_runtime import run_worker
 from tsunagu.container import Services, build_services
 from tsunagu.settings import Settings, get_settings
 
@@ -19,11 +21,15 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if services is None:
-            app.state.services = build_services(settings)
-        else:
-            app.state.services = services
+        app.state.services = services or build_services(settings)
+        stop = asyncio.Event()
+        worker = None
+        if settings.run_worker_in_process:
+            worker = asyncio.create_task(run_worker(app.state.services, stop))
         yield
+        stop.set()
+        if worker is not None:
+            await worker
         app.state.services.engine.dispose()
 
     app = FastAPI(title="Tsunagu", lifespan=lifespan)

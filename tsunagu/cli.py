@@ -46,6 +46,27 @@ def serve(
 
 
 @app.command()
+def worker() -> None:
+    """Run the bot worker alone (inbox → conversation → outbox → LINE); stop with Ctrl-C."""
+    import asyncio
+    import signal
+
+    from tsunagu.bot_runtime import run_worker
+    from tsunagu.container import build_services
+
+    services = build_services(get_settings())
+
+    async def main_loop() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        await run_worker(services, stop)
+
+    asyncio.run(main_loop())
+
+
+@app.command()
 def ask(
     text: Annotated[str, typer.Argument(help="The question, as a citizen would type it.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")] = False,

@@ -40,6 +40,9 @@ class Settings(BaseSettings):
         default="https://api.line.me", validation_alias=AliasChoices("LINE_API_BASE", "TSUNAGU_LINE_API_BASE")
     )
     line_callback_path: str = "/callback"
+    run_worker_in_process: bool = Field(
+        default=True, description="Run the bot worker inside the web app; set false when running `tsunagu worker`."
+    )
     data_retention_days: int = Field(default=365, ge=1, description="Stated in the privacy notice on follow.")
     webhook_max_body_bytes: int = Field(default=1_000_000, gt=0)
 

@@ -1,0 +1,156 @@
+"""Webhook events through the worker to LINE (a fake Messaging API), on SQLite and PostgreSQL."""
+
+import asyncio
+from typing import Any
+
+import pytest
+from sqlmodel import Session, select
+
+from bot.conversation import Conversation
+from bot.dispatch import REPLIES, EventDispatcher
+from bot.inbox import store_events
+from bot.line_client import LineSender
+from bot.models import InboxEvent, LineUser, OutboxMessage, PendingQuestion
+from bot.postback import PostbackSigner
+from bot.worker import BotWorker
+from retrieval.engine import Retriever
+from tests.test_database import database_url  # noqa: F401  (fixture: SQLite and PostgreSQL)
+from tests.test_line_client import FakeMessagingApi, api_error, assert_requests_match_spec
+from tsunagu.db import make_engine, migrate
+
+USER, OTHER = "U" + "1" * 32, "U" + "2" * 32
+SIGNER = PostbackSigner("secret")
+
+
+def text_event(event_id: str, text: str, user: str = USER) -> dict[str, Any]:
+    return {"type": "message", "webhookEventId": event_id, "replyToken": f"rt-{event_id}", "timestamp": 1,
+            "mode": "active", "source": {"type": "user", "userId": user},
+            "deliveryContext": {"isRedelivery": False}, "message": {"type": "text", "id": "1", "text": text}}
+
+
+def postback_event(event_id: str, data: str, user: str = USER) -> dict[str, Any]:
+    return {"type": "postback", "webhookEventId": event_id, "replyToken": f"rt-{event_id}", "timestamp": 1,
+            "mode": "active", "source": {"type": "user", "userId": user},
+            "deliveryContext": {"isRedelivery": False}, "postback": {"data": data}}
+
+
+class Bot:
+    def __init__(self, url: str, retriever: Retriever, api: FakeMessagingApi) -> None:
+        migrate(url)
+        self.engine = make_engine(url)
+        self.api = api
+
+        async def no_wait(_: float) -> None:
+            return None
+
+        self.worker = BotWorker(self.engine, EventDispatcher(Conversation(retriever, SIGNER)),
+                                LineSender(api, sleep=no_wait))
+
+    def receive(self, *events: dict[str, Any]) -> None:
+        with Session(self.engine) as session:
+            store_events(session=session, events=list(events))
+            session.commit()
+
+    def run(self) -> None:
+        self.worker.process_inbox()
+        asyncio.run(self.worker.deliver_outbox())
+
+    def texts_sent(self) -> list[str]:
+        return [m["text"] for _, body, _ in self.api.calls for m in body["messages"]]
+
+    def rows(self, model: Any) -> list[Any]:
+        with Session(self.engine) as session:
+            return list(session.exec(select(model)).all())
+
+
+@pytest.fixture
+def bot(database_url: str, mini_retriever: Retriever) -> Bot:  # noqa: F811
+    return Bot(database_url, mini_retriever, FakeMessagingApi())
+
+
+def test_question_is_answered_once_by_reply(bot: Bot) -> None:
+    bot.receive(text_event("e1", "粗大ごみの出し方を教えて"))
+    bot.run()
+    bot.run()
+    assert [c[0] for c in bot.api.calls] == ["reply"]
+    assert bot.texts_sent()[0].startswith("粗大ごみは事前の申込みが必要です")
+    assert_requests_match_spec(bot.api)
+    assert [e.status for e in bot.rows(InboxEvent)] == ["done"]
+    assert [o.status for o in bot.rows(OutboxMessage)] == ["delivered"]
+
+
+def test_redelivered_event_is_answered_once(bot: Bot) -> None:
+    event = text_event("e1", "粗大ごみの出し方を教えて")
+    bot.receive(event)
+    bot.run()
+    bot.receive({**event, "deliveryContext": {"isRedelivery": True}})
+    bot.run()
+    assert len(bot.api.calls) == 1
+
+
+def test_crash_between_storing_and_replying_gives_exactly_one_answer_after_restart(bot: Bot) -> None:
+    bot.receive(text_event("e1", "粗大ごみの出し方を教えて"))
+    with Session(bot.engine) as session:
+        bot.worker._claim_events(session)  # claimed, then the process dies before handling
+    assert bot.worker.process_inbox() == 0  # still claimed by the dead worker
+    assert bot.worker.release_stale_claims(older_than=__import__("datetime").timedelta(0)) == 1
+    bot.run()
+    bot.run()
+    assert len(bot.api.calls) == 1
+
+
+def test_events_of_one_user_are_answered_in_order(bot: Bot) -> None:
+    bot.receive(text_event("e1", "ありがとう"), text_event("e2", "こんにちは"), text_event("e3", "ありがとう", OTHER))
+    for _ in range(3):
+        bot.run()
+    mine = [body["messages"][0]["text"] for _, body, _ in bot.api.calls if body.get("replyToken", "").startswith("rt-e")
+            and body["replyToken"] in ("rt-e1", "rt-e2")]
+    assert mine == ["どういたしまして。ほかにも知りたいことがあれば、いつでも送ってください。",
+                    "こんにちは。富山市の子育て・手続き・観光についての質問に、市の公開情報からお答えします。"
+                    "知りたいことを文章で送ってください。"]
+    assert len(bot.api.calls) == 3
+
+
+def test_line_errors_then_success_deliver_once(database_url: str, mini_retriever: Retriever) -> None:  # noqa: F811
+    api = FakeMessagingApi(replies=[api_error(400)], pushes=[api_error(500), api_error(500)])
+    bot = Bot(database_url, mini_retriever, api)
+    bot.receive(text_event("e1", "粗大ごみの出し方を教えて"))
+    bot.run()
+    assert [c[0] for c in api.calls] == ["reply", "push", "push", "push"]
+    [row] = bot.rows(OutboxMessage)
+    assert (row.status, row.outcome, row.attempts) == ("delivered", "pushed", 4)
+
+
+def test_handoff_consent_stores_the_question_and_changes_state(bot: Bot) -> None:
+    bot.receive(text_event("e1", "明日の天気は晴れますか"))
+    bot.run()
+    bot.receive(postback_event("e2", SIGNER.sign(USER, "handoff", "yes")))
+    bot.run()
+    assert [q.question for q in bot.rows(PendingQuestion)] == ["明日の天気は晴れますか"]
+    assert bot.texts_sent()[-1] == REPLIES["handoff_sent"]
+    bot.receive(text_event("e3", "まだですか"), text_event("e4", "子どもが誤飲した"))
+    bot.run()
+    bot.run()
+    assert bot.texts_sent()[-2] == REPLIES["waiting"]
+    assert "中毒110番" in bot.texts_sent()[-1]  # emergency guidance in any state
+
+
+def test_data_deletion_removes_everything_about_the_user(bot: Bot) -> None:
+    bot.receive(text_event("e1", "粗大ごみの出し方を教えて"), text_event("e2", "ありがとう", OTHER))
+    bot.run()
+    bot.receive(text_event("e3", "データ削除"))
+    bot.run()
+    bot.run()
+    assert bot.texts_sent()[-1] == REPLIES["deleted"]
+    assert {e.line_user_id for e in bot.rows(InboxEvent)} == {OTHER}
+    assert {o.line_user_id for o in bot.rows(OutboxMessage)} == {OTHER}
+    assert [u.user_id for u in bot.rows(LineUser)] == [OTHER]
+
+
+def test_more_than_20_messages_a_minute_get_one_slow_down_then_silence(bot: Bot) -> None:
+    bot.receive(*[text_event(f"e{i:02d}", "ありがとう") for i in range(25)])
+    for _ in range(30):
+        bot.run()
+    texts = bot.texts_sent()
+    assert texts.count(REPLIES["slow_down"]) == 1
+    assert len(texts) == 21

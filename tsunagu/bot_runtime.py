@@ -1,0 +1,44 @@
+"""Wiring of the bot worker: the LINE API client from settings, and the worker loop of the app or CLI."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from linebot.v3.messaging import AsyncApiClient, AsyncMessagingApi, Configuration
+
+from bot.conversation import Conversation
+from bot.dispatch import EventDispatcher
+from bot.line_client import LineSender
+from bot.postback import PostbackSigner
+from bot.worker import BotWorker
+from tsunagu.container import Services
+from tsunagu.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+
+@asynccontextmanager
+async def messaging_api(settings: Settings) -> AsyncIterator[AsyncMessagingApi]:
+    """``AsyncMessagingApi`` pointed at ``LINE_API_BASE`` (LINE itself, or a local fake)."""
+    token = settings.line_channel_access_token.get_secret_value() if settings.line_channel_access_token else ""
+    if not token:
+        logger.warning("LINE_CHANNEL_ACCESS_TOKEN is not set: deliveries to %s will be refused", settings.line_api_base)
+    async with AsyncApiClient(Configuration(host=settings.line_api_base, access_token=token)) as client:
+        yield AsyncMessagingApi(client)
+
+
+def make_worker(services: Services, api: AsyncMessagingApi) -> BotWorker:
+    settings = services.settings
+    assert settings.line_channel_secret is not None
+    signer = PostbackSigner(settings.line_channel_secret.get_secret_value())
+    conversation = Conversation(services.retriever, signer, settings.data_retention_days)
+    return BotWorker(services.engine, EventDispatcher(conversation), LineSender(api))
+
+
+async def run_worker(services: Services, stop: asyncio.Event) -> None:
+    """Process the inbox and deliver the outbox until ``stop`` is set."""
+    async with messaging_api(services.settings) as api:
+        await make_worker(services, api).run(stop)
