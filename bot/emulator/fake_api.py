@@ -31,7 +31,7 @@ class FakeLineApi:
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _used_tokens: set[str] = field(default_factory=set)
     _retry_keys: set[str] = field(default_factory=set)
-    _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
+    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     def router(self) -> APIRouter:
         router = APIRouter()
