@@ -35,4 +35,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app = FastAPI(title="Tsunagu", lifespan=lifespan)
     app.include_router(api.router)
     app.include_router(make_webhook_router(settings))
+    if settings.emulator:
+        from bot.emulator.routes import mount_emulator  # development only
+
+        mount_emulator(app, settings)
     return app

@@ -40,6 +40,9 @@ class Settings(BaseSettings):
         default="https://api.line.me", validation_alias=AliasChoices("LINE_API_BASE", "TSUNAGU_LINE_API_BASE")
     )
     line_callback_path: str = "/callback"
+    emulator: bool = Field(
+        default=False, description="Serve the local LINE emulator at /emulator (development only)."
+    )
     run_worker_in_process: bool = Field(
         default=True, description="Run the bot worker inside the web app; set false when running `tsunagu worker`."
     )
@@ -82,6 +85,8 @@ class Settings(BaseSettings):
                                      ("LINE_CHANNEL_ACCESS_TOKEN", self.line_channel_access_token))
             if value is None or not value.get_secret_value().strip()
         ]
+        if self.emulator and self.environment == "production":
+            raise ValueError("the LINE emulator is for development only: unset TSUNAGU_EMULATOR in production")
         if missing and self.environment == "production":
             raise ValueError(f"production mode needs {' and '.join(missing)} (from the LINE Developers console)")
         if self.line_channel_secret is None:
