@@ -6,6 +6,7 @@ abstract ``Message``; here the keyword picks the mapped schema (``TextMessage``)
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextvars import ContextVar
 from functools import cache
@@ -15,7 +16,8 @@ from typing import Any
 import yaml
 from jsonschema import Draft7Validator, ValidationError, validators
 
-SPEC_DIR = Path(__file__).resolve().parents[3] / "shared" / "line-openapi"
+# CI clones the repository with shared/ beside it; LINE_OPENAPI_DIR points elsewhere if needed.
+SPEC_DIR = Path(os.environ.get("LINE_OPENAPI_DIR", Path(__file__).resolve().parents[3] / "shared" / "line-openapi"))
 _active: ContextVar[frozenset[tuple[int, str]]] = ContextVar("_active", default=frozenset())
 
 
@@ -42,7 +44,11 @@ OpenApiValidator = validators.extend(Draft7Validator, {"discriminator": _discrim
 
 @cache
 def _spec(name: str) -> dict[str, Any]:
-    spec: dict[str, Any] = yaml.safe_load((SPEC_DIR / name).read_text(encoding="utf-8"))
+    path = SPEC_DIR / name
+    if not path.exists():
+        raise FileNotFoundError(f"LINE's OpenAPI file {path} is missing: put shared/ beside the repository "
+                                "or set LINE_OPENAPI_DIR")
+    spec: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
     return spec
 
 
