@@ -1,9 +1,13 @@
 """Webhook events through the worker to LINE (a fake Messaging API), on SQLite and PostgreSQL."""
 
 import asyncio
+import uuid
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as settings_hypothesis
+from hypothesis import strategies as st
 from sqlmodel import Session, select
 
 from bot.conversation import Conversation
@@ -16,6 +20,7 @@ from bot.worker import BotWorker
 from retrieval.engine import Retriever
 from tests.test_database import database_url  # noqa: F401  (fixture: SQLite and PostgreSQL)
 from tests.test_line_client import FakeMessagingApi, api_error, assert_requests_match_spec
+from tests.test_webhook import EVENT_LIKE
 from tsunagu.db import make_engine, migrate
 
 USER, OTHER = "U" + "1" * 32, "U" + "2" * 32
@@ -154,3 +159,17 @@ def test_more_than_20_messages_a_minute_get_one_slow_down_then_silence(bot: Bot)
     texts = bot.texts_sent()
     assert texts.count(REPLIES["slow_down"]) == 1
     assert len(texts) == 21
+
+
+@settings_hypothesis(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(events=st.lists(EVENT_LIKE, min_size=1, max_size=4))
+def test_worker_survives_any_stored_event(sqlite_url: str, mini_retriever: Retriever, events: list[Any]) -> None:
+    bot = Bot(sqlite_url, mini_retriever, FakeMessagingApi())
+    for number, event in enumerate(events):
+        event = {**event, "webhookEventId": f"fuzz-{uuid.uuid4().hex}-{number}"}
+        if isinstance(event.get("source"), dict) or number % 2:
+            event["source"] = {"type": "user", "userId": USER}
+        bot.receive(event)
+    while bot.worker.process_inbox():  # the database is shared by all examples: drain every batch
+        pass
+    assert {e.status for e in bot.rows(InboxEvent)} <= {"done", "failed"}
