@@ -69,12 +69,13 @@ class EventDispatcher:
             user.active = False
             return []
         if kind == "postback":
-            data = (payload.get("postback") or {}).get("data")
+            postback = payload.get("postback")
+            data = postback.get("data") if isinstance(postback, dict) else None
             return self._postback(session, user, data if isinstance(data, str) else "")
         if kind != "message":
             return []
-        message = payload.get("message") or {}
-        if message.get("type") != "text" or not isinstance(message.get("text"), str):
+        message = payload.get("message")
+        if not isinstance(message, dict) or message.get("type") != "text" or not isinstance(message.get("text"), str):
             return self.conversation.on_non_text()
         return self._text(session, user, message["text"], now)
 
