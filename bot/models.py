@@ -64,6 +64,7 @@ class OutboxMessage(SQLModel, table=True):
     reply_token_expires_at: dt.datetime | None = None
     retry_key: str = Field(max_length=36, unique=True)
     status: str = Field(default="pending", max_length=20, index=True)  # pending | sending | delivered | failed
+    claimed_at: dt.datetime | None = None
     attempts: int = 0
     outcome: str | None = Field(default=None, max_length=20)
     last_error: str | None = Field(default=None, max_length=500)

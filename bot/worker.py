@@ -12,14 +12,17 @@ import asyncio
 import datetime as dt
 import logging
 import uuid
+from typing import TypeVar
 
-from sqlalchemy import Engine, and_, exists, or_, select, update
+from sqlalchemy import Engine, exists, or_, select, update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
 from bot.dispatch import EventDispatcher
 from bot.line_client import LineSender, Outgoing
 from bot.models import InboxEvent, LineUser, OutboxMessage
+
+Claimable = TypeVar("Claimable", InboxEvent, OutboxMessage)
 
 logger = logging.getLogger(__name__)
 
@@ -63,39 +66,45 @@ class BotWorker:
             ).rowcount
             sending = session.exec(
                 update(OutboxMessage).where(col(OutboxMessage.status) == "sending",
-                                            col(OutboxMessage.created_at) < cutoff)
+                                            col(OutboxMessage.claimed_at) < cutoff)
                 .values(status="pending")
             ).rowcount
             session.commit()
         return int(events or 0) + int(sending or 0)
 
-    def _claim_events(self, session: Session) -> list[InboxEvent]:
-        earlier = aliased(InboxEvent)
+    def _claim(self, session: Session, model: type[Claimable], working_status: str) -> list[Claimable]:
+        """Mark up to ``batch_size`` pending rows as ``working_status`` and return them.
+
+        A row is taken only when no earlier row of the same user is still pending or being worked on, so one
+        user's events (and replies) are handled in order even with several workers; on PostgreSQL rows locked
+        by another worker are skipped.
+        """
+        earlier = aliased(model)
         blocked = exists().where(
-            col(earlier.line_user_id) == col(InboxEvent.line_user_id),
-            col(earlier.id) < col(InboxEvent.id),
-            col(earlier.status).in_(("pending", "processing")),
+            col(earlier.line_user_id) == col(model.line_user_id),
+            col(earlier.id) < col(model.id),
+            col(earlier.status).in_(("pending", working_status)),
         )
         query = (
-            select(InboxEvent)
-            .where(col(InboxEvent.status) == "pending", or_(col(InboxEvent.line_user_id).is_(None), ~blocked))
-            .order_by(col(InboxEvent.id))
+            select(model)
+            .where(col(model.status) == "pending", or_(col(model.line_user_id).is_(None), ~blocked))
+            .order_by(col(model.id))
             .limit(self.batch_size)
         )
         if self._skip_locked:
             query = query.with_for_update(skip_locked=True)
-        events = list(session.exec(query).scalars())  # type: ignore[call-overload]
-        for event in events:
-            event.status, event.claimed_at, event.attempts = "processing", _now(), event.attempts + 1
-            session.add(event)
+        rows = list(session.exec(query).scalars())  # type: ignore[call-overload]
+        for row in rows:
+            row.status, row.claimed_at = working_status, _now()
+            session.add(row)
         session.commit()
-        return events
+        return rows
 
     def process_inbox(self) -> int:
         """Handle every claimable event; return how many were handled."""
         handled = 0
         with Session(self.engine) as session:
-            claimed = [event.id for event in self._claim_events(session)]
+            claimed = [event.id for event in self._claim(session, InboxEvent, "processing")]
         for event_id in claimed:
             with Session(self.engine) as session:
                 event = session.get(InboxEvent, event_id)
@@ -107,6 +116,7 @@ class BotWorker:
 
     def _handle(self, session: Session, event: InboxEvent) -> None:
         event_id, user_id = event.id, event.line_user_id
+        event.attempts += 1
         reply_token = event.payload.get("replyToken")
         received = _aware(event.received_at)
         try:
@@ -129,35 +139,13 @@ class BotWorker:
         session.commit()
 
     # -- outbox --------------------------------------------------------------------------------------------------
-    def _claim_outbox(self, session: Session) -> list[OutboxMessage]:
-        earlier = aliased(OutboxMessage)
-        blocked = exists().where(
-            col(earlier.line_user_id) == col(OutboxMessage.line_user_id),
-            col(earlier.id) < col(OutboxMessage.id),
-            col(earlier.status).in_(("pending", "sending")),
-        )
-        query = (
-            select(OutboxMessage)
-            .where(and_(col(OutboxMessage.status) == "pending", ~blocked))
-            .order_by(col(OutboxMessage.id))
-            .limit(self.batch_size)
-        )
-        if self._skip_locked:
-            query = query.with_for_update(skip_locked=True)
-        rows = list(session.exec(query).scalars())  # type: ignore[call-overload]
-        for row in rows:
-            row.status = "sending"
-            session.add(row)
-        session.commit()
-        return rows
-
     async def deliver_outbox(self) -> int:
         """Send every claimable outbox row; return how many were delivered."""
         with Session(self.engine) as session:
             claimed = [
                 (row.id, Outgoing(row.line_user_id, row.messages, row.retry_key, row.reply_token,
                                   _aware(row.reply_token_expires_at) if row.reply_token_expires_at else None))
-                for row in self._claim_outbox(session)
+                for row in self._claim(session, OutboxMessage, "sending")
             ]
         delivered = 0
         for row_id, outgoing in claimed:
@@ -180,7 +168,8 @@ class BotWorker:
 
     async def run(self, stop: asyncio.Event, idle_seconds: float = 0.2) -> None:
         """Loop until ``stop`` is set: inbox, then outbox, then a short pause when there was nothing to do."""
-        await asyncio.to_thread(self.release_stale_claims, dt.timedelta(0))
+        # Only claims older than STALE_CLAIM: a younger one may belong to another worker that is alive.
+        await asyncio.to_thread(self.release_stale_claims)
         while not stop.is_set():
             try:
                 handled = await asyncio.to_thread(self.process_inbox)

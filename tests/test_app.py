@@ -4,13 +4,9 @@ import pytest
 from fastapi import status
 from fastapi.testclient import TestClient
 
-from retrieval.cache import SqlVectorStore
-from retrieval.factory import make_retriever
 from tests.conftest import MINI_PACK
-from tests.utils.embedders import HashingEmbedder
+from tests.utils.services import make_test_services
 from tsunagu.app import create_app
-from tsunagu.container import Services, load_pack_if_empty
-from tsunagu.db import make_engine, migrate
 from tsunagu.settings import Settings
 
 
@@ -18,13 +14,7 @@ from tsunagu.settings import Settings
 def client(sqlite_url: str) -> Iterator[TestClient]:
     settings = Settings(database_url=sqlite_url, pack_dir=MINI_PACK, answer_min_score=0.35, suggest_min_score=0.2)
     assert settings.latin_suggest_min_score <= settings.latin_answer_min_score
-    migrate(sqlite_url)
-    engine = make_engine(sqlite_url)
-    load_pack_if_empty(settings, engine)
-    retriever = make_retriever(settings, store=SqlVectorStore(engine), embedder=HashingEmbedder())
-    services = Services(settings, engine, retriever)
-    services.rebuild_index()
-    with TestClient(create_app(settings, services)) as test_client:
+    with TestClient(create_app(settings, make_test_services(settings))) as test_client:
         yield test_client
 
 

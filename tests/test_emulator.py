@@ -10,15 +10,11 @@ import pytest
 from fastapi import status
 from fastapi.testclient import TestClient
 
-from retrieval.cache import MemoryVectorStore
-from retrieval.factory import make_retriever
 from tests.conftest import MINI_PACK
-from tests.utils.embedders import HashingEmbedder
 from tests.utils.openapi import errors as spec_errors
 from tests.utils.servers import free_port
+from tests.utils.services import make_test_services
 from tsunagu.app import create_app
-from tsunagu.container import Services, load_pack_if_empty
-from tsunagu.db import make_engine, migrate
 from tsunagu.settings import Settings
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
@@ -30,13 +26,7 @@ def emulator_app(sqlite_url: str, port: int):  # type: ignore[no-untyped-def]
         LINE_CHANNEL_ACCESS_TOKEN="dev", LINE_API_BASE=f"http://127.0.0.1:{port}/emulator/line-api",
         answer_min_score=0.35, suggest_min_score=0.2,
     )
-    migrate(sqlite_url)
-    engine = make_engine(sqlite_url)
-    load_pack_if_empty(settings, engine)
-    retriever = make_retriever(settings, store=MemoryVectorStore(), embedder=HashingEmbedder())
-    services = Services(settings, engine, retriever)
-    services.rebuild_index()
-    return create_app(settings, services)
+    return create_app(settings, make_test_services(settings))
 
 
 @pytest.fixture
@@ -58,10 +48,7 @@ def served_emulator(sqlite_url: str) -> Iterator[str]:
 
 def test_emulator_is_not_served_unless_enabled(sqlite_url: str) -> None:
     settings = Settings(database_url=sqlite_url, pack_dir=MINI_PACK)
-    engine = make_engine(sqlite_url)
-    migrate(sqlite_url)
-    retriever = make_retriever(settings, store=MemoryVectorStore(), embedder=HashingEmbedder())
-    with TestClient(create_app(settings, Services(settings, engine, retriever))) as client:
+    with TestClient(create_app(settings, make_test_services(settings))) as client:
         assert client.get("/emulator").status_code == status.HTTP_404_NOT_FOUND
 
 

@@ -8,16 +8,12 @@ from fastapi import status
 from fastapi.testclient import TestClient
 
 from bot.emulator.fake_api import FakeLineApi
-from retrieval.cache import MemoryVectorStore
-from retrieval.factory import make_retriever
 from tests.conftest import MINI_PACK
 from tests.test_webhook import fixture, sign
-from tests.utils.embedders import HashingEmbedder
 from tests.utils.openapi import errors as spec_errors
 from tests.utils.servers import serve
+from tests.utils.services import make_test_services
 from tsunagu.app import create_app
-from tsunagu.container import Services, load_pack_if_empty
-from tsunagu.db import make_engine, migrate
 from tsunagu.settings import Settings
 
 SECRET = "test-channel-secret"
@@ -45,12 +41,7 @@ def test_webhook_to_line_reply_end_to_end(sqlite_url: str, fake_line: tuple[Fake
         database_url=sqlite_url, pack_dir=MINI_PACK, LINE_CHANNEL_SECRET=SECRET, LINE_CHANNEL_ACCESS_TOKEN="token",
         LINE_API_BASE=url, run_worker_in_process=True, answer_min_score=0.35, suggest_min_score=0.2,
     )
-    migrate(sqlite_url)
-    engine = make_engine(sqlite_url)
-    load_pack_if_empty(settings, engine)
-    retriever = make_retriever(settings, store=MemoryVectorStore(), embedder=HashingEmbedder())
-    services = Services(settings, engine, retriever)
-    services.rebuild_index()
+    services = make_test_services(settings)
     question = "保育園の申込期間を知りたい"
     body = fixture("text_message.json").replace("保育園の申し込みはいつから？".encode(), question.encode())
     with TestClient(create_app(settings, services)) as client:

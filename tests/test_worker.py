@@ -96,7 +96,7 @@ def test_redelivered_event_is_answered_once(bot: Bot) -> None:
 def test_crash_between_storing_and_replying_gives_exactly_one_answer_after_restart(bot: Bot) -> None:
     bot.receive(text_event("e1", "粗大ごみの出し方を教えて"))
     with Session(bot.engine) as session:
-        bot.worker._claim_events(session)  # claimed, then the process dies before handling
+        bot.worker._claim(session, InboxEvent, "processing")  # claimed, then the process dies before handling
     assert bot.worker.process_inbox() == 0  # still claimed by the dead worker
     assert bot.worker.release_stale_claims(older_than=__import__("datetime").timedelta(0)) == 1
     bot.run()
