@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, text
 
 from knowledge.packs import Pack, read_pack
 from retrieval.cache import MemoryVectorStore
@@ -64,3 +66,34 @@ def mini_retriever(mini_pack: Pack) -> Retriever:
     )
     retriever.build(mini_pack.entries)
     return retriever
+
+
+POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+def _postgres_available() -> bool:
+    try:
+        with create_engine(POSTGRES_ADMIN_URL).connect() as connection:
+            connection.execute(text("select 1"))
+        return True
+    except Exception:
+        return False
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, sqlite_url: str) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield sqlite_url
+        return
+    if not _postgres_available():
+        pytest.skip("PostgreSQL is not reachable at 127.0.0.1:5432")
+    schema = f"t_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f"create schema {schema}"))
+    try:
+        yield f"{POSTGRES_ADMIN_URL}?options=-csearch_path%3D{schema}"
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f"drop schema {schema} cascade"))
+        admin.dispose()

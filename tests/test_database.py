@@ -1,45 +1,11 @@
 """Schema migration and the knowledge service on SQLite and, when reachable, PostgreSQL."""
 
-import uuid
-from collections.abc import Iterator
-
-import pytest
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import inspect
 from sqlmodel import Session, select
 
 from knowledge.packs import Pack
 from knowledge.service import count_entries, list_entries, replace_entries, save_entry
 from tsunagu.db import make_engine, migrate
-
-POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-
-
-def _postgres_available() -> bool:
-    try:
-        with create_engine(POSTGRES_ADMIN_URL).connect() as connection:
-            connection.execute(text("select 1"))
-        return True
-    except Exception:
-        return False
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, sqlite_url: str) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield sqlite_url
-        return
-    if not _postgres_available():
-        pytest.skip("PostgreSQL is not reachable at 127.0.0.1:5432")
-    schema = f"t_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f"create schema {schema}"))
-    try:
-        yield f"{POSTGRES_ADMIN_URL}?options=-csearch_path%3D{schema}"
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f"drop schema {schema} cascade"))
-        admin.dispose()
 
 
 def test_migrate_creates_every_table(database_url: str) -> None:

@@ -18,7 +18,6 @@ from bot.models import InboxEvent, LineUser, OutboxMessage, PendingQuestion
 from bot.postback import PostbackSigner
 from bot.worker import BotWorker
 from retrieval.engine import Retriever
-from tests.test_database import database_url  # noqa: F401  (fixture: SQLite and PostgreSQL)
 from tests.test_line_client import FakeMessagingApi, api_error, assert_requests_match_spec
 from tests.test_webhook import EVENT_LIKE
 from tsunagu.db import make_engine, migrate
@@ -69,7 +68,7 @@ class Bot:
 
 
 @pytest.fixture
-def bot(database_url: str, mini_retriever: Retriever) -> Bot:  # noqa: F811
+def bot(database_url: str, mini_retriever: Retriever) -> Bot:
     return Bot(database_url, mini_retriever, FakeMessagingApi())
 
 
@@ -116,7 +115,7 @@ def test_events_of_one_user_are_answered_in_order(bot: Bot) -> None:
     assert len(bot.api.calls) == 3
 
 
-def test_line_errors_then_success_deliver_once(database_url: str, mini_retriever: Retriever) -> None:  # noqa: F811
+def test_line_errors_then_success_deliver_once(database_url: str, mini_retriever: Retriever) -> None:
     api = FakeMessagingApi(replies=[api_error(400)], pushes=[api_error(500), api_error(500)])
     bot = Bot(database_url, mini_retriever, api)
     bot.receive(text_event("e1", "粗大ごみの出し方を教えて"))

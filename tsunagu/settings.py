@@ -78,6 +78,17 @@ class Settings(BaseSettings):
     max_query_chars: int = Field(default=1000, ge=10)
     calibration_target_precision: float = Field(default=0.95, gt=0.0, le=1.0)
 
+    # Handoff to staff: routing and the staff console
+    public_base_url: str = Field(
+        default="http://127.0.0.1:8000", description="Where staff reach this server (links in notifications)."
+    )
+    handoff_routes: dict[str, str] = Field(
+        default={"childcare": "こども家庭部", "tourism": "観光振興課", "procedures": "市民課"},
+        description="FAQ category → team that answers its tickets (JSON in the environment).",
+    )
+    handoff_default_team: str = Field(default="市民相談課", description="Team for tickets with no routed category.")
+    handoff_max_open_per_staff: int = Field(default=10, ge=1, description="Open assignments one staff may hold.")
+
     @model_validator(mode="after")
     def _check_line_credentials(self) -> Settings:
         missing = [
