@@ -10,6 +10,9 @@ from typing import Literal
 from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from handoff.hours import BusinessHours
+from handoff.notify import Notifications
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PACK_DIR = REPO_ROOT / "knowledge" / "packs" / "toyama"
 
@@ -88,6 +91,16 @@ class Settings(BaseSettings):
     )
     handoff_default_team: str = Field(default="市民相談課", description="Team for tickets with no routed category.")
     handoff_max_open_per_staff: int = Field(default=10, ge=1, description="Open assignments one staff may hold.")
+
+    # Handoff: business hours and notifications
+    business_hours: BusinessHours = Field(
+        default_factory=BusinessHours,
+        description="When staff answer (JSON: weekly, year_end_closure, extra_closed_days, national_holidays).",
+    )
+    notifications: Notifications = Field(
+        default_factory=Notifications,
+        description="Who is told of new tickets (JSON: webhook_url and webhook_style, and/or smtp_* and mail_*).",
+    )
 
     @model_validator(mode="after")
     def _check_line_credentials(self) -> Settings:
