@@ -96,7 +96,7 @@ def test_browser_chats_through_the_emulator(served_emulator: str) -> None:
         labels = page.locator(".quick-reply").all_inner_texts()
         assert "👍 役に立った" in labels
         page.click("text=👍 役に立った")
-        page.wait_for_function("document.querySelectorAll('.bubble.bot').length >= 2", timeout=15_000)
+        page.locator(".bubble.bot").nth(1).wait_for(timeout=15_000)  # (a string expression would need unsafe-eval)
         assert "ありがとうございます" in page.locator(".bubble.bot").last.inner_text()
         page.screenshot(path=str(ARTIFACTS / "emulator-chat.png"), full_page=True)
         browser.close()
