@@ -7,6 +7,7 @@ greetings and thanks (canned), then the retrieval decision.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from bot.emergency import detect, guidance
 from bot.messages import Message, PostbackChoice, shorten, text_messages
@@ -113,6 +114,22 @@ class Conversation:
         yes = self._handoff(user_id, "はい（職員に送る）")
         no = PostbackChoice("いいえ", self.signer.sign(user_id, "cancel"), "いいえ")
         return text_messages(TEXT["handoff_offer"], [yes, no])
+
+    def bot_view(self, question: str, limit: int = 5) -> tuple[list[dict[str, Any]], str | None]:
+        """What the bot thought of ``question``, for staff: the best candidates and a likely category.
+
+        The category routes the ticket; it is taken from the best candidate only when that one was at least
+        worth suggesting, since a low-scoring candidate says little about the topic.
+        """
+        decision = self.retriever.decide(question)
+        candidates = [
+            {"faq_id": c.faq_id, "question": self.retriever.entries[c.faq_id].question, "score": round(c.score, 3)}
+            for c in decision.candidates[:limit] if c.faq_id in self.retriever.entries
+        ]
+        confident = decision.kind in (DecisionKind.ANSWER, DecisionKind.SUGGEST) and decision.candidates
+        top = decision.candidates[0].faq_id if confident else None
+        category = self.retriever.entries[top].category if top in self.retriever.entries else None
+        return candidates, category
 
     def answer(self, user_id: str, entry: FaqEntryData, related: Sequence[str]) -> list[Message]:
         """The entry's approved answer, its source and contact, related entries and 👍/👎 buttons."""

@@ -49,6 +49,7 @@ class LineUser(SQLModel, table=True):
     window_started_at: dt.datetime | None = None
     window_count: int = 0
     slowed_until: dt.datetime | None = None
+    last_emergency_at: dt.datetime | None = None  # a hand-off soon after emergency words is urgent
 
 
 class OutboxMessage(SQLModel, table=True):
@@ -71,13 +72,3 @@ class OutboxMessage(SQLModel, table=True):
     created_at: dt.datetime = Field(default_factory=_utcnow)
     delivered_at: dt.datetime | None = None
 
-
-class PendingQuestion(SQLModel, table=True):
-    """A question the user agreed to send to city staff (the handoff queue replaces this in issue 4)."""
-
-    __tablename__ = "bot_pending_question"
-
-    id: int | None = Field(default=None, primary_key=True)
-    line_user_id: str = Field(max_length=100, index=True)
-    question: str = Field(max_length=1000)
-    created_at: dt.datetime = Field(default_factory=_utcnow)

@@ -14,9 +14,10 @@ from bot.conversation import Conversation
 from bot.dispatch import REPLIES, EventDispatcher
 from bot.inbox import store_events
 from bot.line_client import LineSender
-from bot.models import InboxEvent, LineUser, OutboxMessage, PendingQuestion
+from bot.models import InboxEvent, LineUser, OutboxMessage
 from bot.postback import PostbackSigner
 from bot.worker import BotWorker
+from handoff.models import Ticket, TicketMessage
 from retrieval.engine import Retriever
 from tests.test_line_client import FakeMessagingApi, api_error, assert_requests_match_spec
 from tests.test_webhook import EVENT_LIKE
@@ -125,18 +126,22 @@ def test_line_errors_then_success_deliver_once(database_url: str, mini_retriever
     assert (row.status, row.outcome, row.attempts) == ("delivered", "pushed", 4)
 
 
-def test_handoff_consent_stores_the_question_and_changes_state(bot: Bot) -> None:
+def test_handoff_consent_opens_a_ticket_and_the_bot_steps_back(bot: Bot) -> None:
     bot.receive(text_event("e1", "明日の天気は晴れますか"))
     bot.run()
     bot.receive(postback_event("e2", SIGNER.sign(USER, "handoff", "yes")))
     bot.run()
-    assert [q.question for q in bot.rows(PendingQuestion)] == ["明日の天気は晴れますか"]
-    assert bot.texts_sent()[-1] == REPLIES["handoff_sent"]
+    [ticket] = bot.rows(Ticket)
+    assert (ticket.question, ticket.status, ticket.urgent) == ("明日の天気は晴れますか", "waiting", False)
+    assert f"受付番号 {ticket.id}" in bot.texts_sent()[-1]
     bot.receive(text_event("e3", "まだですか"), text_event("e4", "子どもが誤飲した"))
     bot.run()
     bot.run()
-    assert bot.texts_sent()[-2] == REPLIES["waiting"]
     assert "中毒110番" in bot.texts_sent()[-1]  # emergency guidance in any state
+    assert "まだですか" not in bot.texts_sent()  # joined the thread, no bot answer
+    assert [m.text for m in bot.rows(TicketMessage)] == ["明日の天気は晴れますか", "まだですか", "子どもが誤飲した"]
+    assert bot.rows(Ticket)[0].urgent
+    assert bot.rows(LineUser)[0].state == "waiting_for_staff"
 
 
 def test_data_deletion_removes_everything_about_the_user(bot: Bot) -> None:

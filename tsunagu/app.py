@@ -9,9 +9,14 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from bot.webhook import make_webhook_router
+from handoff.accounts.deps import add_auth_exception_handlers
+from handoff.accounts.routes import router as accounts_router
+from handoff.console import router as console_router
+from handoff.web import mount_static
 from tsunagu import api
 from tsunagu.bot_runtime import run_worker
 from tsunagu.container import Services, build_services
+from tsunagu.security import SecurityHeadersMiddleware
 from tsunagu.settings import Settings, get_settings
 
 
@@ -33,6 +38,11 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         app.state.services.engine.dispose()
 
     app = FastAPI(title="Tsunagu", lifespan=lifespan)
+    app.add_middleware(SecurityHeadersMiddleware)
+    mount_static(app)  # before any /staff/{param} route
+    add_auth_exception_handlers(app)
+    app.include_router(accounts_router)
+    app.include_router(console_router)
     app.include_router(api.router)
     app.include_router(make_webhook_router(settings))
     if settings.emulator:

@@ -14,6 +14,9 @@ from bot.dispatch import EventDispatcher
 from bot.line_client import LineSender
 from bot.postback import PostbackSigner
 from bot.worker import BotWorker
+from handoff.desk import citizen_desk_from
+from handoff.notify import build_hub
+from handoff.notify_job import TicketNotificationJob
 from tsunagu.container import Services
 from tsunagu.settings import Settings
 
@@ -35,7 +38,9 @@ def make_worker(services: Services, api: AsyncMessagingApi) -> BotWorker:
     assert settings.line_channel_secret is not None
     signer = PostbackSigner(settings.line_channel_secret.get_secret_value())
     conversation = Conversation(services.retriever, signer, settings.data_retention_days)
-    return BotWorker(services.engine, EventDispatcher(conversation), LineSender(api))
+    dispatcher = EventDispatcher(conversation, citizen_desk_from(settings))
+    notify = TicketNotificationJob(services.engine, build_hub(settings.notifications), settings.public_base_url)
+    return BotWorker(services.engine, dispatcher, LineSender(api), jobs=[notify.run_once])
 
 
 async def run_worker(services: Services, stop: asyncio.Event) -> None:

@@ -7,6 +7,9 @@ from sqlalchemy import engine_from_config, pool
 from sqlmodel import SQLModel
 
 import bot.models  # noqa: F401  (registers tables on SQLModel.metadata)
+import handoff.accounts.models  # noqa: F401
+import handoff.models  # noqa: F401
+import knowledge.drafts  # noqa: F401
 import knowledge.models  # noqa: F401
 import retrieval.models  # noqa: F401
 

@@ -1,0 +1,34 @@
+"""The audit log: every state change of a ticket, with who did it and when."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, col, select
+
+from handoff.models import AuditEvent
+
+CITIZEN = "citizen"
+SYSTEM = "system"
+ACTION_LABELS = {
+    "ticket_opened": "受付", "ticket_urgent": "至急に変更", "ticket_claimed": "担当", "ticket_unclaimed": "担当解除",
+    "ticket_transferred": "転送", "ticket_replied": "回答送信", "ticket_resolved": "対応終了",
+    "ticket_cancelled": "利用者が取り消し", "ticket_rated": "利用者の評価", "faq_draft_created": "FAQ案作成",
+}
+ACTOR_LABELS = {CITIZEN: "利用者", SYSTEM: "システム"}
+
+
+def record(
+    session: Session, *, action: str, actor: str, actor_staff_id: int | None = None,
+    ticket_id: int | None = None, detail: str = "",
+) -> None:
+    """Add one audit event to ``session`` (committed with the change it describes)."""
+    session.add(AuditEvent(
+        action=action, actor=actor, actor_staff_id=actor_staff_id, ticket_id=ticket_id, detail=detail[:300],
+    ))
+
+
+def recent(session: Session, *, ticket_id: int | None = None, limit: int = 200) -> list[AuditEvent]:
+    """Newest first; one ticket's events when ``ticket_id`` is given."""
+    query = select(AuditEvent).order_by(col(AuditEvent.id).desc()).limit(limit)
+    if ticket_id is not None:
+        query = query.where(col(AuditEvent.ticket_id) == ticket_id)
+    return list(session.exec(query))

@@ -1,0 +1,198 @@
+"""The staff console: the ticket queue, a ticket's page and its actions (server-rendered, Japanese UI).
+
+Routes stay thin: they check the role and CSRF (dependencies), call ``handoff.staff_actions`` and redirect
+(post/redirect/get). Messages shown after an action are fixed texts chosen by key, never echoed input.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlmodel import Session
+
+from handoff import audit, staff_actions
+from handoff.accounts.deps import AdminStaff, EditorStaff, TicketStaff, verify_csrf
+from handoff.accounts.models import StaffUser
+from handoff.desk import StaffDesk, get_staff_desk
+from handoff.formatting import jst
+from handoff.models import Ticket
+from handoff.queue import STATUS_FILTERS, STATUS_LABELS, QueueFilter, list_tickets, thread
+from handoff.web import render, templates
+from knowledge.drafts import create_draft, list_drafts
+from tsunagu.deps import SessionDep
+
+Desk = Annotated[StaffDesk, Depends(get_staff_desk)]
+FAQ_SEARCH_RESULTS = 5
+
+NOTICES = {
+    "claimed": "担当しました。",
+    "unclaimed": "担当を外し、受付待ちに戻しました。",
+    "replied": "回答を送信しました（送信状況は下の一覧に表示されます）。",
+    "resolved": "対応を終了しました。利用者に評価をお願いするメッセージを送りました。",
+    "transferred": "担当課を変更しました。",
+    "drafted": "FAQ案を作成しました。編集担当者が確認します。",
+}
+
+router = APIRouter(prefix="/staff", tags=["staff console"])
+templates.env.filters["jst"] = jst
+templates.env.globals.update(ACTION_LABELS=audit.ACTION_LABELS, ACTOR_LABELS=audit.ACTOR_LABELS)
+
+
+def _queue_context(request: Request, session: Session, staff: StaffUser, desk: StaffDesk) -> dict[str, object]:
+    params = request.query_params
+    queue = QueueFilter.parse(params.get("team"), params.get("status"), params.get("mine"), desk.routing.teams)
+    return {"queue": queue, "tickets": list_tickets(session, queue, staff.id), "teams": desk.routing.teams,
+            "status_filters": STATUS_FILTERS, "status_labels": STATUS_LABELS}
+
+
+@router.get("/", response_class=HTMLResponse)
+def queue_page(request: Request, session: SessionDep, staff: TicketStaff, desk: Desk) -> Response:
+    """The queue: urgent first, then oldest; refreshed by polling ``/staff/queue/rows``."""
+    return render(request, "queue.html", _queue_context(request, session, staff, desk), staff=staff)
+
+
+@router.get("/queue/rows", response_class=HTMLResponse)
+def queue_rows(request: Request, session: SessionDep, staff: TicketStaff, desk: Desk) -> Response:
+    """The queue's table rows alone (the page swaps them in every few seconds)."""
+    return render(request, "_queue_rows.html", _queue_context(request, session, staff, desk), staff=staff)
+
+
+def _load(session: Session, ticket_id: int) -> Ticket | None:
+    return session.get(Ticket, ticket_id)
+
+
+def _faq_results(desk: StaffDesk, query: str) -> list[dict[str, str]]:
+    if not query.strip():
+        return []
+    decision = desk.retriever.decide(query[:200])
+    entries = desk.retriever.entries
+    return [{"id": c.faq_id, "question": entries[c.faq_id].question}
+            for c in decision.candidates[:FAQ_SEARCH_RESULTS] if c.faq_id in entries]
+
+
+def _ticket_page(request: Request, session: Session, staff: StaffUser, desk: StaffDesk, ticket: Ticket, *,
+                 error: str = "", draft_text: str = "", status_code: int = 200) -> Response:
+    assert ticket.id is not None
+    query = request.query_params.get("q", "")
+    insert = request.query_params.get("insert", "")
+    if not draft_text and insert in desk.retriever.entries:
+        draft_text = desk.retriever.entries[insert].answer  # an approved answer, to send as it is or adapt
+    staff_actions.mark_read(session, staff, ticket)
+    session.commit()
+    context = {
+        "ticket": ticket, "messages": thread(session, ticket.id), "status_labels": STATUS_LABELS,
+        "teams": [team for team in desk.routing.teams if team != ticket.team], "faq_query": query,
+        "faq_results": _faq_results(desk, query), "draft_text": draft_text, "error": error,
+        "notice": NOTICES.get(request.query_params.get("done", ""), ""),
+        "deliveries": staff_actions.delivery_states(session, ticket.id),
+        "history": audit.recent(session, ticket_id=ticket.id, limit=50),
+        "is_assignee": ticket.assignee_id == staff.id,
+    }
+    return render(request, "ticket.html", context, staff=staff, status_code=status_code)
+
+
+def _missing(request: Request, staff: StaffUser) -> Response:
+    return render(request, "error.html", {"message": "この問い合わせは見つかりません。"}, staff=staff, status_code=404)
+
+
+@router.get("/tickets/{ticket_id}", response_class=HTMLResponse)
+def ticket_page(ticket_id: int, request: Request, session: SessionDep, staff: TicketStaff, desk: Desk) -> Response:
+    ticket = _load(session, ticket_id)
+    if ticket is None:
+        return _missing(request, staff)
+    return _ticket_page(request, session, staff, desk, ticket)
+
+
+@router.get("/tickets/{ticket_id}/thread", response_class=HTMLResponse)
+def ticket_thread(ticket_id: int, request: Request, session: SessionDep, staff: TicketStaff) -> Response:
+    """The thread alone (polled by the ticket page so new citizen messages appear without reload)."""
+    ticket = _load(session, ticket_id)
+    if ticket is None or ticket.id is None:
+        return _missing(request, staff)
+    context = {"ticket": ticket, "messages": thread(session, ticket.id),
+               "deliveries": staff_actions.delivery_states(session, ticket.id)}
+    return render(request, "_thread.html", context, staff=staff)
+
+
+def _act(request: Request, session: Session, staff: StaffUser, desk: StaffDesk, ticket_id: int, done: str,
+         action: staff_actions.Action, draft_text: str = "") -> Response:
+    """Run one action; on success commit and redirect, on a refused action show the page with the reason."""
+    try:
+        action()
+    except staff_actions.TicketActionError as refused:
+        session.rollback()
+        ticket = _load(session, ticket_id)
+        if ticket is None:
+            return _missing(request, staff)
+        return _ticket_page(request, session, staff, desk, ticket, error=str(refused), draft_text=draft_text,
+                            status_code=409)
+    session.commit()
+    return RedirectResponse(f"/staff/tickets/{ticket_id}?done={done}", status_code=303)
+
+
+CSRF = [Depends(verify_csrf)]
+
+
+@router.post("/tickets/{ticket_id}/claim", dependencies=CSRF)
+def claim(ticket_id: int, request: Request, session: SessionDep, staff: TicketStaff, desk: Desk) -> Response:
+    return _act(request, session, staff, desk, ticket_id, "claimed",
+                lambda: staff_actions.claim(session, staff, ticket_id, desk.routing))
+
+
+@router.post("/tickets/{ticket_id}/unclaim", dependencies=CSRF)
+def unclaim(ticket_id: int, request: Request, session: SessionDep, staff: TicketStaff, desk: Desk) -> Response:
+    return _act(request, session, staff, desk, ticket_id, "unclaimed",
+                lambda: staff_actions.unclaim(session, staff, ticket_id))
+
+
+@router.post("/tickets/{ticket_id}/reply", dependencies=CSRF)
+def reply(ticket_id: int, request: Request, session: SessionDep, staff: TicketStaff, desk: Desk,
+          text: Annotated[str, Form(max_length=20_000)] = "") -> Response:
+    return _act(request, session, staff, desk, ticket_id, "replied",
+                lambda: staff_actions.reply(session, staff, ticket_id, text, replies=desk.replies,
+                                            calendar=desk.calendar), draft_text=text)
+
+
+@router.post("/tickets/{ticket_id}/resolve", dependencies=CSRF)
+def resolve(ticket_id: int, request: Request, session: SessionDep, staff: TicketStaff, desk: Desk) -> Response:
+    return _act(request, session, staff, desk, ticket_id, "resolved",
+                lambda: staff_actions.resolve(session, staff, ticket_id, replies=desk.replies))
+
+
+@router.post("/tickets/{ticket_id}/transfer", dependencies=CSRF)
+def transfer(ticket_id: int, request: Request, session: SessionDep, staff: TicketStaff, desk: Desk,
+             team: Annotated[str, Form(max_length=100)] = "") -> Response:
+    return _act(request, session, staff, desk, ticket_id, "transferred",
+                lambda: staff_actions.transfer(session, staff, ticket_id, team, desk.routing))
+
+
+@router.post("/tickets/{ticket_id}/draft", dependencies=CSRF)
+def make_draft(ticket_id: int, request: Request, session: SessionDep, staff: TicketStaff, desk: Desk) -> Response:
+    """「この回答をFAQ案にする」: the question and the latest staff answer become a draft for editors."""
+
+    def draft() -> None:
+        ticket = _load(session, ticket_id)
+        answer = staff_actions.latest_staff_answer(session, ticket_id)
+        if ticket is None or answer is None:
+            raise staff_actions.TicketActionError("FAQ案にする職員の回答がまだありません。")
+        created = create_draft(session, question=ticket.question, answer=answer, category=ticket.category,
+                               source_ticket_id=ticket_id, created_by=staff.username)
+        session.flush()
+        audit.record(session, action="faq_draft_created", actor=staff.username, actor_staff_id=staff.id,
+                     ticket_id=ticket_id, detail=f"draft={created.id}")
+
+    return _act(request, session, staff, desk, ticket_id, "drafted", draft)
+
+
+@router.get("/drafts", response_class=HTMLResponse)
+def drafts_page(request: Request, session: SessionDep, editor: EditorStaff) -> Response:
+    """FAQ drafts made from staff answers, for editors."""
+    return render(request, "drafts.html", {"drafts": list_drafts(session)}, staff=editor)
+
+
+@router.get("/audit", response_class=HTMLResponse)
+def audit_page(request: Request, session: SessionDep, admin: AdminStaff) -> Response:
+    """The newest audit events (administrators only)."""
+    return render(request, "audit.html", {"events": audit.recent(session, limit=500)}, staff=admin)

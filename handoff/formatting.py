@@ -1,0 +1,16 @@
+"""Display helpers for the console templates: times are stored in UTC and shown in Japan time."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+JAPAN = ZoneInfo("Asia/Tokyo")
+
+
+def jst(value: dt.datetime | None) -> str:
+    """``2026-11-23 09:30`` in Japan time; naive values are UTC (SQLite returns them so)."""
+    if value is None:
+        return "—"
+    aware = value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value
+    return aware.astimezone(JAPAN).strftime("%Y-%m-%d %H:%M")

@@ -1,0 +1,80 @@
+"""Database tables owned by the handoff package: tickets, their threads and the audit log."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Column
+from sqlmodel import Field, SQLModel
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class TicketStatus(StrEnum):
+    WAITING = "waiting"  # in the queue, nobody has it
+    ASSIGNED = "assigned"  # a staff member claimed it
+    ANSWERED = "answered"  # staff replied at least once; still open for follow-ups
+    RESOLVED = "resolved"
+    CANCELLED = "cancelled"  # the citizen withdrew it
+
+
+OPEN_STATUSES = (TicketStatus.WAITING, TicketStatus.ASSIGNED, TicketStatus.ANSWERED)
+HELD_STATUSES = (TicketStatus.ASSIGNED, TicketStatus.ANSWERED)  # count against the per-staff cap
+
+
+class Ticket(SQLModel, table=True):
+    """One citizen question handed to city staff, with what the bot thought of it."""
+
+    __tablename__ = "handoff_ticket"
+
+    id: int | None = Field(default=None, primary_key=True)
+    line_user_id: str = Field(max_length=100, index=True)
+    question: str = Field(max_length=1000)
+    candidates: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    category: str | None = Field(default=None, max_length=40)
+    team: str = Field(max_length=100, index=True)
+    urgent: bool = Field(default=False, index=True)
+    status: str = Field(default=TicketStatus.WAITING, max_length=20, index=True)
+    assignee_id: int | None = Field(default=None, foreign_key="staff_user.id", index=True, ondelete="SET NULL")
+    unread: int = 0  # citizen messages the staff side has not opened yet
+    created_at: dt.datetime = Field(default_factory=_utcnow, index=True)
+    updated_at: dt.datetime = Field(default_factory=_utcnow)
+    first_response_at: dt.datetime | None = None
+    first_response_business_s: float | None = None
+    resolved_at: dt.datetime | None = None
+    last_ack_at: dt.datetime | None = None  # last "staff will see it" note sent to the citizen
+    notified_at: dt.datetime | None = None
+    notify_error: str | None = Field(default=None, max_length=200)
+    rating: str | None = Field(default=None, max_length=10)  # citizen's 👍/👎 on the staff answer
+
+
+class TicketMessage(SQLModel, table=True):
+    """One message of a ticket's thread: from the citizen, from staff, or a system note."""
+
+    __tablename__ = "handoff_ticket_message"
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="handoff_ticket.id", index=True, ondelete="CASCADE")
+    author: str = Field(max_length=10)  # user | staff | system
+    staff_user_id: int | None = Field(default=None, foreign_key="staff_user.id", ondelete="SET NULL")
+    text: str = Field(max_length=5000)
+    outbox_message_id: int | None = Field(default=None, foreign_key="bot_outbox_message.id", ondelete="SET NULL")
+    created_at: dt.datetime = Field(default_factory=_utcnow)
+
+
+class AuditEvent(SQLModel, table=True):
+    """Who changed what, when. Keeps no citizen text, so it can outlive a "データ削除"."""
+
+    __tablename__ = "handoff_audit_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: dt.datetime = Field(default_factory=_utcnow, index=True)
+    actor_staff_id: int | None = Field(default=None, index=True)  # None: the citizen or the system
+    actor: str = Field(max_length=100)  # staff username, "citizen" or "system"
+    action: str = Field(max_length=40)
+    ticket_id: int | None = Field(default=None, index=True)
+    detail: str = Field(default="", max_length=300)

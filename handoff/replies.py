@@ -1,0 +1,62 @@
+"""What the citizen is told about a ticket, as LINE messages (fixed Japanese text, built within LINE's limits)."""
+
+from __future__ import annotations
+
+from bot.messages import Message, PostbackChoice, text_messages
+from bot.postback import PostbackSigner
+
+TEXT = {
+    "opened": "質問を市の職員に送りました（受付番号 {ticket_id}）。\n{expectation}\n"
+    "取り消すときは「キャンセル」と送ってください。",
+    "joined": "職員に伝えました（受付番号 {ticket_id}）。お返事までお待ちください。",
+    "staff_answer": "【市の職員からの回答（受付番号 {ticket_id}）】\n{text}",
+    "resolved": "職員の対応を終了しました（受付番号 {ticket_id}）。これからは、つなぐ（自動応答）がお答えします。\n"
+    "職員の回答は役に立ちましたか？",
+    "cancelled": "職員への質問（受付番号 {ticket_id}）を取り消しました。"
+    "ほかに知りたいことがあれば、いつでも送ってください。",
+    "nothing_to_cancel": "取り消す質問はありません。知りたいことがあれば、文章で送ってください。",
+    "rating_thanks": "ご意見ありがとうございます。今後の対応に役立てます。",
+}
+CANCEL_ARGUMENT = "ticket"
+
+
+class CitizenReplies:
+    """Builds the messages a citizen receives about their ticket.
+
+    Args:
+        signer: signs the buttons (cancel, 👍/👎) for the user they are sent to.
+    """
+
+    def __init__(self, signer: PostbackSigner) -> None:
+        self.signer = signer
+
+    def _cancel_button(self, user_id: str) -> PostbackChoice:
+        return PostbackChoice("質問を取り消す", self.signer.sign(user_id, "cancel", CANCEL_ARGUMENT), "キャンセル")
+
+    def opened(self, user_id: str, ticket_id: int, expectation: str) -> list[Message]:
+        text = TEXT["opened"].format(ticket_id=ticket_id, expectation=expectation)
+        return text_messages(text, [self._cancel_button(user_id)])
+
+    def joined(self, user_id: str, ticket_id: int) -> list[Message]:
+        return text_messages(TEXT["joined"].format(ticket_id=ticket_id), [self._cancel_button(user_id)])
+
+    def staff_answer(self, ticket_id: int, text: str) -> list[Message]:
+        return text_messages(TEXT["staff_answer"].format(ticket_id=ticket_id, text=text))
+
+    def resolved(self, user_id: str, ticket_id: int) -> list[Message]:
+        choices = [
+            PostbackChoice("👍 役に立った", self.signer.sign(user_id, "feedback", f"staff-up:{ticket_id}"),
+                           "役に立った"),
+            PostbackChoice("👎 役に立たなかった", self.signer.sign(user_id, "feedback", f"staff-down:{ticket_id}"),
+                           "役に立たなかった"),
+        ]
+        return text_messages(TEXT["resolved"].format(ticket_id=ticket_id), choices)
+
+    def cancelled(self, ticket_id: int) -> list[Message]:
+        return text_messages(TEXT["cancelled"].format(ticket_id=ticket_id))
+
+    def nothing_to_cancel(self) -> list[Message]:
+        return text_messages(TEXT["nothing_to_cancel"])
+
+    def rating_thanks(self) -> list[Message]:
+        return text_messages(TEXT["rating_thanks"])
