@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import Engine
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
@@ -66,3 +67,11 @@ def store_events(*, session: Session, events: Sequence[dict[str, Any]]) -> Store
     if duplicates:
         logger.info("inbox: %d redelivered or repeated event(s) ignored", duplicates)
     return StoreResult(stored, duplicates)
+
+
+def store_and_commit(engine: Engine, events: Sequence[dict[str, Any]]) -> StoreResult:
+    """Store ``events`` in one short transaction of their own: the webhook's only database work."""
+    with Session(engine) as session:
+        result = store_events(session=session, events=events)
+        session.commit()
+    return result

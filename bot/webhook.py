@@ -14,8 +14,7 @@ from fastapi import APIRouter, HTTPException, Request, Response, status
 from linebot.v3 import WebhookParser
 from linebot.v3.webhooks import Event
 
-from bot.inbox import store_events
-from tsunagu.deps import SessionDep
+from bot.inbox import store_and_commit
 from tsunagu.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -63,7 +62,7 @@ def make_webhook_router(settings: Settings) -> APIRouter:
     router = APIRouter()
 
     @router.post(settings.line_callback_path, status_code=status.HTTP_200_OK, include_in_schema=False)
-    async def receive_webhook(request: Request, session: SessionDep) -> Response:
+    async def receive_webhook(request: Request) -> Response:
         body = await read_limited_body(request, settings.webhook_max_body_bytes)
         signature = request.headers.get(SIGNATURE_HEADER)
         if not signature:
@@ -87,8 +86,9 @@ def make_webhook_router(settings: Settings) -> APIRouter:
         if unreadable:
             # The SDK would turn these into UnknownEvent (or fail) without a word; keep and count them.
             logger.warning("webhook: %d event(s) the SDK cannot read; stored for inspection", unreadable)
-        result = store_events(session=session, events=events)
-        session.commit()
+        # Inline, not in a thread pool: one insert and a commit take well under a millisecond, and under load every
+        # hop to a thread waits for the GIL behind the in-process worker (measured: p99 ack from 20 ms to seconds).
+        result = store_and_commit(request.app.state.services.engine, events)
         logger.info("webhook: %d event(s) stored, %d duplicate(s)", result.stored, result.duplicates)
         return Response(status_code=status.HTTP_200_OK)
 

@@ -12,14 +12,16 @@ import asyncio
 import datetime as dt
 import logging
 import uuid
+from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeVar
 
 from sqlalchemy import Engine, exists, or_, select, update
-from sqlalchemy.orm import aliased
+from sqlalchemy import event as sqlalchemy_event
+from sqlalchemy.orm import ORMExecuteState, aliased
 from sqlmodel import Session, col
 
 from bot.dispatch import EventDispatcher
-from bot.line_client import LineSender, Outgoing
+from bot.line_client import DeliveryResult, LineSender, Outgoing
 from bot.models import InboxEvent, LineUser, OutboxMessage
 
 Claimable = TypeVar("Claimable", InboxEvent, OutboxMessage)
@@ -46,13 +48,16 @@ class BotWorker:
         dispatcher: turns events into replies.
         sender: delivers replies to LINE.
         batch_size: rows claimed per round.
+        jobs: further work for each round (e.g. notifying staff of new tickets); each returns how much it did.
     """
 
-    def __init__(self, engine: Engine, dispatcher: EventDispatcher, sender: LineSender, batch_size: int = 20) -> None:
+    def __init__(self, engine: Engine, dispatcher: EventDispatcher, sender: LineSender, batch_size: int = 20,
+                 jobs: Sequence[Callable[[], Awaitable[int]]] = ()) -> None:
         self.engine = engine
         self.dispatcher = dispatcher
         self.sender = sender
         self.batch_size = batch_size
+        self.jobs = list(jobs)
         self._skip_locked = engine.dialect.name == "postgresql"
 
     # -- inbox ---------------------------------------------------------------------------------------------------
@@ -77,7 +82,9 @@ class BotWorker:
 
         A row is taken only when no earlier row of the same user is still pending or being worked on, so one
         user's events (and replies) are handled in order even with several workers; on PostgreSQL rows locked
-        by another worker are skipped.
+        by another worker are skipped. The rows are then taken with a compare-and-set (``status = 'pending'``
+        in the UPDATE), so two workers that read the same rows never both get one: SQLite has no SKIP LOCKED
+        and runs the SELECT outside the write transaction.
         """
         earlier = aliased(model)
         blocked = exists().where(
@@ -93,10 +100,17 @@ class BotWorker:
         )
         if self._skip_locked:
             query = query.with_for_update(skip_locked=True)
-        rows = list(session.exec(query).scalars())  # type: ignore[call-overload]
-        for row in rows:
-            row.status, row.claimed_at = working_status, _now()
-            session.add(row)
+        candidates = [row.id for row in session.exec(query).scalars()]  # type: ignore[call-overload]
+        if not candidates:
+            session.commit()
+            return []
+        taken = session.exec(
+            update(model).where(col(model.id).in_(candidates), col(model.status) == "pending")
+            .values(status=working_status, claimed_at=_now()).returning(col(model.id))
+            .execution_options(synchronize_session=False)
+        ).scalars().all()
+        taken_rows = select(model).where(col(model.id).in_(taken)).order_by(col(model.id))
+        rows = list(session.exec(taken_rows).scalars())  # type: ignore[call-overload]
         session.commit()
         return rows
 
@@ -106,7 +120,7 @@ class BotWorker:
         with Session(self.engine) as session:
             claimed = [event.id for event in self._claim(session, InboxEvent, "processing")]
         for event_id in claimed:
-            with Session(self.engine) as session:
+            with _deferred_writes_session(self.engine) as session:
                 event = session.get(InboxEvent, event_id)
                 if event is None:
                     continue
@@ -140,17 +154,28 @@ class BotWorker:
 
     # -- outbox --------------------------------------------------------------------------------------------------
     async def deliver_outbox(self) -> int:
-        """Send every claimable outbox row; return how many were delivered."""
+        """Send every claimable outbox row at once, then record the outcomes in one transaction; return how many
+        were delivered. A claim holds at most one row per user, so sending them together keeps each user's order.
+        The database work runs in a thread: in the web app, the event loop is answering LINE's webhooks.
+        """
+        claimed = await asyncio.to_thread(self._claim_outbox)
+        if not claimed:
+            return 0
+        results = await asyncio.gather(*(self.sender.send(outgoing) for _, outgoing in claimed))
+        await asyncio.to_thread(self._record_deliveries, [row_id for row_id, _ in claimed], results)
+        return sum(result.delivered for result in results)
+
+    def _claim_outbox(self) -> list[tuple[int | None, Outgoing]]:
         with Session(self.engine) as session:
-            claimed = [
+            return [
                 (row.id, Outgoing(row.line_user_id, row.messages, row.retry_key, row.reply_token,
                                   _aware(row.reply_token_expires_at) if row.reply_token_expires_at else None))
                 for row in self._claim(session, OutboxMessage, "sending")
             ]
-        delivered = 0
-        for row_id, outgoing in claimed:
-            result = await self.sender.send(outgoing)
-            with Session(self.engine) as session:
+
+    def _record_deliveries(self, row_ids: list[int | None], results: list[DeliveryResult]) -> None:
+        with Session(self.engine) as session:
+            for row_id, result in zip(row_ids, results, strict=True):
                 row = session.get(OutboxMessage, row_id)
                 if row is None:
                     continue
@@ -162,26 +187,66 @@ class BotWorker:
                     session.delete(row)  # the user asked for "データ削除": keep nothing after the confirmation
                 else:
                     session.add(row)
-                session.commit()
-            delivered += result.delivered
-        return delivered
+            session.commit()
 
     async def run(self, stop: asyncio.Event, idle_seconds: float = 0.2) -> None:
-        """Loop until ``stop`` is set: inbox, then outbox, then a short pause when there was nothing to do."""
+        """Until ``stop`` is set, two loops side by side: the inbox (the conversation, in a thread) and the
+        outbox with the further jobs, so replies go out while the next events are answered (the embedder
+        releases the GIL). Each pauses briefly after a round with nothing to do; stored replies wake the outbox.
+        """
         # Only claims older than STALE_CLAIM: a younger one may belong to another worker that is alive.
         await asyncio.to_thread(self.release_stale_claims)
-        while not stop.is_set():
-            try:
-                handled = await asyncio.to_thread(self.process_inbox)
-                sent = await self.deliver_outbox()
-            except Exception:
-                logger.exception("bot worker round failed; retrying")
-                handled = sent = 0
-            if not handled and not sent:
-                try:
-                    await asyncio.wait_for(stop.wait(), timeout=idle_seconds)
-                except TimeoutError:
-                    pass
+        replies_stored = asyncio.Event()
+
+        async def inbox_round() -> int:
+            handled = await asyncio.to_thread(self.process_inbox)
+            if handled:
+                replies_stored.set()
+            return handled
+
+        async def outbox_round() -> int:
+            replies_stored.clear()
+            sent = await self.deliver_outbox()
+            for job in self.jobs:
+                sent += await job()
+            return sent
+
+        await asyncio.gather(_repeat(inbox_round, stop, idle_seconds),
+                             _repeat(outbox_round, stop, idle_seconds, wake=replies_stored))
+
+
+async def _repeat(round_: Callable[[], Awaitable[int]], stop: asyncio.Event, idle_seconds: float,
+                  wake: asyncio.Event | None = None) -> None:
+    """Run ``round_`` until ``stop`` is set; after a round that did nothing, wait ``idle_seconds`` or for
+    ``stop`` or ``wake``."""
+    while not stop.is_set():
+        try:
+            done = await round_()
+        except Exception:
+            logger.exception("bot worker round failed; retrying")
+            done = 0
+        if not done:
+            waiters = [asyncio.ensure_future(event.wait()) for event in (stop, wake) if event is not None]
+            await asyncio.wait(waiters, timeout=idle_seconds, return_when=asyncio.FIRST_COMPLETED)
+            for waiter in waiters:
+                waiter.cancel()
+
+
+def _deferred_writes_session(engine: Engine) -> Session:
+    """A session that writes only at commit, or before an UPDATE/DELETE statement (which must see the changes).
+
+    SQLite has one writer at a time. With autoflush, the conversation's first query would flush a change and
+    hold the write lock through retrieval (tens of milliseconds a message), so every webhook insert would wait
+    behind the worker; deferred, the lock is held for the final writes only.
+    """
+    session = Session(engine, autoflush=False)
+    sqlalchemy_event.listen(session, "do_orm_execute", _flush_before_bulk_statement)
+    return session
+
+
+def _flush_before_bulk_statement(state: ORMExecuteState) -> None:
+    if not state.is_select:
+        state.session.flush()
 
 
 def _mark(session: Session, event_id: int | None, status: str, error: str) -> None:

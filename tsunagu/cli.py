@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from handoff.accounts.cli import users_app
 from knowledge.packs import PackValidationError
 from retrieval.errors import RetrievalError
 from tsunagu.settings import get_settings
@@ -19,6 +20,7 @@ faq_app = typer.Typer(help="Manage FAQ knowledge packs.", no_args_is_help=True)
 eval_app = typer.Typer(help="Measure retrieval quality on the eval set or a BEIR benchmark.", no_args_is_help=True)
 app.add_typer(faq_app, name="faq")
 app.add_typer(eval_app, name="eval")
+app.add_typer(users_app, name="users")
 
 logger = logging.getLogger("tsunagu")
 
@@ -182,12 +184,83 @@ def eval_export_beir(
     typer.echo(f"{counts['corpus']} 件の文書と {counts['queries']} 件の質問を書き出しました ({directory})")
 
 
-@app.command()
-def bench(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
-    """Decision latency, embedding latency, build and rebuild time, and a synthetic 10,000-entry corpus."""
+bench_app = typer.Typer(help="Benchmarks of this machine: retrieval (alone) or the LINE webhook under load.")
+app.add_typer(bench_app, name="bench")
+
+
+@bench_app.callback(invoke_without_command=True)
+def bench(
+    ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False
+) -> None:
+    """Without a subcommand: decision latency, embedding latency, build and rebuild time, and a synthetic
+    10,000-entry corpus."""
+    if ctx.invoked_subcommand is not None:
+        return
     from eval.bench import run_bench
 
     results = run_bench(get_settings())
+    if as_json:
+        _echo_json(results)
+    else:
+        typer.echo("  ".join(f"{k}={v}" for k, v in results.items()))
+
+
+@bench_app.command("webhook")
+def bench_webhook(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    rate: Annotated[float, typer.Option(min=0.1, help="Signed events sent per second (open loop).")] = 200.0,
+    duration: Annotated[float, typer.Option(min=0.1, help="Seconds of sending.")] = 60.0,
+    workers: Annotated[
+        int, typer.Option(min=0, help="Separate `tsunagu worker` processes (0: the worker runs in the web app).")
+    ] = 0,
+    worker_nice: Annotated[
+        int, typer.Option(min=0, max=19, help="Nice value of those worker processes (the web process keeps 0).")
+    ] = 10,
+    database_url: Annotated[
+        str | None, typer.Option(help="Database to use (default: a temporary SQLite file); use an empty one.")
+    ] = None,
+    cache_db: Annotated[
+        Path, typer.Option(help="SQLite file whose embedding cache is reused and kept up to date.")
+    ] = Path("data/eval.db"),
+    output: Annotated[Path | None, typer.Option(help="Also write the JSON result to this file.")] = None,
+) -> None:
+    """Signed LINE events at a fixed rate to the app, its worker and a fake Messaging API: ack latency, answers/s.
+
+    Also counts lost and duplicated answers. Runs on loopback with a temporary database.
+    """
+    from eval.bench_webhook import BenchOptions, run_webhook_bench
+    from eval.webhook_load import LoadOptions
+
+    settings = get_settings()
+    options = BenchOptions(LoadOptions(rate=rate, duration=duration), workers=workers, worker_nice=worker_nice,
+                           database_url=database_url, cache_db=cache_db)
+    results = run_webhook_bench(options, labels={"embedder": settings.embedder, "pack": settings.pack_dir.name})
+    if output is not None:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    if as_json:
+        _echo_json(results)
+    else:
+        typer.echo("  ".join(f"{k}={v}" for k, v in results.items()))
+
+
+@bench_app.command("handoff")
+def bench_handoff(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    tickets: Annotated[int, typer.Option(min=1, help="Tickets opened before the staff start.")] = 500,
+    staff: Annotated[int, typer.Option(min=1, help="Concurrent simulated staff (threads).")] = 10,
+    database_url: Annotated[
+        str | None, typer.Option(help="Database (default: a temporary SQLite file; PostgreSQL: a temporary schema).")
+    ] = None,
+    output: Annotated[Path | None, typer.Option(help="Also write the JSON result to this file.")] = None,
+) -> None:
+    """Tickets claimed and resolved by concurrent staff: double_claims and lost (both must be 0), claim latency."""
+    from eval.bench_handoff import run_handoff_bench
+
+    results = run_handoff_bench(tickets=tickets, staff=staff, database_url=database_url)
+    if output is not None:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     if as_json:
         _echo_json(results)
     else:
