@@ -16,6 +16,7 @@ from handoff.hours import BusinessCalendar, BusinessHours
 from handoff.models import Ticket, TicketMessage
 from handoff.replies import CANCEL_ARGUMENT, CitizenReplies
 from handoff.tickets import CitizenDesk, Routing, open_ticket_of, sync_user_state
+from tsunagu.clock import as_utc, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -36,15 +37,6 @@ REPLIES = {
 }
 
 
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
-def _aware(value: dt.datetime | None) -> dt.datetime | None:
-    """SQLite returns naive datetimes; every time stored here is UTC."""
-    return value.replace(tzinfo=dt.UTC) if value is not None and value.tzinfo is None else value
-
-
 class EventDispatcher:
     """Routes events to the conversation and keeps per-user state.
 
@@ -60,7 +52,7 @@ class EventDispatcher:
 
     def handle(self, *, session: Session, event: InboxEvent, now: dt.datetime | None = None) -> list[Message]:
         """Replies for ``event`` (possibly none); user state changes are added to ``session``."""
-        now = now or _now()
+        now = now or utcnow()
         payload: dict[str, Any] = event.payload
         user_id = event.line_user_id
         if not user_id:
@@ -116,10 +108,10 @@ class EventDispatcher:
 
     def _rate_limited(self, user: LineUser, now: dt.datetime) -> list[Message] | None:
         """None when the message may be answered; else the one slow-down message, then silence."""
-        slowed_until = _aware(user.slowed_until)
+        slowed_until = as_utc(user.slowed_until)
         if slowed_until and now < slowed_until:
             return []
-        started = _aware(user.window_started_at)
+        started = as_utc(user.window_started_at)
         if started is None or now - started > RATE_WINDOW:
             user.window_started_at, user.window_count = now, 0
         user.window_count += 1
@@ -151,7 +143,7 @@ class EventDispatcher:
         if not question:
             return text_messages(REPLIES["handoff_nothing"])
         candidates, category = self.conversation.bot_view(question)
-        last_emergency = _aware(user.last_emergency_at)
+        last_emergency = as_utc(user.last_emergency_at)
         recent_emergency = last_emergency is not None and now - last_emergency < URGENT_AFTER_EMERGENCY
         urgent = bool(detect(question)) or recent_emergency
         user.last_question = None  # one question, one ticket (a second tap on the old button opens nothing)

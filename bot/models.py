@@ -8,9 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
 
-
-def _utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
+from tsunagu.clock import utcnow
 
 
 class InboxEvent(SQLModel, table=True):
@@ -29,7 +27,7 @@ class InboxEvent(SQLModel, table=True):
     is_redelivery: bool = False
     status: str = Field(default="pending", max_length=20, index=True)
     attempts: int = 0
-    received_at: dt.datetime = Field(default_factory=_utcnow)
+    received_at: dt.datetime = Field(default_factory=utcnow)
     claimed_at: dt.datetime | None = None
     processed_at: dt.datetime | None = None
     last_error: str | None = Field(default=None, max_length=500)
@@ -44,8 +42,8 @@ class LineUser(SQLModel, table=True):
     state: str = Field(default="bot", max_length=20)  # bot | waiting_for_staff | with_staff
     active: bool = True
     last_question: str | None = Field(default=None, max_length=1000)
-    first_seen: dt.datetime = Field(default_factory=_utcnow)
-    last_seen: dt.datetime = Field(default_factory=_utcnow)
+    first_seen: dt.datetime = Field(default_factory=utcnow)
+    last_seen: dt.datetime = Field(default_factory=utcnow)
     window_started_at: dt.datetime | None = None
     window_count: int = 0
     slowed_until: dt.datetime | None = None
@@ -69,6 +67,6 @@ class OutboxMessage(SQLModel, table=True):
     attempts: int = 0
     outcome: str | None = Field(default=None, max_length=20)
     last_error: str | None = Field(default=None, max_length=500)
-    created_at: dt.datetime = Field(default_factory=_utcnow)
+    created_at: dt.datetime = Field(default_factory=utcnow)
     delivered_at: dt.datetime | None = None
 

@@ -23,6 +23,7 @@ from sqlmodel import Session, col
 from bot.dispatch import EventDispatcher
 from bot.line_client import DeliveryResult, LineSender, Outgoing
 from bot.models import InboxEvent, LineUser, OutboxMessage
+from tsunagu.clock import as_utc, utcnow
 
 Claimable = TypeVar("Claimable", InboxEvent, OutboxMessage)
 
@@ -30,14 +31,6 @@ logger = logging.getLogger(__name__)
 
 REPLY_TOKEN_LIFETIME = dt.timedelta(seconds=50)  # LINE: about a minute after the event; keep a margin
 STALE_CLAIM = dt.timedelta(minutes=5)
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
-def _aware(value: dt.datetime) -> dt.datetime:
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value
 
 
 class BotWorker:
@@ -63,7 +56,7 @@ class BotWorker:
     # -- inbox ---------------------------------------------------------------------------------------------------
     def release_stale_claims(self, older_than: dt.timedelta = STALE_CLAIM) -> int:
         """Put back events and deliveries claimed by a worker that died (called at start-up too)."""
-        cutoff = _now() - older_than
+        cutoff = utcnow() - older_than
         with Session(self.engine) as session:
             events = session.exec(
                 update(InboxEvent).where(col(InboxEvent.status) == "processing", col(InboxEvent.claimed_at) < cutoff)
@@ -106,7 +99,7 @@ class BotWorker:
             return []
         taken = session.exec(
             update(model).where(col(model.id).in_(candidates), col(model.status) == "pending")
-            .values(status=working_status, claimed_at=_now()).returning(col(model.id))
+            .values(status=working_status, claimed_at=utcnow()).returning(col(model.id))
             .execution_options(synchronize_session=False)
         ).scalars().all()
         taken_rows = select(model).where(col(model.id).in_(taken)).order_by(col(model.id))
@@ -132,7 +125,7 @@ class BotWorker:
         event_id, user_id = event.id, event.line_user_id
         event.attempts += 1
         reply_token = event.payload.get("replyToken")
-        received = _aware(event.received_at)
+        received = as_utc(event.received_at)
         try:
             messages = self.dispatcher.handle(session=session, event=event)
         except Exception:
@@ -148,7 +141,7 @@ class BotWorker:
                 reply_token_expires_at=received + REPLY_TOKEN_LIFETIME, retry_key=str(uuid.uuid4()),
             ))
         if still_stored:
-            event.status, event.processed_at = "done", _now()
+            event.status, event.processed_at = "done", utcnow()
             session.add(event)
         session.commit()
 
@@ -169,7 +162,7 @@ class BotWorker:
         with Session(self.engine) as session:
             return [
                 (row.id, Outgoing(row.line_user_id, row.messages, row.retry_key, row.reply_token,
-                                  _aware(row.reply_token_expires_at) if row.reply_token_expires_at else None))
+                                  as_utc(row.reply_token_expires_at) if row.reply_token_expires_at else None))
                 for row in self._claim(session, OutboxMessage, "sending")
             ]
 
@@ -182,7 +175,7 @@ class BotWorker:
                 row.attempts += result.attempts
                 row.outcome, row.last_error = result.outcome.value, result.error
                 row.status = "delivered" if result.delivered else "failed"
-                row.delivered_at = _now() if result.delivered else None
+                row.delivered_at = utcnow() if result.delivered else None
                 if result.delivered and session.get(LineUser, row.line_user_id) is None:
                     session.delete(row)  # the user asked for "データ削除": keep nothing after the confirmation
                 else:

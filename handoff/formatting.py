@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+from tsunagu.clock import as_utc
+
 JAPAN = ZoneInfo("Asia/Tokyo")
 
 
@@ -12,5 +14,4 @@ def jst(value: dt.datetime | None) -> str:
     """``2026-11-23 09:30`` in Japan time; naive values are UTC (SQLite returns them so)."""
     if value is None:
         return "—"
-    aware = value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value
-    return aware.astimezone(JAPAN).strftime("%Y-%m-%d %H:%M")
+    return as_utc(value).astimezone(JAPAN).strftime("%Y-%m-%d %H:%M")

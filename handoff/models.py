@@ -9,9 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
 
-
-def _utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
+from tsunagu.clock import utcnow
 
 
 class TicketStatus(StrEnum):
@@ -41,8 +39,8 @@ class Ticket(SQLModel, table=True):
     status: str = Field(default=TicketStatus.WAITING, max_length=20, index=True)
     assignee_id: int | None = Field(default=None, foreign_key="staff_user.id", index=True, ondelete="SET NULL")
     unread: int = 0  # citizen messages the staff side has not opened yet
-    created_at: dt.datetime = Field(default_factory=_utcnow, index=True)
-    updated_at: dt.datetime = Field(default_factory=_utcnow)
+    created_at: dt.datetime = Field(default_factory=utcnow, index=True)
+    updated_at: dt.datetime = Field(default_factory=utcnow)
     first_response_at: dt.datetime | None = None
     first_response_business_s: float | None = None
     resolved_at: dt.datetime | None = None
@@ -63,7 +61,7 @@ class TicketMessage(SQLModel, table=True):
     staff_user_id: int | None = Field(default=None, foreign_key="staff_user.id", ondelete="SET NULL")
     text: str = Field(max_length=5000)
     outbox_message_id: int | None = Field(default=None, foreign_key="bot_outbox_message.id", ondelete="SET NULL")
-    created_at: dt.datetime = Field(default_factory=_utcnow)
+    created_at: dt.datetime = Field(default_factory=utcnow)
 
 
 class AuditEvent(SQLModel, table=True):
@@ -72,7 +70,7 @@ class AuditEvent(SQLModel, table=True):
     __tablename__ = "handoff_audit_event"
 
     id: int | None = Field(default=None, primary_key=True)
-    at: dt.datetime = Field(default_factory=_utcnow, index=True)
+    at: dt.datetime = Field(default_factory=utcnow, index=True)
     actor_staff_id: int | None = Field(default=None, index=True)  # None: the citizen or the system
     actor: str = Field(max_length=100)  # staff username, "citizen" or "system"
     action: str = Field(max_length=40)

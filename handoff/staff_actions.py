@@ -20,7 +20,8 @@ from handoff import audit
 from handoff.hours import BusinessCalendar
 from handoff.models import HELD_STATUSES, OPEN_STATUSES, Ticket, TicketMessage, TicketStatus
 from handoff.replies import CitizenReplies
-from handoff.tickets import Routing, _aware, sync_user_state
+from handoff.tickets import Routing, sync_user_state
+from tsunagu.clock import as_utc, utcnow
 
 MAX_REPLY_CHARS = 4000
 DELIVERY_LABELS = {"pending": "送信待ち", "sending": "送信中", "delivered": "送信済み", "failed": "送信失敗"}
@@ -40,10 +41,6 @@ class StaffMember(Protocol):
 
 class TicketActionError(Exception):
     """An action that cannot be done; the message is Japanese and shown to staff as it is."""
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 def _get(session: Session, ticket_id: int) -> Ticket:
@@ -77,7 +74,7 @@ def claim(
 ) -> None:
     """Take a waiting ticket; raises when someone else was faster or the staff member's cap is reached."""
     assert staff.id is not None
-    now = now or _now()
+    now = now or utcnow()
     if held_count(session, staff.id) >= routing.max_open_per_staff:
         raise TicketActionError(f"担当できる件数の上限（{routing.max_open_per_staff}件）に達しています。"
                                 "対応中の問い合わせを終了してから受け付けてください。")
@@ -106,7 +103,7 @@ def unclaim(session: Session, staff: StaffMember, ticket_id: int, now: dt.dateti
     """Give a ticket back to the queue."""
     ticket = _get(session, ticket_id)
     _require_assignee(ticket, staff)
-    ticket.status, ticket.assignee_id, ticket.updated_at = TicketStatus.WAITING, None, now or _now()
+    ticket.status, ticket.assignee_id, ticket.updated_at = TicketStatus.WAITING, None, now or utcnow()
     session.add(ticket)
     _sync_user(session, ticket)
     _record(session, staff, "ticket_unclaimed", ticket_id)
@@ -123,7 +120,7 @@ def transfer(session: Session, staff: StaffMember, ticket_id: int, team: str, ro
     if team == ticket.team:
         raise TicketActionError("すでにその担当課の問い合わせです。")
     previous = ticket.team
-    ticket.team, ticket.assignee_id, ticket.updated_at = team, None, now or _now()
+    ticket.team, ticket.assignee_id, ticket.updated_at = team, None, now or utcnow()
     ticket.status = TicketStatus.WAITING
     session.add(ticket)
     _sync_user(session, ticket)
@@ -135,7 +132,7 @@ def reply(
     calendar: BusinessCalendar, now: dt.datetime | None = None,
 ) -> TicketMessage:
     """Store the staff answer in the thread and in the outbox (push with a retry key) in one transaction."""
-    now = now or _now()
+    now = now or utcnow()
     text = text.strip()
     if not text:
         raise TicketActionError("回答を入力してください。")
@@ -155,7 +152,7 @@ def reply(
     session.add(message)
     if ticket.first_response_at is None:
         ticket.first_response_at = now
-        created = _aware(ticket.created_at)
+        created = as_utc(ticket.created_at)
         assert created is not None
         ticket.first_response_business_s = calendar.business_seconds_between(created, now)
     ticket.status, ticket.updated_at = TicketStatus.ANSWERED, now
@@ -168,7 +165,7 @@ def reply(
 def resolve(session: Session, staff: StaffMember, ticket_id: int, *, replies: CitizenReplies,
             now: dt.datetime | None = None) -> None:
     """Close the ticket; the bot takes over again and asks the citizen 👍/👎 on the staff answer."""
-    now = now or _now()
+    now = now or utcnow()
     ticket = _get(session, ticket_id)
     _require_assignee(ticket, staff)
     assert ticket.id is not None

@@ -18,6 +18,7 @@ from handoff import audit
 from handoff.hours import BusinessCalendar
 from handoff.models import OPEN_STATUSES, Ticket, TicketMessage, TicketStatus
 from handoff.replies import CitizenReplies
+from tsunagu.clock import as_utc
 
 ACK_INTERVAL = dt.timedelta(minutes=10)  # at most one "staff will see it" note per interval
 
@@ -26,11 +27,6 @@ USER_STATE = {
     TicketStatus.ASSIGNED: "with_staff",
     TicketStatus.ANSWERED: "with_staff",
 }
-
-
-def _aware(value: dt.datetime | None) -> dt.datetime | None:
-    """SQLite returns naive datetimes; every time stored here is UTC."""
-    return value.replace(tzinfo=dt.UTC) if value is not None and value.tzinfo is None else value
 
 
 @dataclass(frozen=True)
@@ -106,7 +102,7 @@ class CitizenDesk:
         if urgent and not ticket.urgent:
             ticket.urgent = True
             audit.record(session, action="ticket_urgent", actor=audit.CITIZEN, ticket_id=ticket.id)
-        last_ack = _aware(ticket.last_ack_at)
+        last_ack = as_utc(ticket.last_ack_at)
         if last_ack is not None and now - last_ack < ACK_INTERVAL:
             session.add(ticket)
             return []

@@ -11,9 +11,7 @@ import datetime as dt
 from sqlalchemy import Column, Text
 from sqlmodel import Field, Session, SQLModel, col, select
 
-
-def _utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
+from tsunagu.clock import utcnow
 
 
 class FaqDraft(SQLModel, table=True):
@@ -28,7 +26,7 @@ class FaqDraft(SQLModel, table=True):
     source_ticket_id: int | None = Field(default=None, index=True)  # no foreign key: tickets may be deleted
     created_by: str = Field(max_length=100)
     status: str = Field(default="draft", max_length=20, index=True)  # draft | adopted | rejected
-    created_at: dt.datetime = Field(default_factory=_utcnow)
+    created_at: dt.datetime = Field(default_factory=utcnow)
 
 
 def create_draft(

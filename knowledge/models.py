@@ -7,9 +7,7 @@ import datetime as dt
 from sqlalchemy import JSON, Column, Text
 from sqlmodel import Field, SQLModel
 
-
-def _utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
+from tsunagu.clock import utcnow
 
 
 class FaqEntry(SQLModel, table=True):
@@ -29,7 +27,7 @@ class FaqEntry(SQLModel, table=True):
     last_reviewed: dt.date | None = None
     needs_review: bool = False
     status: str = Field(default="published", index=True, max_length=20)
-    updated_at: dt.datetime = Field(default_factory=_utcnow)
+    updated_at: dt.datetime = Field(default_factory=utcnow)
 
 
 class FaqAltQuestion(SQLModel, table=True):

@@ -10,6 +10,8 @@ import datetime as dt
 
 from sqlmodel import Field, SQLModel
 
+from tsunagu.clock import utcnow
+
 ROLES = ("staff", "editor", "admin")
 TICKET_ROLES = ("staff", "admin")  # may see and answer hand-off tickets
 EDITOR_ROLES = ("editor", "admin")  # may edit FAQ drafts
@@ -18,10 +20,6 @@ ROLE_LABELS = {"staff": "職員", "editor": "FAQ編集者", "admin": "管理者"
 
 USERNAME_MIN_LENGTH = 3
 USERNAME_MAX_LENGTH = 64
-
-
-def _utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 class StaffUser(SQLModel, table=True):
@@ -36,7 +34,7 @@ class StaffUser(SQLModel, table=True):
     role: str = Field(max_length=20)  # one of ROLES
     team: str | None = Field(default=None, max_length=100, index=True)  # e.g. "こども家庭部"
     active: bool = True
-    created_at: dt.datetime = Field(default_factory=_utcnow)
+    created_at: dt.datetime = Field(default_factory=utcnow)
     last_login_at: dt.datetime | None = None
 
     def has_role(self, roles: tuple[str, ...]) -> bool:
@@ -54,9 +52,9 @@ class StaffSession(SQLModel, table=True):
     token_hash: str = Field(max_length=64, unique=True, repr=False)
     staff_user_id: int = Field(foreign_key="staff_user.id", index=True, ondelete="CASCADE")
     csrf_token: str = Field(max_length=64, repr=False)
-    created_at: dt.datetime = Field(default_factory=_utcnow)
+    created_at: dt.datetime = Field(default_factory=utcnow)
     expires_at: dt.datetime = Field(index=True)
-    last_seen_at: dt.datetime = Field(default_factory=_utcnow)
+    last_seen_at: dt.datetime = Field(default_factory=utcnow)
 
 
 class StaffLoginFailure(SQLModel, table=True):
@@ -67,4 +65,4 @@ class StaffLoginFailure(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     username: str = Field(max_length=100, index=True)
     client_ip: str = Field(max_length=64, index=True)
-    at: dt.datetime = Field(default_factory=_utcnow, index=True)
+    at: dt.datetime = Field(default_factory=utcnow, index=True)
