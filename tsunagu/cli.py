@@ -6,7 +6,7 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -184,6 +184,17 @@ def eval_export_beir(
     typer.echo(f"{counts['corpus']} 件の文書と {counts['queries']} 件の質問を書き出しました ({directory})")
 
 
+def _print_results(results: dict[str, Any], *, as_json: bool, output: Path | None = None) -> None:
+    """A benchmark's results as JSON or one ``key=value`` line, and written to ``output`` when given."""
+    if output is not None:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    if as_json:
+        _echo_json(results)
+    else:
+        typer.echo("  ".join(f"{k}={v}" for k, v in results.items()))
+
+
 bench_app = typer.Typer(help="Benchmarks of this machine: retrieval (alone) or the LINE webhook under load.")
 app.add_typer(bench_app, name="bench")
 
@@ -198,11 +209,7 @@ def bench(
         return
     from eval.bench import run_bench
 
-    results = run_bench(get_settings())
-    if as_json:
-        _echo_json(results)
-    else:
-        typer.echo("  ".join(f"{k}={v}" for k, v in results.items()))
+    _print_results(run_bench(get_settings()), as_json=as_json)
 
 
 @bench_app.command("webhook")
@@ -235,13 +242,7 @@ def bench_webhook(
     options = BenchOptions(LoadOptions(rate=rate, duration=duration), workers=workers, worker_nice=worker_nice,
                            database_url=database_url, cache_db=cache_db)
     results = run_webhook_bench(options, labels={"embedder": settings.embedder, "pack": settings.pack_dir.name})
-    if output is not None:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    if as_json:
-        _echo_json(results)
-    else:
-        typer.echo("  ".join(f"{k}={v}" for k, v in results.items()))
+    _print_results(results, as_json=as_json, output=output)
 
 
 @bench_app.command("handoff")
@@ -258,13 +259,7 @@ def bench_handoff(
     from eval.bench_handoff import run_handoff_bench
 
     results = run_handoff_bench(tickets=tickets, staff=staff, database_url=database_url)
-    if output is not None:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    if as_json:
-        _echo_json(results)
-    else:
-        typer.echo("  ".join(f"{k}={v}" for k, v in results.items()))
+    _print_results(results, as_json=as_json, output=output)
 
 
 def main() -> None:
