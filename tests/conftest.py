@@ -31,6 +31,7 @@ def clean_environ(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     # No test may reach the real LINE API; the worker runs only where a test asks for it.
     monkeypatch.setenv("LINE_API_BASE", "http://127.0.0.1:9")
+    monkeypatch.setenv("LINE_API_DATA_BASE", "http://127.0.0.1:9")
     monkeypatch.setenv("TSUNAGU_RUN_WORKER_IN_PROCESS", "false")
     for key in ("LINE_CHANNEL_SECRET", "LINE_CHANNEL_ACCESS_TOKEN"):
         monkeypatch.delenv(key, raising=False)
@@ -66,6 +67,17 @@ def mini_retriever(mini_pack: Pack) -> Retriever:
     )
     retriever.build(mini_pack.entries)
     return retriever
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """With CI=true nothing may pass by skipping: a PostgreSQL, browser or optional-backend test that cannot run
+    fails, with the reason it gave for skipping."""
+    outcome = yield
+    report = outcome.get_result()  # type: ignore[attr-defined]
+    if report.skipped and os.environ.get("CI", "").lower() == "true" and not hasattr(report, "wasxfail"):
+        report.outcome = "failed"
+        report.longrepr = f"skipped under CI=true, which must run every test: {report.longrepr}"
 
 
 POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
