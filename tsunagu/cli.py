@@ -21,6 +21,11 @@ eval_app = typer.Typer(help="Measure retrieval quality on the eval set or a BEIR
 app.add_typer(faq_app, name="faq")
 app.add_typer(eval_app, name="eval")
 app.add_typer(users_app, name="users")
+richmenu_app = typer.Typer(
+    help="LINE のリッチメニュー（トーク画面下のメニュー）/ The LINE rich menu: preview its image or deploy it.",
+    no_args_is_help=True,
+)
+app.add_typer(richmenu_app, name="richmenu")
 
 logger = logging.getLogger("tsunagu")
 
@@ -260,6 +265,55 @@ def bench_handoff(
 
     results = run_handoff_bench(tickets=tickets, staff=staff, database_url=database_url)
     _print_results(results, as_json=as_json, output=output)
+
+
+@richmenu_app.command("preview")
+def richmenu_preview(
+    out: Annotated[Path, typer.Argument(help="書き出す PNG ファイル / PNG file to write.")],
+) -> None:
+    """リッチメニューの画像を書き出します（LINE には接続しません）。
+    Write the rich menu image (PNG, 2500×1686) without calling LINE."""
+    from bot.richmenu_image import FontNotFoundError, render_menu_image
+
+    try:
+        image = render_menu_image()
+    except FontNotFoundError as exc:
+        _fail(str(exc))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(image)
+    typer.echo(f"リッチメニューの画像を書き出しました / wrote the rich menu image: {out} ({len(image):,} bytes)")
+
+
+@richmenu_app.command("deploy")
+def richmenu_deploy() -> None:
+    """リッチメニューを LINE に設定します / Deploy the rich menu to LINE as every user's default.
+
+    作成し、画像をアップロードし、全ユーザーのデフォルトにしてから、このコマンドで以前に作ったメニューを削除します
+    （他のツールで作ったものは残します）。LINE_CHANNEL_ACCESS_TOKEN が必要です。
+
+    Creates the menu (LINE_API_BASE), uploads its image (LINE_API_DATA_BASE), makes it the default, then deletes
+    the menus this command made before (menus made by other tools stay). Needs LINE_CHANNEL_ACCESS_TOKEN."""
+    import asyncio
+
+    from bot.richmenu_deploy import RichMenuDeployError, deploy_to
+    from bot.richmenu_image import CONTENT_TYPE, FontNotFoundError, render_menu_image
+
+    settings = get_settings()
+    token = settings.line_channel_access_token.get_secret_value().strip() if settings.line_channel_access_token else ""
+    if not token:
+        _fail("LINE_CHANNEL_ACCESS_TOKEN が設定されていません（LINE Developers コンソールのチャネルアクセストークン）"
+              " / LINE_CHANNEL_ACCESS_TOKEN is not set")
+    try:
+        image = render_menu_image()
+        result = asyncio.run(
+            deploy_to(settings.line_api_base, settings.line_api_data_base, token, image, CONTENT_TYPE)
+        )
+    except FontNotFoundError as exc:
+        _fail(str(exc))
+    except RichMenuDeployError as exc:
+        _fail(f"LINE がリッチメニューの設定を受け付けませんでした / LINE refused the rich menu: {exc}")
+    typer.echo(f"リッチメニューを設定しました / rich menu deployed: {result.rich_menu_id}"
+               f"（以前のもの {len(result.removed)} 件を削除 / {len(result.removed)} earlier removed）")
 
 
 def main() -> None:

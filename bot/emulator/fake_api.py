@@ -1,7 +1,9 @@
-"""A fake of the two Messaging API calls the bot makes, keeping what it receives.
+"""A fake of the Messaging API calls the bot makes (reply, push, rich menus), keeping what it receives.
 
-Point the bot at it with ``LINE_API_BASE=http://127.0.0.1:<port>``. Like LINE, it answers 409 to a push whose
-``X-Line-Retry-Key`` it has already accepted, and 400 to a reply token used twice.
+Point the bot at it with ``LINE_API_BASE=http://127.0.0.1:<port>`` (and ``LINE_API_DATA_BASE`` at the same
+address, or at ``data_app()`` to keep LINE's two hosts apart). Like LINE, it answers 409 to a push whose
+``X-Line-Retry-Key`` it has already accepted, and 400 to a reply token used twice; the rich-menu rules are in
+``bot.emulator.fake_richmenu``.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request, status
 from fastapi.responses import JSONResponse
+
+from bot.emulator.fake_richmenu import FakeRichMenus
 
 
 @dataclass
@@ -28,12 +32,20 @@ class FakeLineApi:
     """Thread-safe record of the calls; ``app`` serves them."""
 
     calls: list[ReceivedCall] = field(default_factory=list)
+    richmenus: FakeRichMenus = field(default_factory=FakeRichMenus)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _used_tokens: set[str] = field(default_factory=set)
     _retry_keys: set[str] = field(default_factory=set)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     def router(self) -> APIRouter:
+        """Both hosts' endpoints on one router (the data host's paths do not clash with the API host's)."""
+        router = self.api_router()
+        router.include_router(self.richmenus.data_router())
+        return router
+
+    def api_router(self) -> APIRouter:
+        """The endpoints of ``api.line.me`` only."""
         router = APIRouter()
 
         @router.post("/v2/bot/message/reply")
@@ -59,12 +71,26 @@ class FakeLineApi:
                 self.calls.append(ReceivedCall("push", body, key, request.headers.get("authorization")))
                 return self._sent(body)
 
+        router.include_router(self.richmenus.api_router())
         return router
 
     def _sent(self, body: dict[str, Any]) -> JSONResponse:
         return JSONResponse({"sentMessages": [{"id": str(next(self._ids))} for _ in body.get("messages", [])]})
 
     def app(self) -> FastAPI:
+        """Both hosts on one server (as the emulator mounts it)."""
         app = FastAPI(title="Fake LINE Messaging API")
         app.include_router(self.router())
+        return app
+
+    def api_app(self) -> FastAPI:
+        """Only ``api.line.me``'s endpoints: an image upload sent here gets 404, as on LINE."""
+        app = FastAPI(title="Fake LINE Messaging API (API host)")
+        app.include_router(self.api_router())
+        return app
+
+    def data_app(self) -> FastAPI:
+        """Only ``api-data.line.me``'s endpoints (rich-menu image upload and download)."""
+        app = FastAPI(title="Fake LINE Messaging API (data host)")
+        app.include_router(self.richmenus.data_router())
         return app

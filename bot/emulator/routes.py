@@ -2,7 +2,8 @@
 
 The page sends text or a postback; the server builds the webhook event LINE would send, signs it with the
 channel secret and posts it to the webhook through the app itself. The bot's replies reach the fake Messaging
-API mounted at ``/emulator/line-api`` (set ``LINE_API_BASE`` to it), and the page polls them from there.
+API mounted at ``/emulator/line-api`` (set ``LINE_API_BASE`` to it), and the page polls them from there. The page
+also shows the fake's default rich menu (``bot.emulator.richmenu_view``), whose areas send their postbacks.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, Field
 
 from bot.emulator.fake_api import FakeLineApi
+from bot.emulator.richmenu_view import richmenu_router
 from tsunagu.settings import Settings
 
 HERE = Path(__file__).resolve().parent
@@ -93,6 +95,8 @@ def mount_emulator(app: FastAPI, settings: Settings) -> None:
         return {"next": after + len(calls), "calls": [{"kind": c.kind, "messages": c.body.get("messages", [])}
                                                        for c in calls]}
 
+    token = settings.line_channel_access_token.get_secret_value() if settings.line_channel_access_token else ""
+    router.include_router(richmenu_router(fake.richmenus, token.strip() or "emulator"))
     app.include_router(router)
     app.include_router(fake.router(), prefix="/emulator/line-api", include_in_schema=False)
     app.mount("/emulator/static", StaticFiles(directory=HERE / "static"), name="emulator-static")

@@ -1,18 +1,55 @@
-// Emulator page: posts what the user does, polls the bot's replies. Text is always set with textContent.
+// Emulator page: posts what the user does, polls the bot's replies, shows the rich menu.
+// Message text only ever becomes text nodes (never innerHTML); URLs in bot messages become <a> elements.
 (function () {
   "use strict";
   const chat = document.getElementById("chat");
   const quick = document.getElementById("quick");
   const form = document.getElementById("composer");
   const input = document.getElementById("text");
+  // http(s) URLs: ASCII URL characters only, so Japanese text right after a URL is not swallowed.
+  const URL_PATTERN = /https?:\/\/[A-Za-z0-9\-._~:/?#[\]@!$&'*+,;=%]+/g;
+  const TRAILING_PUNCTUATION = /[.,;:!?'")\]]+$/;
   let next = 0;
+
+  function appendWithLinks(parent, text) {
+    let last = 0;
+    for (const match of text.matchAll(URL_PATTERN)) {
+      const url = match[0].replace(TRAILING_PUNCTUATION, "");
+      parent.appendChild(document.createTextNode(text.slice(last, match.index)));
+      const link = document.createElement("a");
+      link.href = url;
+      link.textContent = url;
+      link.target = "_blank";
+      link.rel = "noopener noreferrer";
+      parent.appendChild(link);
+      last = match.index + url.length;
+    }
+    parent.appendChild(document.createTextNode(text.slice(last)));
+  }
 
   function bubble(text, who) {
     const div = document.createElement("div");
     div.className = "bubble " + who;
-    div.textContent = text;
+    if (who === "bot") {
+      appendWithLinks(div, text);
+    } else {
+      div.textContent = text;
+    }
     chat.appendChild(div);
-    div.scrollIntoView();
+    div.scrollIntoView({ block: "end" });
+  }
+
+  // A postback or message action, as LINE runs it for a quick reply or a rich-menu area.
+  function runAction(action) {
+    if (action.type === "message") {
+      bubble(action.text || "", "user");
+      send({ text: action.text || "" });
+      return;
+    }
+    if (action.displayText) {
+      bubble(action.displayText, "user");
+    }
+    send({ postback: action.data });
   }
 
   function showQuickReplies(message) {
@@ -25,9 +62,8 @@
       button.className = "quick-reply";
       button.textContent = action.label || "";
       button.addEventListener("click", function () {
-        bubble(action.displayText || action.label || "", "user");
         quick.replaceChildren();
-        send({ postback: action.data });
+        runAction(Object.assign({ displayText: action.label }, action));
       });
       quick.appendChild(button);
     }
@@ -58,6 +94,49 @@
     }
   }
 
+  function percent(part, whole) {
+    return (100 * part / whole) + "%";
+  }
+
+  function showRichMenu(data) {
+    const menu = data.menu;
+    const section = document.getElementById("richmenu");
+    const bar = document.getElementById("richmenu-bar");
+    const panel = document.getElementById("richmenu-panel");
+    const image = document.getElementById("richmenu-image");
+    document.getElementById("richmenu-bar-text").textContent = menu.chatBarText;
+    image.src = data.image;
+    for (const area of menu.areas) {
+      const button = document.createElement("button");
+      const b = area.bounds;
+      button.type = "button";
+      button.className = "richmenu-area";
+      button.setAttribute("aria-label", area.action.label || area.action.displayText || "");
+      button.dataset.postback = area.action.data || "";
+      button.style.left = percent(b.x, menu.size.width);
+      button.style.top = percent(b.y, menu.size.height);
+      button.style.width = percent(b.width, menu.size.width);
+      button.style.height = percent(b.height, menu.size.height);
+      button.addEventListener("click", function () { runAction(area.action); });
+      panel.appendChild(button);
+    }
+    panel.hidden = !menu.selected;
+    bar.setAttribute("aria-expanded", String(menu.selected));
+    bar.addEventListener("click", function () {
+      panel.hidden = !panel.hidden;
+      bar.setAttribute("aria-expanded", String(!panel.hidden));
+    });
+    section.hidden = false;
+  }
+
+  async function loadRichMenu() {
+    const response = await fetch("/emulator/richmenu");
+    const data = await response.json();
+    if (data.menu) {
+      showRichMenu(data);
+    }
+  }
+
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     const text = input.value;
@@ -68,4 +147,5 @@
   });
   document.getElementById("follow").addEventListener("click", function () { send({ follow: true }); });
   poll();
+  loadRichMenu();
 })();
