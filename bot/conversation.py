@@ -1,7 +1,8 @@
 """What the bot says: LINE events in, message objects out. No I/O here; the worker stores and sends.
 
 Order for a text message: emergency words first (fixed guidance, in any state), then over-long text, then
-greetings and thanks (canned), then the retrieval decision.
+greetings and thanks (canned), then the retrieval decision. When nothing matches, city staff are offered only
+for questions about city matters (``bot/scope.py``); anything else is told what the bot covers.
 """
 
 from __future__ import annotations
@@ -9,48 +10,26 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from bot.emergency import detect, guidance
-from bot.messages import Message, PostbackChoice, shorten, text_messages
+from bot.categories import BY_SLUG, CATEGORIES, top_entries
+from bot.emergency import Emergency, detect, guidance
+from bot.menu_actions import MenuAction, menu_data
+from bot.messages import MAX_QUICK_REPLY_ITEMS, Message, PostbackChoice, shorten, text_messages
 from bot.postback import PostbackSigner
+from bot.scope import offers_staff
+from bot.texts import LABELS, TEXT
 from knowledge.schema import FaqEntryData
 from retrieval.decision import Decision, DecisionKind, Reason
 from retrieval.engine import Retriever
 from retrieval.normalize import fold
 
+__all__ = ["TEXT", "Conversation"]
+
 MAX_TEXT_CHARS = 1000
 RELATED_ENTRIES = 3
+STAFF_QUESTION_PREVIEW = 60
 
 GREETINGS = ("こんにちは", "こんばんは", "おはよう", "はじめまして", "hello", "hi")
 THANKS = ("ありがとう", "助かりました", "たすかりました", "thank")
-
-TEXT = {
-    "greeting": "こんにちは。富山市の子育て・手続き・観光についての質問に、市の公開情報からお答えします。"
-    "知りたいことを文章で送ってください。",
-    "thanks": "どういたしまして。ほかにも知りたいことがあれば、いつでも送ってください。",
-    "too_long": "メッセージが長すぎるため読み取れませんでした。"
-    "お手数ですが、1,000文字以内で、知りたいことを短く送ってください。",
-    "empty": "質問の内容を文章で送ってください。",
-    "no_text": "ごめんなさい、スタンプや絵文字だけでは内容が分かりませんでした。"
-    "知りたいことを文章で送ってください。",
-    "suggest": "もしかして、次のどれかについてのご質問ですか？当てはまるものを選んでください。",
-    "suggest_other_place": "富山市以外の地域についてのご質問かもしれません。"
-    "富山市の情報でよければ、次から選んでください。",
-    "handoff_offer": "ごめんなさい、お答えできる情報が見つかりませんでした。市の職員に質問を送りますか？"
-    "職員からの返信は、開庁時間内に順番にお送りします。",
-    "non_text": "ごめんなさい、このアカウントでは文章での質問にお答えしています。知りたいことを文章で送ってください。",
-    "feedback_thanks": "ご意見ありがとうございます。今後の改善に役立てます。",
-    "unknown_postback": "この操作は有効期限が切れたか、正しくありません。もう一度質問を送ってください。",
-    "follow": "友だち追加ありがとうございます。つなぐ（富山市の問い合わせ窓口）です。\n"
-    "子育て・手続き・観光について、市が公開している情報から24時間お答えします。"
-    "お答えできないときは、市の職員につなぎます。",
-    "privacy": "【個人情報の取り扱い】\n"
-    "・保存するもの：あなたのLINEのユーザーIDと、送られたメッセージ・回答の記録\n"
-    "・目的：質問への回答、職員による対応、サービスの改善\n"
-    "・保存期間：最後のやり取りから{retention_days}日\n"
-    "・削除：「データ削除」と送ると、あなたの記録を削除できます。\n"
-    "緊急のときは119番、子どもの急病の相談は #8000 へお電話ください。",
-}
-CATEGORIES = (("子育て", "childcare"), ("観光", "tourism"), ("手続き", "procedures"))
 
 
 class Conversation:
@@ -77,43 +56,90 @@ class Conversation:
         canned = _canned_reply(text)
         if canned:
             return text_messages(canned)
-        return self.reply_to_decision(user_id, self.retriever.decide(text))
+        return self.reply_to_decision(user_id, self.retriever.decide(text), question=text)
+
+    def is_question(self, text: str) -> bool:
+        """Whether ``on_text`` would search for ``text`` (not emergency words, over-long text or small talk)."""
+        return not detect(text) and len(text) <= MAX_TEXT_CHARS and _canned_reply(text) is None
 
     def on_follow(self, user_id: str) -> list[Message]:
-        categories = [
-            PostbackChoice(label, self.signer.sign(user_id, "category", slug), label) for label, slug in CATEGORIES
-        ]
         privacy = TEXT["privacy"].format(retention_days=self.retention_days)
-        return [*text_messages(TEXT["follow"]), *text_messages(privacy, categories)]
+        return [*text_messages(TEXT["follow"]), *text_messages(privacy, self._category_buttons(user_id))]
 
     def on_non_text(self) -> list[Message]:
         return text_messages(TEXT["non_text"])
 
-    def on_postback(self, user_id: str, data: str) -> list[Message]:
+    def on_postback(self, user_id: str, data: str, *, can_ask_staff: bool = False) -> list[Message]:
+        """Replies to a signed quick-reply button; ``can_ask_staff``: the user has a question staff could get."""
         postback = self.signer.verify(user_id, data)
         if postback is None:
             return text_messages(TEXT["unknown_postback"])
-        if postback.action == "choose" and postback.argument in self.retriever.entries:
+        if postback.action in ("choose", "browse") and postback.argument in self.retriever.entries:
             return self.answer(user_id, self.retriever.entries[postback.argument], related=())
         if postback.action == "feedback":
+            if postback.argument.startswith("down:"):
+                return self.feedback_down(user_id, can_ask_staff=can_ask_staff)
             return text_messages(TEXT["feedback_thanks"])
+        if postback.action == "category" and postback.argument in BY_SLUG:
+            return self.category(user_id, postback.argument)
+        if postback.action == "rephrase":
+            return text_messages(TEXT["rephrase"])
         return text_messages(TEXT["unknown_postback"])
 
+    # -- guides (category buttons, rich menu) --------------------------------------------------------------------
+    def category(self, user_id: str, slug: str) -> list[Message]:
+        """What the bot answers in one category, its most asked questions, and a way to city staff."""
+        category = BY_SLUG[slug]
+        faq_ids = top_entries(self.retriever.entries, slug, MAX_QUICK_REPLY_ITEMS - 1)
+        key = "category" if faq_ids else "category_empty"
+        choices = [self._browse(user_id, faq_id) for faq_id in faq_ids]
+        staff = PostbackChoice(LABELS["menu_staff"], menu_data(MenuAction.STAFF), LABELS["menu_staff"])
+        return text_messages(TEXT[key].format(label=category.label, scope=category.scope), [*choices, staff])
+
+    def staff_guide(self, user_id: str, *, question: str | None, expectation: str, hours: str) -> list[Message]:
+        """How to reach city staff: send the last unanswered question, or how to ask one."""
+        if question:
+            text = TEXT["staff_offer"].format(question=shorten(question, STAFF_QUESTION_PREVIEW),
+                                              expectation=expectation)
+            return text_messages(text, self._yes_no(user_id))
+        return text_messages(TEXT["staff_how"].format(hours=hours, expectation=expectation))
+
+    def emergency_guide(self) -> list[Message]:
+        """Every fixed national emergency number (119, #8000, 中毒110番, 189, the counselling lines)."""
+        return text_messages(TEXT["emergency_menu"].format(guidance=guidance(list(Emergency))))
+
+    def usage_guide(self) -> list[Message]:
+        return text_messages(TEXT["help"].format(retention_days=self.retention_days))
+
+    def feedback_down(self, user_id: str, *, can_ask_staff: bool) -> list[Message]:
+        """👎 on a bot answer: ask again in other words, or (when there is a question to send) ask staff."""
+        rephrase = PostbackChoice(LABELS["rephrase"], self.signer.sign(user_id, "rephrase"), LABELS["rephrase"])
+        if not can_ask_staff:
+            return text_messages(TEXT["feedback_down_no_question"], [rephrase])
+        return text_messages(TEXT["feedback_down"], [rephrase, self._handoff(user_id, LABELS["ask_staff"])])
+
     # -- decisions ---------------------------------------------------------------------------------------------
-    def reply_to_decision(self, user_id: str, decision: Decision) -> list[Message]:
+    def reply_to_decision(self, user_id: str, decision: Decision, question: str | None = None) -> list[Message]:
         if decision.kind is DecisionKind.ANSWER and decision.faq_id:
             related = [c.faq_id for c in decision.candidates if c.faq_id != decision.faq_id][:RELATED_ENTRIES]
             return self.answer(user_id, self.retriever.entries[decision.faq_id], related)
         if decision.kind is DecisionKind.SUGGEST:
             intro = TEXT["suggest_other_place"] if decision.reason is Reason.OTHER_PLACE else TEXT["suggest"]
             choices = [self._choose(user_id, c.faq_id) for c in decision.suggestions]
-            return text_messages(intro, [*choices, self._handoff(user_id, "どれも違う（職員に聞く）")])
+            return text_messages(intro, [*choices, self._handoff(user_id, LABELS["handoff_none_fit"])])
         if decision.kind is DecisionKind.REPHRASE:
             key = {Reason.TOO_LONG: "too_long", Reason.NO_TEXT: "no_text"}.get(decision.reason, "empty")
             return text_messages(TEXT[key])
-        yes = self._handoff(user_id, "はい（職員に送る）")
-        no = PostbackChoice("いいえ", self.signer.sign(user_id, "cancel"), "いいえ")
-        return text_messages(TEXT["handoff_offer"], [yes, no])
+        if question is not None and not offers_staff(question, other_place=self._other_place(question)):
+            return text_messages(TEXT["out_of_scope"], self._category_buttons(user_id))
+        return text_messages(TEXT["handoff_offer"], self._yes_no(user_id))
+
+    def confident_answer(self, user_id: str, text: str) -> list[Message] | None:
+        """The answer to ``text`` when retrieval is confident (ANSWER), else None."""
+        decision = self.retriever.decide(text)
+        if decision.kind is DecisionKind.ANSWER and decision.faq_id:
+            return self.reply_to_decision(user_id, decision, question=text)
+        return None
 
     def bot_view(self, question: str, limit: int = 5) -> tuple[list[dict[str, Any]], str | None]:
         """What the bot thought of ``question``, for staff: the best candidates and a likely category.
@@ -133,11 +159,7 @@ class Conversation:
 
     def answer(self, user_id: str, entry: FaqEntryData, related: Sequence[str]) -> list[Message]:
         """The entry's approved answer, its source and contact, related entries and 👍/👎 buttons."""
-        footer = [line for line in (
-            f"詳しくは：{entry.source_url}" if entry.source_url else "",
-            f"お問い合わせ：{entry.contact}" if entry.contact else "",
-        ) if line]
-        text = entry.answer + ("\n\n" + "\n".join(footer) if footer else "")
+        text = answer_text(entry)
         choices = [self._choose(user_id, faq_id) for faq_id in related if faq_id in self.retriever.entries]
         choices += [
             PostbackChoice("👍 役に立った", self.signer.sign(user_id, "feedback", f"up:{entry.id}"), "役に立った"),
@@ -146,13 +168,31 @@ class Conversation:
         ]
         return text_messages(text, choices)
 
-    def _choose(self, user_id: str, faq_id: str) -> PostbackChoice:
+    def _other_place(self, question: str) -> bool:
+        return self.retriever.traits(question).unknown_place
+
+    # -- buttons -----------------------------------------------------------------------------------------------
+    def _entry_choice(self, user_id: str, action: str, faq_id: str) -> PostbackChoice:
         question = self.retriever.entries[faq_id].question
-        data = self.signer.sign(user_id, "choose", faq_id)
-        return PostbackChoice(shorten(question, 20), data, shorten(question, 300))
+        return PostbackChoice(shorten(question, 20), self.signer.sign(user_id, action, faq_id), shorten(question, 300))
+
+    def _choose(self, user_id: str, faq_id: str) -> PostbackChoice:
+        """An entry offered for the question the user typed."""
+        return self._entry_choice(user_id, "choose", faq_id)
+
+    def _browse(self, user_id: str, faq_id: str) -> PostbackChoice:
+        """An entry picked from a category list, without a typed question (the entry's question stands for it)."""
+        return self._entry_choice(user_id, "browse", faq_id)
+
+    def _category_buttons(self, user_id: str) -> list[PostbackChoice]:
+        return [PostbackChoice(c.label, self.signer.sign(user_id, "category", c.slug), c.label) for c in CATEGORIES]
 
     def _handoff(self, user_id: str, label: str) -> PostbackChoice:
         return PostbackChoice(label, self.signer.sign(user_id, "handoff", "yes"), label)
+
+    def _yes_no(self, user_id: str) -> list[PostbackChoice]:
+        no = PostbackChoice(LABELS["no"], self.signer.sign(user_id, "cancel"), LABELS["no"])
+        return [self._handoff(user_id, LABELS["handoff_yes"]), no]
 
 
 def _canned_reply(text: str) -> str | None:
@@ -165,3 +205,12 @@ def _canned_reply(text: str) -> str | None:
     if any(folded.startswith(word) for word in GREETINGS):
         return TEXT["greeting"]
     return None
+
+
+def answer_text(entry: FaqEntryData) -> str:
+    """An entry's approved answer with its source page and the office to contact."""
+    footer = [line for line in (
+        f"詳しくは：{entry.source_url}" if entry.source_url else "",
+        f"お問い合わせ：{entry.contact}" if entry.contact else "",
+    ) if line]
+    return entry.answer + ("\n\n" + "\n".join(footer) if footer else "")

@@ -6,16 +6,19 @@ import datetime as dt
 import logging
 from typing import Any
 
-from sqlmodel import Session, col, delete, select
+from sqlmodel import Session, col, delete
 
 from bot.conversation import TEXT, Conversation
 from bot.emergency import detect, guidance
-from bot.messages import Message, text_messages
+from bot.group_chat import GroupChat, chat_id_of
+from bot.menu_actions import CATEGORY_ACTIONS, MenuAction, parse_menu_data
+from bot.messages import MAX_MESSAGES, Message, PostbackChoice, text_messages
 from bot.models import InboxEvent, LineUser, OutboxMessage
+from bot.postback import is_fresh, timestamp_argument
 from handoff.hours import BusinessCalendar, BusinessHours
-from handoff.models import Ticket, TicketMessage
-from handoff.replies import CANCEL_ARGUMENT, CitizenReplies
-from handoff.tickets import CitizenDesk, Routing, open_ticket_of, sync_user_state
+from handoff.models import Ticket
+from handoff.replies import CANCEL_ARGUMENT, CitizenReplies, opening_hours_text
+from handoff.tickets import CitizenDesk, ForgottenTickets, Routing, forget_citizen, open_ticket_of, sync_user_state
 from tsunagu.clock import as_utc, utcnow
 
 logger = logging.getLogger(__name__)
@@ -26,12 +29,19 @@ SLOW_DOWN_FOR = dt.timedelta(minutes=5)
 DELETE_COMMANDS = ("データ削除", "データさくじょ", "でーたさくじょ")
 CANCEL_COMMANDS = ("キャンセル", "きゃんせる", "取り消し", "取消", "とりけし", "取り消す")
 URGENT_AFTER_EMERGENCY = dt.timedelta(hours=24)
+DELETE_CONFIRM_FOR = dt.timedelta(minutes=10)  # an older 「削除する」 button no longer deletes
+DELETE_CANCEL_ARGUMENT = "delete"
 NON_TEXT_NOTE = "（文章以外のメッセージ：{kind}）"
 
 REPLIES = {
     "slow_down": "短い時間にたくさんのメッセージが届いたため、しばらくお返事を控えます。"
     "5分ほどたってから、もう一度送ってください。",
+    "delete_confirm": "あなたの記録（送ったメッセージ、回答、職員とのやり取り）をすべて削除します。"
+    "削除すると元に戻せません。よろしいですか？",
     "deleted": "あなたの記録（メッセージ、回答、職員への質問）を削除しました。ご利用ありがとうございました。",
+    "deleted_open": "職員への質問（受付番号 {ticket_id}）も取り消しました。",
+    "delete_expired": "この削除ボタンは有効期限が切れました。削除するときは、もう一度「データ削除」と送ってください。",
+    "delete_kept": "削除をやめました。記録はそのまま残っています。",
     "handoff_nothing": "職員に送る質問が見つかりませんでした。お手数ですが、質問をもう一度送ってください。",
     "cancelled": "承知しました。ほかに知りたいことがあれば、いつでも送ってください。",
 }
@@ -49,16 +59,20 @@ class EventDispatcher:
         self.conversation = conversation
         self.desk = desk or CitizenDesk(Routing(), BusinessCalendar(BusinessHours()),
                                         CitizenReplies(conversation.signer))
+        self.group_chat = GroupChat(conversation.retriever)
 
     def handle(self, *, session: Session, event: InboxEvent, now: dt.datetime | None = None) -> list[Message]:
         """Replies for ``event`` (possibly none); user state changes are added to ``session``."""
         now = now or utcnow()
         payload: dict[str, Any] = event.payload
+        if chat_id_of(payload) is not None:
+            return self._group(event, payload)
         user_id = event.line_user_id
         if not user_id:
-            return []  # group/room events and events without a user: nothing to answer
+            return []  # events without a user: nothing to answer
         user = session.get(LineUser, user_id) or LineUser(user_id=user_id)
         user.last_seen = now
+        _forget_old_emergency(user, now)
         session.add(user)
         kind = payload.get("type")
         if kind == "follow":
@@ -82,17 +96,25 @@ class EventDispatcher:
             return self.conversation.on_non_text()
         return self._text(session, user, message["text"], now)
 
+    def _group(self, event: InboxEvent, payload: dict[str, Any]) -> list[Message]:
+        """Group and room chats (``bot.group_chat``): a message not meant for the bot is not kept either."""
+        replies = self.group_chat.handle(payload)
+        if not replies and isinstance(payload.get("message"), dict):
+            message = payload["message"]
+            event.payload = {**payload, "message": {"type": message.get("type"), "id": message.get("id")}}
+        return replies
+
     def _text(self, session: Session, user: LineUser, text: str, now: dt.datetime) -> list[Message]:
         emergencies = detect(text)
         ticket = open_ticket_of(session, user.user_id)
         if emergencies:  # always answered, whatever the state or rate; an open ticket becomes urgent
             user.last_emergency_at = now
+            user.last_emergency_text = text[:1000]  # shown in a ticket opened within URGENT_AFTER_EMERGENCY
             if ticket is not None:
                 self.desk.add_message(session, user, ticket, text, now, urgent=True)
             return text_messages(guidance(emergencies))
         if text.strip() in DELETE_COMMANDS:
-            delete_user_data(session=session, user_id=user.user_id)
-            return text_messages(REPLIES["deleted"])
+            return self._confirm_deletion(user.user_id, now)
         limited = self._rate_limited(user, now)
         if limited is not None:
             if ticket is not None:  # silenced, but staff still see what was written
@@ -101,10 +123,20 @@ class EventDispatcher:
         if ticket is not None:
             if text.strip() in CANCEL_COMMANDS:
                 return self.desk.cancel(session, user, now)
-            return self.desk.add_message(session, user, ticket, text, now)
+            return self._follow_up(session, user, ticket, text, now)
         sync_user_state(user, None)
-        user.last_question = text[:1000]
+        if self.conversation.is_question(text):  # small talk keeps the question a 👎 or 「職員に相談」 refers to
+            user.last_question = text[:1000]
         return self.conversation.on_text(user.user_id, text)
+
+    def _follow_up(self, session: Session, user: LineUser, ticket: Ticket, text: str,
+                   now: dt.datetime) -> list[Message]:
+        """A message while a ticket is open joins its thread; a new question the bot surely knows is answered too."""
+        acknowledgement = self.desk.add_message(session, user, ticket, text, now)
+        answer = self.conversation.confident_answer(user.user_id, text) if self.conversation.is_question(text) else None
+        if answer is None or ticket.id is None:
+            return acknowledgement
+        return [*self.desk.replies.answered_while_open(ticket.id), *answer][:MAX_MESSAGES]
 
     def _rate_limited(self, user: LineUser, now: dt.datetime) -> list[Message] | None:
         """None when the message may be answered; else the one slow-down message, then silence."""
@@ -121,6 +153,9 @@ class EventDispatcher:
         return None
 
     def _postback(self, session: Session, user: LineUser, data: str, now: dt.datetime) -> list[Message]:
+        menu = parse_menu_data(data)
+        if menu is not None:
+            return self._menu(session, user, menu, now)
         postback = self.conversation.signer.verify(user.user_id, data)
         if postback is None:
             return text_messages(TEXT["unknown_postback"])
@@ -129,10 +164,46 @@ class EventDispatcher:
         if postback.action == "cancel":
             if postback.argument == CANCEL_ARGUMENT:
                 return self.desk.cancel(session, user, now)
-            return text_messages(REPLIES["cancelled"])
+            key = "delete_kept" if postback.argument == DELETE_CANCEL_ARGUMENT else "cancelled"
+            return text_messages(REPLIES[key])
+        if postback.action == "delete_data":
+            return self._delete(session, user.user_id, postback.argument, now)
         if postback.action == "feedback" and postback.argument.startswith("staff-"):
             return self.desk.rate(session, user, postback.argument)
-        return self.conversation.on_postback(user.user_id, data)
+        if postback.action == "browse" and postback.argument in self.conversation.retriever.entries:
+            # picked from a category list: the entry's question is what a 👎 →「職員に聞く」 would send
+            user.last_question = self.conversation.retriever.entries[postback.argument].question[:1000]
+        return self.conversation.on_postback(user.user_id, data, can_ask_staff=bool(user.last_question))
+
+    def _menu(self, session: Session, user: LineUser, action: MenuAction, now: dt.datetime) -> list[Message]:
+        """The rich menu (unsigned, shared by all users): only what typing could also get."""
+        if action in CATEGORY_ACTIONS:
+            return self.conversation.category(user.user_id, action.value)
+        if action is MenuAction.EMERGENCY:
+            return self.conversation.emergency_guide()
+        if action is MenuAction.HELP:
+            return self.conversation.usage_guide()
+        ticket = open_ticket_of(session, user.user_id)
+        if ticket is not None and ticket.id is not None:
+            return self.desk.replies.still_open(user.user_id, ticket.id)
+        calendar = self.desk.calendar
+        return self.conversation.staff_guide(user.user_id, question=user.last_question,
+                                             expectation=calendar.reply_expectation(now),
+                                             hours=opening_hours_text(calendar.hours))
+
+    def _confirm_deletion(self, user_id: str, now: dt.datetime) -> list[Message]:
+        """「データ削除」 asks first; the 「削除する」 button carries its time and expires."""
+        signer = self.conversation.signer
+        confirm = PostbackChoice("削除する", signer.sign(user_id, "delete_data", timestamp_argument(now)), "削除する")
+        keep = PostbackChoice("やめる", signer.sign(user_id, "cancel", DELETE_CANCEL_ARGUMENT), "やめる")
+        return text_messages(REPLIES["delete_confirm"], [confirm, keep])
+
+    def _delete(self, session: Session, user_id: str, stamp: str, now: dt.datetime) -> list[Message]:
+        if not is_fresh(stamp, now, DELETE_CONFIRM_FOR):
+            return text_messages(REPLIES["delete_expired"])
+        forgotten = delete_user_data(session=session, user_id=user_id)
+        note = REPLIES["deleted_open"].format(ticket_id=forgotten.open_ticket_id) if forgotten.open_ticket_id else ""
+        return text_messages(REPLIES["deleted"] + ("\n" + note if note else ""))
 
     def _hand_off(self, session: Session, user: LineUser, now: dt.datetime) -> list[Message]:
         """The user agreed to ask staff: a ticket with the bot's candidates, urgent after emergency words."""
@@ -148,15 +219,26 @@ class EventDispatcher:
         urgent = bool(detect(question)) or recent_emergency
         user.last_question = None  # one question, one ticket (a second tap on the old button opens nothing)
         return self.desk.open_ticket(session, user, question=question, candidates=candidates, category=category,
-                                     urgent=urgent, now=now)
+                                     urgent=urgent, now=now,
+                                     earlier_emergency=user.last_emergency_text if recent_emergency else None)
 
 
-def delete_user_data(*, session: Session, user_id: str) -> None:
-    """Remove everything stored about one LINE user (the user's "データ削除")."""
-    tickets = select(Ticket.id).where(col(Ticket.line_user_id) == user_id)
-    session.exec(delete(TicketMessage).where(col(TicketMessage.ticket_id).in_(tickets)))
-    session.exec(delete(Ticket).where(col(Ticket.line_user_id) == user_id))
+def _forget_old_emergency(user: LineUser, now: dt.datetime) -> None:
+    """The emergency message is kept only while a hand-off would still be urgent because of it."""
+    at = as_utc(user.last_emergency_at)
+    if user.last_emergency_text and (at is None or now - at >= URGENT_AFTER_EMERGENCY):
+        user.last_emergency_text = None
+
+
+def delete_user_data(*, session: Session, user_id: str) -> ForgottenTickets:
+    """Remove everything stored about one LINE user (the user's confirmed 「データ削除」).
+
+    Tickets and their threads go, the user's question is blanked in FAQ drafts made from them, and the audit log
+    records the deletion by ticket ids only (``handoff.tickets.forget_citizen``).
+    """
+    forgotten = forget_citizen(session, user_id)
     session.exec(delete(OutboxMessage).where(col(OutboxMessage.line_user_id) == user_id))
     session.exec(delete(InboxEvent).where(col(InboxEvent.line_user_id) == user_id))
     session.exec(delete(LineUser).where(col(LineUser.user_id) == user_id))
     logger.info("deleted the data of one LINE user on request")
+    return forgotten

@@ -2,11 +2,14 @@
 
 Format ``v1|<action>|<argument>|<signature>``; the signature is an HMAC-SHA256 of the user id, action and
 argument under a key derived from the channel secret, so a forged or replayed-to-another-user postback fails.
+A button that must expire (the 「データ削除」 confirmation) carries its signing time as the argument
+(``timestamp_argument``); ``is_fresh`` tells whether it is still young enough to act on.
 """
 
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
 import hmac
 from dataclasses import dataclass
@@ -14,7 +17,7 @@ from dataclasses import dataclass
 from bot.messages import MAX_POSTBACK_DATA_CHARS
 
 VERSION = "v1"
-ACTIONS = ("choose", "feedback", "handoff", "cancel", "category")
+ACTIONS = ("choose", "browse", "feedback", "handoff", "cancel", "category", "rephrase", "delete_data")
 SIGNATURE_CHARS = 22  # 132 bits of the HMAC, base64url
 
 
@@ -57,3 +60,16 @@ class PostbackSigner:
         if not hmac.compare_digest(signature, self._signature(user_id, action, argument)):
             return None
         return Postback(action, argument)
+
+
+def timestamp_argument(now: dt.datetime) -> str:
+    """``now`` as whole seconds since the epoch, for a button that expires."""
+    return str(int(now.timestamp()))
+
+
+def is_fresh(argument: str, now: dt.datetime, max_age: dt.timedelta) -> bool:
+    """Whether a ``timestamp_argument`` is at most ``max_age`` old (and not from the future) at ``now``."""
+    if not argument.isdigit():
+        return False
+    age = now.timestamp() - int(argument)
+    return -60 <= age <= max_age.total_seconds()  # a minute of clock skew between workers is tolerated

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from bot.messages import Message, PostbackChoice, text_messages
 from bot.postback import PostbackSigner
+from handoff.hours import JA_WEEKDAYS, WEEKDAYS, BusinessHours, parse_range
 
 TEXT = {
     "opened": "質問を市の職員に送りました（受付番号 {ticket_id}）。\n{expectation}\n"
     "取り消すときは「キャンセル」と送ってください。",
     "joined": "職員に伝えました（受付番号 {ticket_id}）。お返事までお待ちください。",
+    "answered_while_open": "このメッセージも職員に伝えました（受付番号 {ticket_id}）。"
+    "職員への質問はそのまま受け付けています。\n市の公開情報で分かることを、先にお送りします。",
+    "still_open": "職員への質問（受付番号 {ticket_id}）を受け付けています。"
+    "付け加えたいことは、そのまま送ってください。職員に伝わります。",
     "staff_answer": "【市の職員からの回答（受付番号 {ticket_id}）】\n{text}",
     "resolved": "職員の対応を終了しました（受付番号 {ticket_id}）。これからは、つなぐ（自動応答）がお答えします。\n"
     "職員の回答は役に立ちましたか？",
@@ -40,6 +45,14 @@ class CitizenReplies:
     def joined(self, user_id: str, ticket_id: int) -> list[Message]:
         return text_messages(TEXT["joined"].format(ticket_id=ticket_id), [self._cancel_button(user_id)])
 
+    def answered_while_open(self, ticket_id: int) -> list[Message]:
+        """Said before the bot's own answer to a follow-up: the message reached staff too, the ticket stays open."""
+        return text_messages(TEXT["answered_while_open"].format(ticket_id=ticket_id))
+
+    def still_open(self, user_id: str, ticket_id: int) -> list[Message]:
+        """For 「職員に相談」 while a ticket is open: nothing new to open, just write."""
+        return text_messages(TEXT["still_open"].format(ticket_id=ticket_id), [self._cancel_button(user_id)])
+
     def staff_answer(self, ticket_id: int, text: str) -> list[Message]:
         return text_messages(TEXT["staff_answer"].format(ticket_id=ticket_id, text=text))
 
@@ -60,3 +73,24 @@ class CitizenReplies:
 
     def rating_thanks(self) -> list[Message]:
         return text_messages(TEXT["rating_thanks"])
+
+
+def opening_hours_text(hours: BusinessHours) -> str:
+    """The weekly opening hours in short Japanese, e.g. 「平日 8:30～17:15（祝日・年末年始を除く）」."""
+    days_by_ranges: dict[str, list[str]] = {}
+    for day in WEEKDAYS:
+        if hours.weekly.get(day):
+            ranges = "、".join(_ja_range(text) for text in hours.weekly[day])
+            days_by_ranges.setdefault(ranges, []).append(day)
+    parts = [
+        f"{'平日' if days == list(WEEKDAYS[:5]) else '・'.join(JA_WEEKDAYS[WEEKDAYS.index(d)] for d in days)} {ranges}"
+        for ranges, days in days_by_ranges.items()
+    ]
+    closed = [name for name, on in (("祝日", hours.national_holidays), ("年末年始", hours.year_end_closure)) if on]
+    return "／".join(parts) + (f"（{'・'.join(closed)}を除く）" if closed else "")
+
+
+def _ja_range(text: str) -> str:
+    """「08:30-17:15」 as 「8:30～17:15」."""
+    start, end = parse_range(text)
+    return f"{start.hour}:{start.minute:02d}～{end.hour}:{end.minute:02d}"

@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, delete, select
 
 from bot.messages import Message
 from bot.models import LineUser
@@ -18,9 +18,11 @@ from handoff import audit
 from handoff.hours import BusinessCalendar
 from handoff.models import OPEN_STATUSES, Ticket, TicketMessage, TicketStatus
 from handoff.replies import CitizenReplies
+from knowledge.drafts import forget_questions
 from tsunagu.clock import as_utc
 
-ACK_INTERVAL = dt.timedelta(minutes=10)  # at most one "staff will see it" note per interval
+# Follow-ups closer together than this form one burst, acknowledged once (at its first message).
+BURST_WINDOW = dt.timedelta(minutes=2)
 
 USER_STATE = {
     TicketStatus.WAITING: "waiting_for_staff",
@@ -43,6 +45,32 @@ class Routing:
     @property
     def teams(self) -> list[str]:
         return sorted({*self.routes.values(), self.default_team})
+
+
+@dataclass(frozen=True)
+class ForgottenTickets:
+    """What a citizen's 「データ削除」 removed on the handoff side."""
+
+    ticket_ids: list[int]
+    open_ticket_id: int | None  # the question still waiting for staff, now withdrawn
+    drafts: int  # FAQ drafts whose question was blanked
+
+
+def forget_citizen(session: Session, user_id: str) -> ForgottenTickets:
+    """Delete the user's tickets and threads, blank their questions in FAQ drafts, and record it in the audit log.
+
+    The audit entry names only ticket ids and counts (no citizen text, no LINE user id), so it can outlive the
+    deletion; the earlier audit events of those tickets stay for the same reason.
+    """
+    tickets = session.exec(select(Ticket).where(col(Ticket.line_user_id) == user_id)).all()
+    ticket_ids = [t.id for t in tickets if t.id is not None]
+    open_id = next((t.id for t in tickets if t.status in OPEN_STATUSES), None)
+    drafts = forget_questions(session, ticket_ids)
+    session.exec(delete(TicketMessage).where(col(TicketMessage.ticket_id).in_(ticket_ids)))
+    session.exec(delete(Ticket).where(col(Ticket.line_user_id) == user_id))
+    detail = f"tickets={','.join(map(str, ticket_ids)) or '-'} open={open_id or '-'} drafts_blanked={drafts}"
+    audit.record(session, action="citizen_data_deleted", actor=audit.CITIZEN, ticket_id=open_id, detail=detail)
+    return ForgottenTickets(ticket_ids, open_id, drafts)
 
 
 def open_ticket_of(session: Session, user_id: str) -> Ticket | None:
@@ -72,9 +100,13 @@ class CitizenDesk:
 
     def open_ticket(
         self, session: Session, user: LineUser, *, question: str, candidates: list[dict[str, Any]],
-        category: str | None, urgent: bool, now: dt.datetime,
+        category: str | None, urgent: bool, now: dt.datetime, earlier_emergency: str | None = None,
     ) -> list[Message]:
-        """A new ticket for ``question``; when one is already open, the question joins its thread instead."""
+        """A new ticket for ``question``; when one is already open, the question joins its thread instead.
+
+        ``earlier_emergency``: the message with emergency words that makes the ticket urgent, sent before it;
+        it opens the thread (marked) so staff see why.
+        """
         existing = open_ticket_of(session, user.user_id)
         if existing is not None:
             return self.add_message(session, user, existing, question, now)
@@ -85,6 +117,9 @@ class CitizenDesk:
         session.add(ticket)
         session.flush()
         assert ticket.id is not None
+        if earlier_emergency:
+            session.add(TicketMessage(ticket_id=ticket.id, author="user", text=earlier_emergency[:5000],
+                                      created_at=as_utc(user.last_emergency_at) or now, emergency=True))
         session.add(TicketMessage(ticket_id=ticket.id, author="user", text=question[:5000], created_at=now))
         audit.record(session, action="ticket_opened", actor=audit.CITIZEN, ticket_id=ticket.id,
                      detail=f"team={ticket.team} urgent={urgent}")
@@ -94,21 +129,38 @@ class CitizenDesk:
     def add_message(
         self, session: Session, user: LineUser, ticket: Ticket, text: str, now: dt.datetime, *, urgent: bool = False,
     ) -> list[Message]:
-        """The citizen's message joins the thread; a short acknowledgement at most once per ``ACK_INTERVAL``."""
+        """The citizen's message joins the thread, acknowledged once per burst of follow-ups.
+
+        The first follow-up after the question (or after a staff reply) is acknowledged; later ones within
+        ``BURST_WINDOW`` of the previous follow-up are not, so a citizen typing several lines gets one note.
+        """
         assert ticket.id is not None
-        session.add(TicketMessage(ticket_id=ticket.id, author="user", text=text[:5000], created_at=now))
+        in_burst = self._continues_burst(session, ticket, now)
+        session.add(TicketMessage(ticket_id=ticket.id, author="user", text=text[:5000], created_at=now,
+                                  emergency=urgent))  # urgent: the message has emergency words
         ticket.unread += 1
         ticket.updated_at = now
         if urgent and not ticket.urgent:
             ticket.urgent = True
             audit.record(session, action="ticket_urgent", actor=audit.CITIZEN, ticket_id=ticket.id)
-        last_ack = as_utc(ticket.last_ack_at)
-        if last_ack is not None and now - last_ack < ACK_INTERVAL:
+        if in_burst:
             session.add(ticket)
             return []
         ticket.last_ack_at = now
         session.add(ticket)
         return self.replies.joined(user.user_id, ticket.id)
+
+    @staticmethod
+    def _continues_burst(session: Session, ticket: Ticket, now: dt.datetime) -> bool:
+        """Whether the thread's newest message is a citizen follow-up (sent after the question) within the window."""
+        thread = select(TicketMessage).where(col(TicketMessage.ticket_id) == ticket.id)
+        newest = session.exec(thread.order_by(col(TicketMessage.id).desc())).first()
+        if newest is None or newest.author != "user":
+            return False  # staff or the system wrote last
+        sent, opened = as_utc(newest.created_at), as_utc(ticket.created_at)
+        if sent is None or opened is None or sent <= opened:
+            return False  # the question itself (or a message that came with it)
+        return now - sent < BURST_WINDOW
 
     def cancel(self, session: Session, user: LineUser, now: dt.datetime) -> list[Message]:
         """The citizen withdraws their open ticket."""

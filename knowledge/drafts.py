@@ -1,7 +1,12 @@
 """FAQ drafts: answers staff gave to questions the bot could not answer, waiting for an editor.
 
 A draft is never searched or sent to citizens; an editor rewrites it into a reviewed FAQ entry. It keeps no
-LINE user id, only the question and the staff answer text (staff are asked not to copy personal details).
+LINE user id, only the question and the staff answer text, with personal data (phone numbers, e-mail addresses,
+postal codes, My Number-like numbers) masked when the draft is made (``knowledge/pii.py``).
+
+When a citizen deletes their data, the drafts made from their tickets keep the staff answer (the city's own
+text, already masked, and the editors' work) but lose the citizen's question: ``forget_questions`` replaces it
+with a fixed note, so nothing the citizen wrote outlives their 「データ削除」.
 """
 
 from __future__ import annotations
@@ -11,7 +16,10 @@ import datetime as dt
 from sqlalchemy import Column, Text
 from sqlmodel import Field, Session, SQLModel, col, select
 
+from knowledge.pii import mask_personal_data
 from tsunagu.clock import utcnow
+
+FORGOTTEN_QUESTION = "（利用者の削除依頼により、質問文を削除しました）"
 
 
 class FaqDraft(SQLModel, table=True):
@@ -33,9 +41,9 @@ def create_draft(
     session: Session, *, question: str, answer: str, category: str | None, source_ticket_id: int | None,
     created_by: str,
 ) -> FaqDraft:
-    """Add a draft to ``session`` (the caller commits)."""
-    draft = FaqDraft(question=question.strip(), answer=answer.strip(), category=category,
-                     source_ticket_id=source_ticket_id, created_by=created_by)
+    """Add a draft to ``session`` with personal data masked in the question and answer (the caller commits)."""
+    draft = FaqDraft(question=mask_personal_data(question.strip()), answer=mask_personal_data(answer.strip()),
+                     category=category, source_ticket_id=source_ticket_id, created_by=created_by)
     session.add(draft)
     return draft
 
@@ -44,3 +52,15 @@ def list_drafts(session: Session, *, status: str = "draft", limit: int = 200) ->
     """Newest first."""
     query = select(FaqDraft).where(col(FaqDraft.status) == status).order_by(col(FaqDraft.id).desc()).limit(limit)
     return list(session.exec(query))
+
+
+def forget_questions(session: Session, ticket_ids: list[int]) -> int:
+    """Replace the citizen's question in the drafts made from ``ticket_ids``; return how many drafts changed."""
+    if not ticket_ids:
+        return 0
+    query = select(FaqDraft).where(col(FaqDraft.source_ticket_id).in_(ticket_ids))
+    drafts = [d for d in session.exec(query) if d.question != FORGOTTEN_QUESTION]
+    for draft in drafts:
+        draft.question = FORGOTTEN_QUESTION
+        session.add(draft)
+    return len(drafts)

@@ -22,7 +22,7 @@ from handoff.staff_actions import TicketActionError
 from handoff.tickets import Routing
 from retrieval.engine import Retriever
 from tests.test_line_client import FakeMessagingApi, assert_requests_match_spec
-from tests.test_worker import OTHER, SIGNER, USER, Bot, postback_event, text_event
+from tests.test_worker import OTHER, SIGNER, USER, Bot, confirm_deletion, postback_event, text_event
 from tsunagu.db import make_engine
 
 ROUTING = Routing(routes={"waste": "環境政策課"}, default_team="市民相談課", max_open_per_staff=2)
@@ -157,6 +157,23 @@ def test_emergency_words_before_handoff_make_the_ticket_urgent(bot: Bot) -> None
     assert open_ticket(bot).urgent
 
 
+def test_the_emergency_message_is_forgotten_once_it_no_longer_makes_a_ticket_urgent(bot: Bot) -> None:
+    bot.receive(text_event("x1", "子どもがけいれんしている"))
+    bot.run()
+    with Session(bot.engine) as session:
+        user = session.get(LineUser, USER)
+        assert user is not None and user.last_emergency_text == "子どもがけいれんしている"
+        user.last_emergency_at = dt.datetime.now(dt.UTC) - dt.timedelta(hours=25)
+        session.add(user)
+        session.commit()
+    bot.receive(text_event("x2", "こんにちは"))
+    bot.run()
+    with Session(bot.engine) as session:
+        user = session.get(LineUser, USER)
+        assert user is not None and user.last_emergency_text is None
+    assert not open_ticket(bot).urgent
+
+
 def test_claim_cap_unclaim_and_transfer(bot: Bot) -> None:
     tickets = [open_ticket(bot, user=f"U{i:032d}") for i in range(3)]
     staff = add_staff(bot, "sato")
@@ -210,10 +227,10 @@ def test_two_staff_claiming_at_once_exactly_one_wins(bot: Bot, database_url: str
 
 def test_data_deletion_removes_the_users_tickets_but_keeps_the_audit_log(bot: Bot) -> None:
     ticket = open_ticket(bot)
-    bot.receive(text_event("del", "データ削除"))
-    bot.run()
+    confirm_deletion(bot)
     assert bot.rows(Ticket) == [] and bot.rows(TicketMessage) == []
-    assert [e.ticket_id for e in bot.rows(AuditEvent)] == [ticket.id]
+    assert [(e.action, e.ticket_id) for e in bot.rows(AuditEvent)] == [
+        ("ticket_opened", ticket.id), ("citizen_data_deleted", ticket.id)]
     staff = add_staff(bot, "kato")
     with pytest.raises(TicketActionError, match="見つかりません"):
         act(bot, lambda s: staff_actions.claim(s, staff, ticket.id, ROUTING))

@@ -20,7 +20,8 @@ from tests.test_emulator import ARTIFACTS, emulator_app
 from tests.utils.servers import free_port, serve
 
 PASSWORD = "shokuin-no-pasuwado-7"
-HOSTILE_QUESTION = '明日の天気は晴れますか <script>alert("x")</script><img src=x onerror=alert(1)>'
+# A city matter the mini pack cannot answer (so the bot offers staff), with HTML in it.
+HOSTILE_QUESTION = '市役所の窓口で落とし物をしました <script>alert("x")</script><img src=x onerror=alert(1)>'
 LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 pytestmark = pytest.mark.skipif(not shutil.which("chromium"), reason="Debian chromium is not installed")
@@ -32,7 +33,8 @@ def served(sqlite_url: str) -> Iterator[str]:
     app = emulator_app(sqlite_url, port)
     with serve(app, port=port) as base_url:
         with Session(app.state.services.engine) as session:
-            create_user(session, username="tanaka", password=PASSWORD, role="staff", team="市民相談課")
+            # an admin sees every team's queue: the two questions may be routed to different teams
+            create_user(session, username="tanaka", password=PASSWORD, role="admin", team="市民相談課")
         yield base_url
 
 
@@ -51,7 +53,10 @@ def ask_staff(page: Any, question: str) -> None:
     page.fill("#text", question)
     page.click("#send")
     page.wait_for_function("n => document.querySelectorAll('.bubble.bot').length > n", arg=before, timeout=20_000)
-    page.wait_for_selector(".quick-reply", timeout=5_000)
+    try:  # the welcome message's category buttons may be on screen first
+        page.wait_for_selector(".quick-reply:has-text('職員')", timeout=10_000)
+    except Exception:
+        pass  # the assertion below names the buttons that were there instead
     for label in ("はい（職員に送る）", "どれも違う（職員に聞く）"):
         button = page.locator(".quick-reply", has_text=label)
         if button.count():
@@ -95,12 +100,13 @@ def test_user_asks_staff_answers_and_a_second_ticket_is_cancelled(served: str) -
         wait_for_bot_text(citizen, "明日は晴れの予報です。")
         assert any(text.startswith("【市の職員からの回答") for text in bot_bubbles(citizen))
         console.click("text=対応を終了する")
+        console.click(".confirm-resolve button:has-text('終了する')")  # the in-page confirmation's second step
         console.wait_for_selector("text=対応を終了しました")
         wait_for_bot_text(citizen, "職員の対応を終了しました")
 
         console.goto(f"{served}/staff/")
         console.wait_for_selector("text=該当する問い合わせはありません")
-        ask_staff(citizen, "公民館で犬の散歩の集まりを開いてもいいですか")
+        ask_staff(citizen, "公民館で犬の散歩の集まりを開く申請はどうすればいいですか")
         # the open queue page shows the new ticket without a reload (it polls the rows)
         console.wait_for_selector("#queue-rows a:has-text('公民館')", timeout=15_000)
         citizen.locator(".quick-reply", has_text="質問を取り消す").click()

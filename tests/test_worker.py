@@ -68,6 +68,18 @@ class Bot:
             return list(session.exec(select(model)).all())
 
 
+def confirm_deletion(bot: Bot, user: str = USER) -> None:
+    """「データ削除」, then the 「削除する」 button of the confirmation (deletion asks first)."""
+    bot.receive(text_event(f"del-{user}", "データ削除", user))
+    bot.run()
+    assert bot.texts_sent()[-1] == REPLIES["delete_confirm"]
+    confirm = bot.api.calls[-1][1]["messages"][-1]["quickReply"]["items"][0]["action"]
+    assert confirm["label"] == "削除する"
+    bot.receive(postback_event(f"del-yes-{user}", confirm["data"], user))
+    bot.run()
+    bot.run()
+
+
 @pytest.fixture
 def bot(database_url: str, mini_retriever: Retriever) -> Bot:
     return Bot(database_url, mini_retriever, FakeMessagingApi())
@@ -147,9 +159,7 @@ def test_handoff_consent_opens_a_ticket_and_the_bot_steps_back(bot: Bot) -> None
 def test_data_deletion_removes_everything_about_the_user(bot: Bot) -> None:
     bot.receive(text_event("e1", "粗大ごみの出し方を教えて"), text_event("e2", "ありがとう", OTHER))
     bot.run()
-    bot.receive(text_event("e3", "データ削除"))
-    bot.run()
-    bot.run()
+    confirm_deletion(bot)
     assert bot.texts_sent()[-1] == REPLIES["deleted"]
     assert {e.line_user_id for e in bot.rows(InboxEvent)} == {OTHER}
     assert {o.line_user_id for o in bot.rows(OutboxMessage)} == {OTHER}
