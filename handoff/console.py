@@ -13,12 +13,15 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 
 from handoff import audit, staff_actions
-from handoff.accounts.deps import AdminStaff, EditorStaff, TicketStaff, verify_csrf
+from handoff.access import NO_TEAM, NOT_YOUR_TEAM, TeamScope, may_transfer
+from handoff.accounts.deps import AdminStaff, EditorStaff, StaffPageError, TicketStaff, verify_csrf
 from handoff.accounts.models import StaffUser
+from handoff.deliveries import failed_deliveries
 from handoff.desk import StaffDesk, get_staff_desk
-from handoff.formatting import jst
+from handoff.formatting import SCORE_EXPLANATION, audit_detail, category_label, jst, score_label
 from handoff.models import Ticket
 from handoff.queue import STATUS_FILTERS, STATUS_LABELS, QueueFilter, list_tickets, thread
+from handoff.ticket_view import can_reply, candidate_rows, ticket_gone
 from handoff.web import render, templates
 from knowledge.drafts import create_draft, list_drafts
 from tsunagu.deps import SessionDep
@@ -29,22 +32,34 @@ FAQ_SEARCH_RESULTS = 5
 NOTICES = {
     "claimed": "担当しました。",
     "unclaimed": "担当を外し、受付待ちに戻しました。",
-    "replied": "回答を送信しました（送信状況は下の一覧に表示されます）。",
+    "replied": "回答を送信しました（送信状況は、やり取りの中のその回答に表示されます）。",
     "resolved": "対応を終了しました。利用者に評価をお願いするメッセージを送りました。",
     "transferred": "担当課を変更しました。",
     "drafted": "FAQ案を作成しました。編集担当者が確認します。",
 }
 
 router = APIRouter(prefix="/staff", tags=["staff console"])
-templates.env.filters["jst"] = jst
-templates.env.globals.update(ACTION_LABELS=audit.ACTION_LABELS, ACTOR_LABELS=audit.ACTOR_LABELS)
+templates.env.filters.update(jst=jst, category_label=category_label, score_label=score_label, audit_detail=audit_detail)
+templates.env.globals.update(ACTION_LABELS=audit.ACTION_LABELS, ACTOR_LABELS=audit.ACTOR_LABELS,
+                             SCORE_EXPLANATION=SCORE_EXPLANATION)
+
+
+MAX_TICKET_ID = 2**31 - 1  # the id column is a 32-bit integer on PostgreSQL
+TRANSFER_REFUSED = "担当者がいる問い合わせの転送は、担当者本人か管理者だけができます。"
+
+
+def _scope(staff: StaffUser, desk: StaffDesk) -> TeamScope:
+    return TeamScope.of(staff, shared_queue=desk.shared_queue)
 
 
 def _queue_context(request: Request, session: Session, staff: StaffUser, desk: StaffDesk) -> dict[str, object]:
     params = request.query_params
-    queue = QueueFilter.parse(params.get("team"), params.get("status"), params.get("mine"), desk.routing.teams)
-    return {"queue": queue, "tickets": list_tickets(session, queue, staff.id), "teams": desk.routing.teams,
-            "status_filters": STATUS_FILTERS, "status_labels": STATUS_LABELS}
+    scope = _scope(staff, desk)
+    teams = scope.visible(desk.routing.teams)
+    queue = QueueFilter.parse(params.get("team"), params.get("status"), params.get("mine"), teams)
+    return {"queue": queue, "tickets": list_tickets(session, queue, staff.id, teams=scope.teams), "teams": teams,
+            "status_filters": STATUS_FILTERS, "status_labels": STATUS_LABELS,
+            "scope_notice": NO_TEAM if scope.teams == frozenset() else ""}
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -60,15 +75,31 @@ def queue_rows(request: Request, session: SessionDep, staff: TicketStaff, desk: 
 
 
 def _load(session: Session, ticket_id: int) -> Ticket | None:
-    return session.get(Ticket, ticket_id)
+    """The ticket, or None when there is none (an id out of the column's range cannot exist either)."""
+    return session.get(Ticket, ticket_id) if 1 <= ticket_id <= MAX_TICKET_ID else None
+
+
+def _check_access(staff: StaffUser, desk: StaffDesk, ticket: Ticket) -> None:
+    """403 with the reason when the ticket belongs to a team the staff member may not see."""
+    if not _scope(staff, desk).allows(ticket):
+        raise StaffPageError(403, NOT_YOUR_TEAM.format(team=staff.team or "未設定"), staff=staff)
+
+
+def _visible(session: Session, staff: StaffUser, desk: StaffDesk, ticket_id: int) -> Ticket | None:
+    """The ticket when it exists (None otherwise); 403 when it belongs to a team the staff member may not see."""
+    ticket = _load(session, ticket_id)
+    if ticket is not None:
+        _check_access(staff, desk, ticket)
+    return ticket
 
 
 def _faq_results(desk: StaffDesk, query: str) -> list[dict[str, str]]:
+    """The approved entries nearest to ``query``, with their answers (for 「回答を挿入」)."""
     if not query.strip():
         return []
     decision = desk.retriever.decide(query[:200])
     entries = desk.retriever.entries
-    return [{"id": c.faq_id, "question": entries[c.faq_id].question}
+    return [{"id": c.faq_id, "question": entries[c.faq_id].question, "answer": entries[c.faq_id].answer}
             for c in decision.candidates[:FAQ_SEARCH_RESULTS] if c.faq_id in entries]
 
 
@@ -81,8 +112,11 @@ def _ticket_page(request: Request, session: Session, staff: StaffUser, desk: Sta
         draft_text = desk.retriever.entries[insert].answer  # an approved answer, to send as it is or adapt
     staff_actions.mark_read(session, staff, ticket)
     session.commit()
+    messages = thread(session, ticket.id)
     context = {
-        "ticket": ticket, "messages": thread(session, ticket.id), "status_labels": STATUS_LABELS,
+        "ticket": ticket, "messages": messages, "status_labels": STATUS_LABELS,
+        "emergency_count": sum(1 for m in messages if m.emergency),
+        "candidates": candidate_rows(ticket, desk.retriever.entries), "can_reply": can_reply(ticket, staff),
         "teams": [team for team in desk.routing.teams if team != ticket.team], "faq_query": query,
         "faq_results": _faq_results(desk, query), "draft_text": draft_text, "error": error,
         "notice": NOTICES.get(request.query_params.get("done", ""), ""),
@@ -99,16 +133,16 @@ def _missing(request: Request, staff: StaffUser) -> Response:
 
 @router.get("/tickets/{ticket_id}", response_class=HTMLResponse)
 def ticket_page(ticket_id: int, request: Request, session: SessionDep, staff: TicketStaff, desk: Desk) -> Response:
-    ticket = _load(session, ticket_id)
+    ticket = _visible(session, staff, desk, ticket_id)
     if ticket is None:
         return _missing(request, staff)
     return _ticket_page(request, session, staff, desk, ticket)
 
 
 @router.get("/tickets/{ticket_id}/thread", response_class=HTMLResponse)
-def ticket_thread(ticket_id: int, request: Request, session: SessionDep, staff: TicketStaff) -> Response:
+def ticket_thread(ticket_id: int, request: Request, session: SessionDep, staff: TicketStaff, desk: Desk) -> Response:
     """The thread alone (polled by the ticket page so new citizen messages appear without reload)."""
-    ticket = _load(session, ticket_id)
+    ticket = _visible(session, staff, desk, ticket_id)
     if ticket is None or ticket.id is None:
         return _missing(request, staff)
     context = {"ticket": ticket, "messages": thread(session, ticket.id),
@@ -116,16 +150,36 @@ def ticket_thread(ticket_id: int, request: Request, session: SessionDep, staff: 
     return render(request, "_thread.html", context, staff=staff)
 
 
+@router.get("/tickets/{ticket_id}/faq", response_class=HTMLResponse)
+def faq_search(ticket_id: int, request: Request, session: SessionDep, staff: TicketStaff, desk: Desk) -> Response:
+    """FAQ search results alone (the ticket page's script swaps them in, so the reply being typed stays)."""
+    ticket = _visible(session, staff, desk, ticket_id)
+    if ticket is None or ticket.id is None:
+        return _missing(request, staff)
+    query = request.query_params.get("q", "")[:200]
+    context = {"ticket": ticket, "faq_query": query, "faq_results": _faq_results(desk, query),
+               "can_reply": can_reply(ticket, staff)}
+    return render(request, "_faq_results.html", context, staff=staff)
+
+
+def _gone(request: Request, session: Session, staff: StaffUser, ticket_id: int, draft_text: str) -> Response:
+    """A missing ticket; for a reply (deleted by the citizen while it was typed) say why and keep the text."""
+    return ticket_gone(request, session, staff, ticket_id, draft_text) if draft_text else _missing(request, staff)
+
+
 def _act(request: Request, session: Session, staff: StaffUser, desk: StaffDesk, ticket_id: int, done: str,
          action: staff_actions.Action, draft_text: str = "") -> Response:
-    """Run one action; on success commit and redirect, on a refused action show the page with the reason."""
+    """Run one action on a ticket the staff member may see; on success commit and redirect, on a refused action
+    show the page with the reason."""
+    if _visible(session, staff, desk, ticket_id) is None:
+        return _gone(request, session, staff, ticket_id, draft_text)
     try:
         action()
     except staff_actions.TicketActionError as refused:
         session.rollback()
         ticket = _load(session, ticket_id)
         if ticket is None:
-            return _missing(request, staff)
+            return _gone(request, session, staff, ticket_id, draft_text)
         return _ticket_page(request, session, staff, desk, ticket, error=str(refused), draft_text=draft_text,
                             status_code=409)
     session.commit()
@@ -164,8 +218,13 @@ def resolve(ticket_id: int, request: Request, session: SessionDep, staff: Ticket
 @router.post("/tickets/{ticket_id}/transfer", dependencies=CSRF)
 def transfer(ticket_id: int, request: Request, session: SessionDep, staff: TicketStaff, desk: Desk,
              team: Annotated[str, Form(max_length=100)] = "") -> Response:
-    return _act(request, session, staff, desk, ticket_id, "transferred",
-                lambda: staff_actions.transfer(session, staff, ticket_id, team, desk.routing))
+    def transfer_ticket() -> None:
+        ticket = _load(session, ticket_id)
+        if ticket is not None and not may_transfer(staff, ticket):
+            raise staff_actions.TicketActionError(TRANSFER_REFUSED)
+        staff_actions.transfer(session, staff, ticket_id, team, desk.routing)
+
+    return _act(request, session, staff, desk, ticket_id, "transferred", transfer_ticket)
 
 
 @router.post("/tickets/{ticket_id}/draft", dependencies=CSRF)
@@ -190,6 +249,12 @@ def make_draft(ticket_id: int, request: Request, session: SessionDep, staff: Tic
 def drafts_page(request: Request, session: SessionDep, editor: EditorStaff) -> Response:
     """FAQ drafts made from staff answers, for editors."""
     return render(request, "drafts.html", {"drafts": list_drafts(session)}, staff=editor)
+
+
+@router.get("/deliveries", response_class=HTMLResponse)
+def deliveries_page(request: Request, session: SessionDep, admin: AdminStaff) -> Response:
+    """Replies to citizens that LINE never accepted after every attempt (administrators only)."""
+    return render(request, "deliveries.html", {"failures": failed_deliveries(session, limit=500)}, staff=admin)
 
 
 @router.get("/audit", response_class=HTMLResponse)

@@ -36,11 +36,12 @@ class StaffDesk:
     calendar: BusinessCalendar
     replies: CitizenReplies
     retriever: Retriever
+    shared_queue: bool = False  # every staff member sees every team's tickets (small cities)
 
     @classmethod
     def from_settings(cls, settings: Settings, retriever: Retriever) -> StaffDesk:
         return cls(routing_from(settings), BusinessCalendar(settings.business_hours), replies_from(settings),
-                   retriever)
+                   retriever, settings.handoff_shared_queue)
 
 
 def get_staff_desk(request: Request) -> StaffDesk:

@@ -28,6 +28,9 @@ class Ticket(SQLModel, table=True):
     """One citizen question handed to city staff, with what the bot thought of it."""
 
     __tablename__ = "handoff_ticket"
+    # Ticket numbers are shown to citizens and kept in the audit log and FAQ drafts after a 「データ削除」, so
+    # SQLite must never hand out a deleted number again (PostgreSQL sequences never do).
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: int | None = Field(default=None, primary_key=True)
     line_user_id: str = Field(max_length=100, index=True)
@@ -62,6 +65,7 @@ class TicketMessage(SQLModel, table=True):
     text: str = Field(max_length=5000)
     outbox_message_id: int | None = Field(default=None, foreign_key="bot_outbox_message.id", ondelete="SET NULL")
     created_at: dt.datetime = Field(default_factory=utcnow)
+    emergency: bool = False  # the citizen used emergency words here (why the ticket is urgent)
 
 
 class AuditEvent(SQLModel, table=True):

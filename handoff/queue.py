@@ -36,9 +36,13 @@ class QueueFilter:
         )
 
 
-def list_tickets(session: Session, queue: QueueFilter, staff_id: int | None, limit: int = 200) -> list[Ticket]:
-    """Tickets matching ``queue``: open ones urgent first then oldest first; closed ones newest first."""
+def list_tickets(session: Session, queue: QueueFilter, staff_id: int | None, limit: int = 200, *,
+                 teams: frozenset[str] | None = None) -> list[Ticket]:
+    """Tickets matching ``queue`` within ``teams`` (None: every team): open ones urgent first then oldest first;
+    closed ones newest first."""
     query = select(Ticket)
+    if teams is not None:
+        query = query.where(col(Ticket.team).in_(sorted(teams)))
     if queue.team:
         query = query.where(col(Ticket.team) == queue.team)
     if queue.mine:

@@ -215,20 +215,30 @@ def test_login_is_case_insensitive_and_records_last_login(db: Session) -> None:
     assert user.last_login_at == T0
 
 
-def test_five_failures_for_one_username_lock_it_for_fifteen_minutes(db: Session) -> None:
+def test_five_failures_for_one_username_from_one_address_lock_that_pair_for_fifteen_minutes(db: Session) -> None:
     create_user(db, username="tanaka", password=PASSWORD, role="staff")
     for minute in range(5):
         with pytest.raises(LoginError):
-            authenticate(db, "tanaka", "wrong password!", f"10.0.0.{minute}", now=T0 + dt.timedelta(minutes=minute))
+            authenticate(db, "tanaka", "wrong password!", "10.0.0.1", now=T0 + dt.timedelta(minutes=minute))
     locked_at = T0 + dt.timedelta(minutes=5)
     with pytest.raises(LoginError) as caught:
-        authenticate(db, "tanaka", PASSWORD, "10.9.9.9", now=locked_at)
+        authenticate(db, "tanaka", PASSWORD, "10.0.0.1", now=locked_at)
     assert caught.value.throttled and caught.value.message == THROTTLED
     with pytest.raises(LoginError, match="しばらく"):
-        authenticate(db, "tanaka", PASSWORD, "10.9.9.9", now=T0 + dt.timedelta(minutes=18, seconds=59))
-    assert authenticate(db, "tanaka", PASSWORD, "10.9.9.9", now=T0 + dt.timedelta(minutes=19)).username == "tanaka"
+        authenticate(db, "tanaka", PASSWORD, "10.0.0.1", now=T0 + dt.timedelta(minutes=18, seconds=59))
+    assert authenticate(db, "tanaka", PASSWORD, "10.0.0.1", now=T0 + dt.timedelta(minutes=19)).username == "tanaka"
     remaining = db.exec(select(StaffLoginFailure).where(StaffLoginFailure.username == "tanaka")).all()
     assert remaining == []  # a successful login clears the username's failures
+
+
+def test_a_stranger_cannot_lock_out_staff_who_know_their_password(db: Session) -> None:
+    create_user(db, username="tanaka", password=PASSWORD, role="staff")
+    for attempt in range(12):  # wrong passwords for tanaka from an attacker's address
+        with pytest.raises(LoginError):
+            authenticate(db, "tanaka", f"guess {attempt}!", "203.0.113.7", now=T0 + dt.timedelta(seconds=attempt))
+    with pytest.raises(LoginError, match="しばらく"):  # the attacker's own pair is locked
+        authenticate(db, "tanaka", PASSWORD, "203.0.113.7", now=T0 + dt.timedelta(minutes=1))
+    assert authenticate(db, "tanaka", PASSWORD, "10.0.0.1", now=T0 + dt.timedelta(minutes=1)).username == "tanaka"
 
 
 def test_failures_spread_over_more_than_the_window_do_not_lock(db: Session) -> None:
@@ -239,14 +249,26 @@ def test_failures_spread_over_more_than_the_window_do_not_lock(db: Session) -> N
     assert authenticate(db, "tanaka", PASSWORD, "10.0.0.1", now=T0 + dt.timedelta(minutes=17)).username == "tanaka"
 
 
-def test_five_failures_from_one_ip_lock_that_ip(db: Session) -> None:
+def test_guessing_many_usernames_from_one_address_locks_that_address(db: Session) -> None:
     create_user(db, username="tanaka", password=PASSWORD, role="staff")
-    for n in range(5):
-        with pytest.raises(LoginError):
+    for n in range(19):  # a shared office address survives a few typos of many staff
+        with pytest.raises(LoginError, match="違います"):
             authenticate(db, f"guess{n}", PASSWORD, "203.0.113.7", now=T0)
+    with pytest.raises(LoginError, match="違います"):
+        authenticate(db, "guess19", PASSWORD, "203.0.113.7", now=T0)
     with pytest.raises(LoginError, match="しばらく"):
         authenticate(db, "tanaka", PASSWORD, "203.0.113.7", now=T0 + dt.timedelta(minutes=1))
     assert authenticate(db, "tanaka", PASSWORD, "198.51.100.1", now=T0 + dt.timedelta(minutes=1)).username == "tanaka"
+
+
+def test_guessing_one_password_from_many_addresses_is_slowed_by_the_per_username_limit(db: Session) -> None:
+    create_user(db, username="tanaka", password=PASSWORD, role="staff")
+    for n in range(50):
+        with pytest.raises(LoginError, match="違います"):
+            authenticate(db, "tanaka", "wrong password!", f"198.51.100.{n}", now=T0 + dt.timedelta(seconds=n))
+    with pytest.raises(LoginError, match="しばらく"):
+        authenticate(db, "tanaka", PASSWORD, "10.0.0.1", now=T0 + dt.timedelta(minutes=2))
+    assert authenticate(db, "tanaka", PASSWORD, "10.0.0.1", now=T0 + dt.timedelta(minutes=16)).username == "tanaka"
 
 
 # --- sessions ------------------------------------------------------------------------------------------
@@ -428,8 +450,14 @@ def test_cookie_flags_in_production(production_console: Console) -> None:
     assert "secure" in set_cookie_headers(page, "__Host-tsunagu_login_csrf").lower()
     response = production_console.login("tanaka")
     assert response.status_code == 303
-    cookie = set_cookie_headers(response, "tsunagu_staff").lower()
-    assert "secure" in cookie and "httponly" in cookie and "samesite=lax" in cookie
+    cookie = set_cookie_headers(response, "__Host-tsunagu_staff").lower()
+    assert "secure" in cookie and "httponly" in cookie and "samesite=lax" in cookie and "path=/" in cookie
+    assert "domain=" not in cookie
+    assert not [c for c in response.headers.get_list("set-cookie") if c.startswith("tsunagu_staff=")]
+    assert production_console.client.get("/staff/").status_code == 200  # the prefixed cookie logs in
+    production_console.client.cookies.set("tsunagu_staff", production_console.client.cookies["__Host-tsunagu_staff"])
+    del production_console.client.cookies["__Host-tsunagu_staff"]
+    assert production_console.client.get("/staff/", follow_redirects=False).status_code == 303  # unprefixed: not
 
 
 # --- CLI -----------------------------------------------------------------------------------------------
@@ -488,3 +516,16 @@ def test_cli_set_password_and_disable(cli_db: Session) -> None:
         authenticate(cli_db, "tanaka", new, "127.0.0.2")
     missing = runner.invoke(cli_app, ["users", "disable", "--username", "nobody"])
     assert missing.exit_code == 1 and "登録されていません" in missing.output
+
+
+def test_cli_set_team_and_the_warning_for_staff_without_one(cli_db: Session) -> None:
+    created = runner.invoke(cli_app, ["users", "create", "--username", "tanaka", "--password-stdin"],
+                            input=PASSWORD + "\n")
+    assert created.exit_code == 0 and "担当課が未設定" in created.output
+    result = runner.invoke(cli_app, ["users", "set-team", "--username", "tanaka", "--team", " 観光振興課 "])
+    assert result.exit_code == 0, result.output
+    cli_db.expire_all()
+    assert get_user(cli_db, "tanaka").team == "観光振興課"  # type: ignore[union-attr]
+    runner.invoke(cli_app, ["users", "set-team", "--username", "tanaka", "--team", ""])
+    cli_db.expire_all()
+    assert get_user(cli_db, "tanaka").team is None  # type: ignore[union-attr]

@@ -32,6 +32,7 @@ ALLOWED = {
     "/staff/queue/rows": {"staff", "admin"},
     "/staff/tickets/{ticket_id}": {"staff", "admin"},
     "/staff/tickets/{ticket_id}/thread": {"staff", "admin"},
+    "/staff/tickets/{ticket_id}/faq": {"staff", "admin"},
     "/staff/tickets/{ticket_id}/claim": {"staff", "admin"},
     "/staff/tickets/{ticket_id}/unclaim": {"staff", "admin"},
     "/staff/tickets/{ticket_id}/reply": {"staff", "admin"},
@@ -40,6 +41,7 @@ ALLOWED = {
     "/staff/tickets/{ticket_id}/draft": {"staff", "admin"},
     "/staff/drafts": {"editor", "admin"},
     "/staff/audit": {"admin"},
+    "/staff/deliveries": {"admin"},
     "/staff/logout": {"staff", "editor", "admin"},
 }
 PUBLIC = {"/staff/login"}
@@ -84,15 +86,24 @@ def csrf_of(html: str) -> str:
     return match.group(1)
 
 
-@pytest.fixture
-def console(sqlite_url: str) -> Iterator[Console]:
-    settings = Settings(database_url=sqlite_url, pack_dir=MINI_PACK)
+def make_console(database_url: str, accounts: dict[str, tuple[str, str | None]] | None = None,
+                 **settings_values: Any) -> Iterator[Console]:
+    """A console on a fresh database with ``accounts`` (username → role, team); by default one user per role,
+    named after it, in こども家庭部."""
+    settings = Settings(database_url=database_url, pack_dir=MINI_PACK, **settings_values)
     services = make_test_services(settings)
+    accounts = accounts or {role: (role, "こども家庭部") for role in ROLES}
     with Session(services.engine) as session:
-        for role in ROLES:
-            create_user(session, username=role, password=PASSWORD, role=role, team="こども家庭部")
+        for username, (role, team) in accounts.items():
+            create_user(session, username=username, password=PASSWORD, role=role, team=team)
     with TestClient(create_app(settings, services=services), base_url="http://testserver") as client:
         yield Console(client, services)
+    services.engine.dispose()
+
+
+@pytest.fixture
+def console(sqlite_url: str) -> Iterator[Console]:
+    yield from make_console(sqlite_url)
 
 
 def api_routes(routes: list[Any]) -> Iterator[APIRoute]:
@@ -192,6 +203,7 @@ def test_queue_lists_urgent_first_then_oldest_and_filters(console: Console) -> N
     html = console.client.get("/staff/queue/rows").text
     order = [int(i) for i in re.findall(r'data-ticket-id="(\d+)"', html)]
     assert order == [urgent, first, second]
+    console.login("admin")  # staff see only their own team; an admin filters by any
     assert "該当する問い合わせはありません" in console.client.get("/staff/queue/rows?team=観光振興課").text
     assert re.findall(r'data-ticket-id="(\d+)"', console.client.get("/staff/queue/rows?mine=1").text) == []
 

@@ -69,7 +69,9 @@ def create(
     username: UsernameOption,
     role: Annotated[str, typer.Option(help="staff (tickets), editor (FAQ drafts) or admin (everything).")] = "staff",
     display_name: Annotated[str | None, typer.Option(help="Name shown in the console (default: username).")] = None,
-    team: Annotated[str | None, typer.Option(help="Team, e.g. こども家庭部 (routes tickets to this user).")] = None,
+    team: Annotated[str | None, typer.Option(
+        help="Team, e.g. こども家庭部: staff see and answer only their team's tickets (unless "
+             "TSUNAGU_HANDOFF_SHARED_QUEUE=true).")] = None,
     password_stdin: PasswordStdinOption = False,
 ) -> None:
     """Create an active staff account."""
@@ -83,6 +85,23 @@ def create(
         except (AccountError, PasswordPolicyError) as exc:
             _fail(str(exc))
         typer.echo(f"ユーザー「{user.username}」（{ROLE_LABELS[user.role]}）を作成しました。")
+        if user.role == "staff" and not user.team:
+            typer.echo("注意: 担当課が未設定のため、共有キュー設定でない限り問い合わせは表示されません。"
+                       "`tsunagu users set-team` で設定してください。")
+
+
+@users_app.command("set-team")
+def set_team_command(
+    username: UsernameOption,
+    team: Annotated[str, typer.Option(help="The team whose tickets the user sees; an empty string removes it.")],
+) -> None:
+    """Set the team whose tickets a staff member sees and answers."""
+    with _database() as session:
+        user = _existing(session, username)
+        user.team = team.strip()[:100] or None
+        session.add(user)
+        session.commit()
+        typer.echo(f"ユーザー「{user.username}」の担当課を「{user.team or '未設定'}」にしました。")
 
 
 @users_app.command("set-password")

@@ -27,6 +27,7 @@ from tsunagu.deps import SessionDep
 
 __all__ = [
     "ADMIN_ROLES", "EDITOR_ROLES", "TICKET_ROLES", "SESSION_COOKIE", "CSRF_FIELD", "CSRF_HEADER",
+    "is_production", "session_cookie_name",
     "CurrentStaff", "CurrentLogin", "TicketStaff", "EditorStaff", "AdminStaff", "StaffPageError",
     "require_roles", "verify_csrf", "reject_cross_site", "add_auth_exception_handlers",
 ]
@@ -40,6 +41,17 @@ CSRF_MESSAGE = "送信内容を確認できませんでした。ページを開�
 FORBIDDEN_MESSAGE = "このページを開く権限がありません。"
 LOGIN_REQUIRED_MESSAGE = "ログインの有効期限が切れたか、ログインしていません。もう一度ログインしてください。"
 _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def is_production(request: Request) -> bool:
+    """Production serves HTTPS only: cookies are Secure and carry the ``__Host-`` prefix."""
+    return bool(request.app.state.services.settings.environment == "production")
+
+
+def session_cookie_name(request: Request) -> str:
+    """``__Host-tsunagu_staff`` in production (Secure, Path=/, no Domain: a sibling subdomain cannot plant or
+    overwrite it); the plain name in development, where the console is served over plain HTTP."""
+    return f"__Host-{SESSION_COOKIE}" if is_production(request) else SESSION_COOKIE
 
 
 class StaffPageError(Exception):
@@ -58,7 +70,7 @@ class StaffLoginRequired(Exception):
 
 def current_login(request: Request, session: SessionDep) -> tuple[StaffSession, StaffUser]:
     """The session row and active user of the cookie; stores the CSRF token on ``request.state`` for render."""
-    found = lookup_session(session, request.cookies.get(SESSION_COOKIE))
+    found = lookup_session(session, request.cookies.get(session_cookie_name(request)))
     if found is None:
         raise StaffLoginRequired()
     login, user = found

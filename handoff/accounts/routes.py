@@ -17,7 +17,7 @@ from urllib.parse import unquote, urlsplit
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from handoff.accounts.deps import LOGIN_PATH, SESSION_COOKIE, reject_cross_site, verify_csrf
+from handoff.accounts.deps import LOGIN_PATH, is_production, reject_cross_site, session_cookie_name, verify_csrf
 from handoff.accounts.service import (
     SESSION_LIFETIME,
     LoginError,
@@ -58,13 +58,8 @@ def safe_next(value: str | None) -> str:
     return value
 
 
-def _secure(request: Request) -> bool:
-    """Cookies are Secure in production (served over HTTPS)."""
-    return bool(request.app.state.services.settings.environment == "production")
-
-
 def _login_csrf_cookie(request: Request) -> str:
-    return f"__Host-{LOGIN_CSRF_COOKIE}" if _secure(request) else LOGIN_CSRF_COOKIE
+    return f"__Host-{LOGIN_CSRF_COOKIE}" if is_production(request) else LOGIN_CSRF_COOKIE
 
 
 def _login_page(
@@ -75,7 +70,7 @@ def _login_page(
     context = {"csrf_token": token, "next": next_url, "error": error, "username": username}
     response = render(request, "login.html", context, status_code=status_code)
     response.set_cookie(_login_csrf_cookie(request), token, max_age=LOGIN_CSRF_MAX_AGE, path="/",
-                        secure=_secure(request), httponly=True, samesite="strict")
+                        secure=is_production(request), httponly=True, samesite="strict")
     return response
 
 
@@ -87,7 +82,7 @@ def _login_token_ok(request: Request, sent: str) -> bool:
 @router.get(LOGIN_PATH, response_class=HTMLResponse)
 def login_form(request: Request, session: SessionDep, next: str | None = None) -> Response:
     """The login page; someone already logged in goes straight on to ``next``."""
-    if lookup_session(session, request.cookies.get(SESSION_COOKIE)) is not None:
+    if lookup_session(session, request.cookies.get(session_cookie_name(request))) is not None:
         return RedirectResponse(safe_next(next), status_code=303)
     return _login_page(request, next_url=safe_next(next))
 
@@ -113,12 +108,12 @@ def login(
     except LoginError as exc:
         status_code = 429 if exc.throttled else 401
         return _login_page(request, next_url=next_url, error=exc.message, username=username, status_code=status_code)
-    delete_session(session, request.cookies.get(SESSION_COOKIE))  # never reuse an earlier session id
+    delete_session(session, request.cookies.get(session_cookie_name(request)))  # never reuse an earlier session id
     token, _ = create_session(session, user)
     response = RedirectResponse(next_url, status_code=303)
-    response.set_cookie(SESSION_COOKIE, token, max_age=int(SESSION_LIFETIME.total_seconds()), path="/",
-                        secure=_secure(request), httponly=True, samesite="lax")
-    response.delete_cookie(_login_csrf_cookie(request), path="/", secure=_secure(request), httponly=True,
+    response.set_cookie(session_cookie_name(request), token, max_age=int(SESSION_LIFETIME.total_seconds()),
+                        path="/", secure=is_production(request), httponly=True, samesite="lax")
+    response.delete_cookie(_login_csrf_cookie(request), path="/", secure=is_production(request), httponly=True,
                            samesite="strict")
     return response
 
@@ -126,7 +121,8 @@ def login(
 @router.post(LOGOUT_PATH, dependencies=[Depends(verify_csrf)])
 def logout(request: Request, session: SessionDep) -> Response:
     """End the session (the row is deleted) and clear the cookie."""
-    delete_session(session, request.cookies.get(SESSION_COOKIE))
+    delete_session(session, request.cookies.get(session_cookie_name(request)))
     response = RedirectResponse(LOGIN_PATH, status_code=303)
-    response.delete_cookie(SESSION_COOKIE, path="/", secure=_secure(request), httponly=True, samesite="lax")
+    response.delete_cookie(session_cookie_name(request), path="/", secure=is_production(request), httponly=True,
+                           samesite="lax")
     return response

@@ -10,6 +10,7 @@ import datetime as dt
 import hashlib
 import re
 import secrets
+from dataclasses import dataclass
 
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
@@ -29,6 +30,7 @@ from handoff.accounts.passwords import (
     needs_rehash,
     verify_password,
 )
+from tsunagu.clock import as_utc, utcnow
 
 SESSION_LIFETIME = dt.timedelta(hours=8)  # absolute: a session never outlives a working day
 LAST_SEEN_RESOLUTION = dt.timedelta(minutes=1)  # write last_seen_at at most once a minute
@@ -54,10 +56,6 @@ class LoginError(Exception):
         super().__init__(message)
         self.message = message
         self.throttled = throttled
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 # --- users ---------------------------------------------------------------------------------------------
@@ -162,32 +160,57 @@ def authenticate(
     return user
 
 
+@dataclass(frozen=True)
+class ThrottleRule:
+    """``max_failures`` failed logins within ``window`` lock what they share (see ``scope``) for ``lockout``."""
+
+    scope: str  # "pair": this username from this address; "ip": any username from this address; "username"
+    max_failures: int
+    window: dt.timedelta
+    lockout: dt.timedelta
+
+
+# A stranger who types a staff member's username with wrong passwords from somewhere else only locks their own
+# (username, address) pair; the staff member, from their own address, can still log in. Guessing from one
+# address is stopped by the address rule (set above a busy office NAT's few typos), and guessing spread over
+# many addresses by the slower per-username rule: it can delay a named account, but only after dozens of
+# failures an hour, each of which is recorded.
+THROTTLE_RULES = (
+    ThrottleRule("pair", THROTTLE_MAX_FAILURES, THROTTLE_WINDOW, THROTTLE_LOCKOUT),
+    ThrottleRule("ip", 20, THROTTLE_WINDOW, THROTTLE_LOCKOUT),
+    ThrottleRule("username", 50, dt.timedelta(hours=1), THROTTLE_LOCKOUT),
+)
+
+
 def login_locked_until(
     session: Session, username: str, client_ip: str, *, now: dt.datetime | None = None
 ) -> dt.datetime | None:
-    """When the username's or the IP's lock ends, or None when neither is locked.
+    """When the latest lock on this login attempt ends (``THROTTLE_RULES``), or None when nothing is locked.
 
-    A lock starts at the failure that completes THROTTLE_MAX_FAILURES within THROTTLE_WINDOW and lasts
-    THROTTLE_LOCKOUT. Refused attempts are not recorded, so a lock does not extend itself.
+    A lock starts at the failure that completes a rule's ``max_failures`` within its window and lasts its
+    lockout. Refused attempts are not recorded, so a lock does not extend itself.
     """
     now = now or utcnow()
-    since = now - THROTTLE_WINDOW - THROTTLE_LOCKOUT
-    ends = [
-        _lock_end([row.at for row in session.exec(
-            select(StaffLoginFailure).where(condition, StaffLoginFailure.at >= since).order_by(
-                col(StaffLoginFailure.at))
-        )])
-        for condition in (StaffLoginFailure.username == username, StaffLoginFailure.client_ip == client_ip)
-    ]
+    conditions = {
+        "pair": (col(StaffLoginFailure.username) == username) & (col(StaffLoginFailure.client_ip) == client_ip),
+        "ip": col(StaffLoginFailure.client_ip) == client_ip,
+        "username": col(StaffLoginFailure.username) == username,
+    }
+    ends = []
+    for rule in THROTTLE_RULES:
+        since = now - rule.window - rule.lockout
+        query = (select(StaffLoginFailure.at).where(conditions[rule.scope], col(StaffLoginFailure.at) >= since)
+                 .order_by(col(StaffLoginFailure.at)))
+        ends.append(_lock_end([as_utc(at) for at in session.exec(query)], rule))
     active = [end for end in ends if end is not None and end > now]
     return max(active) if active else None
 
 
-def _lock_end(times: list[dt.datetime]) -> dt.datetime | None:
+def _lock_end(times: list[dt.datetime], rule: ThrottleRule) -> dt.datetime | None:
     end = None
-    for last in range(THROTTLE_MAX_FAILURES - 1, len(times)):
-        if times[last] - times[last - THROTTLE_MAX_FAILURES + 1] <= THROTTLE_WINDOW:
-            end = times[last] + THROTTLE_LOCKOUT
+    for last in range(rule.max_failures - 1, len(times)):
+        if times[last] - times[last - rule.max_failures + 1] <= rule.window:
+            end = times[last] + rule.lockout
     return end
 
 

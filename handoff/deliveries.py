@@ -1,0 +1,47 @@
+"""Deliveries to LINE that failed for good, for the admin console: what failed and why, never what was said to whom.
+
+It lives with the console (handoff reads bot's outbox table; bot never imports handoff for it)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlmodel import Session, col
+
+from bot.models import OutboxMessage
+from handoff.models import TicketMessage
+from tsunagu.clock import as_utc
+
+
+@dataclass(frozen=True)
+class FailedDelivery:
+    """One outbox row marked failed. Holds no message text and no LINE user id."""
+
+    id: int
+    created_at: dt.datetime
+    attempts: int
+    reason: str
+    ticket_id: int | None  # the hand-off ticket whose staff answer this was, if any
+
+    @property
+    def for_ticket(self) -> bool:
+        return self.ticket_id is not None
+
+
+def failed_deliveries(session: Session, limit: int = 100) -> list[FailedDelivery]:
+    """The newest ``limit`` failed deliveries, newest first."""
+    query = (
+        select(col(OutboxMessage.id), col(OutboxMessage.created_at), col(OutboxMessage.attempts),
+               col(OutboxMessage.last_error), col(TicketMessage.ticket_id))
+        .outerjoin(TicketMessage, col(TicketMessage.outbox_message_id) == col(OutboxMessage.id))
+        .where(col(OutboxMessage.status) == "failed")
+        .order_by(col(OutboxMessage.id).desc())
+        .limit(limit)
+    )
+    return [
+        FailedDelivery(row_id, as_utc(created_at), attempts, reason or "unknown", ticket_id)
+        for row_id, created_at, attempts, reason, ticket_id in session.exec(query)  # type: ignore[call-overload]
+        if row_id is not None
+    ]

@@ -1,0 +1,43 @@
+"""What the ticket page shows besides the ticket itself: the bot's candidates with their approved answers, who
+may type a reply, and the page shown when a reply's ticket was deleted while staff were typing it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from sqlmodel import Session
+
+from handoff import audit
+from handoff.accounts.models import StaffUser
+from handoff.models import HELD_STATUSES, Ticket
+from handoff.web import render
+from knowledge.schema import FaqEntryData
+
+
+def can_reply(ticket: Ticket, staff: StaffUser) -> bool:
+    """Only the assignee of an open, claimed ticket types replies (and so gets 「回答を挿入」)."""
+    return ticket.assignee_id == staff.id and ticket.status in HELD_STATUSES
+
+
+def candidate_rows(ticket: Ticket, entries: Mapping[str, FaqEntryData]) -> list[dict[str, Any]]:
+    """The bot's candidates as stored on the ticket, each with its approved answer when the pack still has it."""
+    rows = []
+    for candidate in ticket.candidates:
+        entry = entries.get(str(candidate.get("faq_id", "")))
+        rows.append({**candidate, "answer": entry.answer if entry is not None else ""})
+    return rows
+
+
+def ticket_gone(request: Request, session: Session, staff: StaffUser, ticket_id: int,
+                draft_text: str) -> HTMLResponse:
+    """The reply could not be sent because the ticket no longer exists: say why, and keep the typed text.
+
+    Tickets disappear only through the citizen's 「データ削除」; the audit log (which outlives it) tells a
+    deleted ticket from a number that never existed.
+    """
+    deleted = bool(audit.recent(session, ticket_id=ticket_id, limit=1))
+    context = {"ticket_id": ticket_id, "deleted": deleted, "draft_text": draft_text}
+    return render(request, "ticket_gone.html", context, staff=staff, status_code=410 if deleted else 404)
