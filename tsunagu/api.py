@@ -1,16 +1,21 @@
-"""JSON API of the composition root: health check and ``POST /api/ask``."""
+"""JSON API of the composition root: health check and ``POST /api/ask``.
+
+``/api/ask`` is public and costs real CPU per question, so it is guarded (``tsunagu.api_access``): rate-limited
+per client, behind API keys when they are configured, and not served in production without keys.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
+from bot.payload import replace_lone_surrogates
 from retrieval.engine import Retriever
 from tsunagu.answers import AskResult, ask
-
-router = APIRouter()
+from tsunagu.api_access import ApiAccess, api_enabled
+from tsunagu.settings import Settings
 
 
 def get_retriever(request: Request) -> Retriever:
@@ -25,17 +30,40 @@ class AskRequest(BaseModel):
     # Generous bound so the retriever, not the parser, decides what is "too long" (REPHRASE).
     text: str = Field(max_length=20_000)
 
+    @field_validator("text", mode="before")
+    @classmethod
+    def _valid_unicode(cls, text: Any) -> Any:
+        # JSON can spell a lone surrogate (\ud800), which pydantic refuses and no later step could encode:
+        # replace it (U+FFFD) before validation, so the question is answered like any other unreadable text.
+        return replace_lone_surrogates(text) if isinstance(text, str) else text
+
 
 class Health(BaseModel):
     status: str
     entries: int
 
 
-@router.get("/healthz", response_model=Health)
+class ErrorOut(BaseModel):
+    detail: str
+
+
 def read_health(retriever: RetrieverDep) -> Health:
     return Health(status="ok", entries=len(retriever.entries))
 
 
-@router.post("/api/ask", response_model=AskResult)
 def create_answer(body: AskRequest, retriever: RetrieverDep) -> AskResult:
+    # A plain (sync) function: FastAPI runs it in its thread pool, so retrieval never blocks the event loop.
     return ask(retriever, body.text)
+
+
+def make_api_router(settings: Settings) -> APIRouter:
+    """``/healthz`` always; ``/api/ask`` when ``api_enabled`` (otherwise it is simply not there: 404)."""
+    router = APIRouter()
+    router.add_api_route("/healthz", read_health, methods=["GET"], response_model=Health)
+    if api_enabled(settings):
+        router.add_api_route(
+            "/api/ask", create_answer, methods=["POST"], response_model=AskResult,
+            dependencies=[Depends(ApiAccess(settings))],
+            responses={401: {"model": ErrorOut}, 429: {"model": ErrorOut}},
+        )
+    return router

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 
@@ -13,10 +14,11 @@ from handoff.accounts.deps import add_auth_exception_handlers
 from handoff.accounts.routes import router as accounts_router
 from handoff.console import router as console_router
 from handoff.web import mount_static
-from tsunagu import api
+from tsunagu.api import make_api_router
 from tsunagu.bot_runtime import run_worker
 from tsunagu.container import Services, build_services
-from tsunagu.security import SecurityHeadersMiddleware
+from tsunagu.errors import add_error_handlers
+from tsunagu.security import HeaderedFastAPI
 from tsunagu.settings import Settings, get_settings
 
 
@@ -37,13 +39,16 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             await worker
         app.state.services.engine.dispose()
 
-    app = FastAPI(title="Tsunagu", lifespan=lifespan)
-    app.add_middleware(SecurityHeadersMiddleware)
+    production = settings.environment == "production"
+    # Production serves no API docs: they would list every route, the staff console's included.
+    docs: dict[str, Any] = {"docs_url": None, "redoc_url": None, "openapi_url": None} if production else {}
+    app = HeaderedFastAPI(title="Tsunagu", lifespan=lifespan, hsts=production, **docs)
     mount_static(app)  # before any /staff/{param} route
     add_auth_exception_handlers(app)
+    add_error_handlers(app)
     app.include_router(accounts_router)
     app.include_router(console_router)
-    app.include_router(api.router)
+    app.include_router(make_api_router(settings))
     app.include_router(make_webhook_router(settings))
     if settings.emulator:
         from bot.emulator.routes import mount_emulator  # development only

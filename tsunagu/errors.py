@@ -1,0 +1,34 @@
+"""Error responses that cannot themselves fail.
+
+FastAPI's 422 echoes the offending input, and JSON can spell text that Python cannot encode as UTF-8 (a lone
+surrogate such as ``\\ud800``): rendering it would raise and turn a client error into a 500. Here the body is
+rendered with ASCII escapes, which can represent any Python string.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import FastAPI, Request, status
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+
+class AsciiJSONResponse(JSONResponse):
+    """JSON with every non-ASCII character escaped (valid for any ``str``, lone surrogates included)."""
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(content, ensure_ascii=True, allow_nan=False, separators=(",", ":")).encode("ascii")
+
+
+async def validation_error(_: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, RequestValidationError)
+    detail = jsonable_encoder(error.errors())
+    return AsciiJSONResponse(status_code=status.HTTP_422_UNPROCESSABLE_CONTENT, content={"detail": detail})
+
+
+def add_error_handlers(app: FastAPI) -> None:
+    """Install the handlers above on ``app``."""
+    app.add_exception_handler(RequestValidationError, validation_error)
