@@ -1,11 +1,23 @@
 """Deliver stored replies to LINE with ``AsyncMessagingApi``: reply token while valid, else push.
 
+* A 2xx from LINE means delivered, whatever its body: when the SDK cannot read the body (``200 {}``, a body
+  that is not JSON), the delivery still counts, and the status and ``x-line-request-id`` are logged once
+  (never the message text). ``LineApiClient`` notes the status of each 2xx so the sender can tell "LINE
+  accepted it, the SDK choked on the answer" from "the request never got an answer".
 * A reply token is single-use and expires about a minute after the event: it is used only before
-  ``reply_token_expires_at``; when LINE rejects it (400), the same messages are pushed instead.
-* Every push carries an ``X-Line-Retry-Key`` that stays the same across retries; LINE answering 409 means it
-  already accepted that key, so the message counts as delivered.
-* 429, 5xx and network errors are retried with exponential backoff, honouring ``Retry-After``; after
-  ``max_attempts`` the delivery is given up and reported failed.
+  ``reply_token_expires_at``, and only on the first try of a delivery. When LINE rejects it (4xx/5xx), or the
+  reply's outcome is unknown (timeout or network error after sending), the same messages are pushed instead.
+* Every push carries an ``X-Line-Retry-Key`` that stays the same across retries and restarts; LINE answering
+  409 means it already accepted that key, so the message counts as delivered. Pushes are therefore delivered
+  exactly once.
+* LINE's reply endpoint has no retry key. A reply whose outcome is unknown (a timeout after sending it, or a
+  crash between sending it and recording the outcome) is never sent again as a reply, only as that keyed push:
+  if the reply had in fact reached LINE, the citizen sees the answer twice (at most one duplicate, and only
+  in that window).
+* 429, 5xx and network errors (``OSError``, ``TimeoutError``, any ``aiohttp.ClientError``) are retried with
+  exponential backoff, honouring ``Retry-After``. ``max_attempts`` bounds the requests of one delivery in
+  total, across restarts: the caller counts each one durably (``before_call``) before it is sent and passes
+  the count so far in ``Outgoing.previous_attempts``. Each request has a bounded timeout (the SDK's is 5 min).
 """
 
 from __future__ import annotations
@@ -14,12 +26,14 @@ import asyncio
 import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
+import aiohttp
+from linebot.v3.messaging import AsyncApiClient, PushMessageRequest, ReplyMessageRequest
 from linebot.v3.messaging import Message as SdkMessage
-from linebot.v3.messaging import PushMessageRequest, ReplyMessageRequest
 from linebot.v3.messaging.exceptions import ApiException
 
 from bot.messages import Message
@@ -27,6 +41,11 @@ from bot.messages import Message
 logger = logging.getLogger(__name__)
 
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
+NETWORK_ERRORS = (TimeoutError, OSError, aiohttp.ClientError)
+REQUEST_TIMEOUT_S = 10.0
+
+CallKind = Literal["reply", "push"]
+BeforeCall = Callable[[CallKind], Awaitable[None]]
 
 
 class MessagingApi(Protocol):
@@ -48,19 +67,21 @@ class Delivery(StrEnum):
 
 @dataclass(frozen=True)
 class Outgoing:
-    """Messages for one user, with the reply token (if any) and the push retry key."""
+    """Messages for one user, with the reply token (if a reply may be tried), the push retry key and the
+    number of requests already made for this delivery (in earlier rounds or before a restart)."""
 
     user_id: str
     messages: Sequence[Message]
     retry_key: str
     reply_token: str | None = None
     reply_token_expires_at: dt.datetime | None = None
+    previous_attempts: int = 0
 
 
 @dataclass(frozen=True)
 class DeliveryResult:
     outcome: Delivery
-    attempts: int
+    attempts: int  # requests made by this call of ``send``
     error: str | None = None
 
     @property
@@ -68,13 +89,55 @@ class DeliveryResult:
         return self.outcome is not Delivery.FAILED
 
 
+# -- reading the HTTP status past the SDK --------------------------------------------------------------------------
+@dataclass
+class _Answer:
+    """What the HTTP layer saw of one request (set by ``LineApiClient``)."""
+
+    status: int | None = None
+    request_id: str | None = None
+
+
+_ANSWER: ContextVar[_Answer | None] = ContextVar("_ANSWER", default=None)
+
+
+class LineApiClient(AsyncApiClient):  # type: ignore[misc]
+    """``AsyncApiClient`` that notes the status and request id of each 2xx for the sender.
+
+    The SDK raises for a non-2xx before this returns, so a noted status is always a 2xx: LINE accepted the
+    request, even if deserialising the body then fails. (``_preload_content=False`` cannot be used instead:
+    the async client of line-bot-sdk 3.27 then fails with ``AttributeError`` on every answer, 2xx or not.)
+    """
+
+    async def request(self, *args: Any, **kwargs: Any) -> Any:
+        response = await super().request(*args, **kwargs)
+        answer = _ANSWER.get()
+        if answer is not None:
+            answer.status, answer.request_id = response.status, response.getheader("x-line-request-id")
+        return response
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    delivered: bool = False
+    status: int | None = None  # LINE's error status
+    retry_after: float | None = None
+    unknown: str | None = None  # the network error after which nobody knows whether LINE got it
+
+
+async def count_nothing(_: CallKind) -> None:
+    """A ``before_call`` for callers that keep no count (tests of the sender alone)."""
+    return None
+
+
 class LineSender:
     """Sends one ``Outgoing`` at a time with the rules in the module docstring.
 
     Args:
-        api: an ``AsyncMessagingApi`` (pointed at LINE, or at a local fake with ``Configuration(host=...)``).
-        max_attempts: calls per delivery before giving up.
+        api: an ``AsyncMessagingApi`` (on a ``LineApiClient``, pointed at LINE or at a local fake).
+        max_attempts: requests per delivery in total (``Outgoing.previous_attempts`` included) before giving up.
         base_delay: the first backoff in seconds; doubles each retry (capped at ``max_delay``).
+        timeout: seconds one request may take.
         sleep: the coroutine used to wait (tests pass one that records instead of sleeping).
         now: the clock used to judge reply-token expiry.
     """
@@ -86,6 +149,7 @@ class LineSender:
         max_attempts: int = 5,
         base_delay: float = 1.0,
         max_delay: float = 60.0,
+        timeout: float = REQUEST_TIMEOUT_S,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
     ) -> None:
@@ -93,52 +157,86 @@ class LineSender:
         self.max_attempts = max_attempts
         self.base_delay = base_delay
         self.max_delay = max_delay
+        self.timeout = timeout
         self.sleep = sleep
         self.now = now
 
-    async def send(self, outgoing: Outgoing) -> DeliveryResult:
+    async def send(self, outgoing: Outgoing, before_call: BeforeCall = count_nothing) -> DeliveryResult:
+        """Deliver ``outgoing``; ``before_call`` is awaited before each request and must count it durably (and,
+        for a reply, record that one is being tried) so that a crash can neither repeat a reply nor retry forever.
+        """
         messages = [SdkMessage.from_dict(dict(m)) for m in outgoing.messages]
-        attempts = 0
-        if outgoing.reply_token and (
-            outgoing.reply_token_expires_at is None or self.now() < outgoing.reply_token_expires_at
-        ):
-            attempts += 1
-            try:
-                await self.api.reply_message_with_http_info(
-                    ReplyMessageRequest(reply_token=outgoing.reply_token, messages=messages)
-                )
-                return DeliveryResult(Delivery.REPLIED, attempts)
-            except ApiException as exc:
-                # Any refusal of the reply (expired or used token, LINE error): fall back to push once.
-                logger.info("reply refused (HTTP %s); pushing instead", exc.status)
-            except (TimeoutError, OSError) as exc:
-                logger.info("reply failed (%s); pushing instead", type(exc).__name__)
-        return await self._push(outgoing, messages, attempts)
+        budget = self.max_attempts - outgoing.previous_attempts
+        if budget <= 0:
+            return DeliveryResult(Delivery.FAILED, 0, f"outcome unknown after {outgoing.previous_attempts} attempts")
+        if not self._reply_allowed(outgoing):
+            return await self._push(outgoing, messages, 0, budget, before_call)
+        assert outgoing.reply_token is not None
+        await before_call("reply")
+        request = ReplyMessageRequest(reply_token=outgoing.reply_token, messages=messages)
+        outcome = await self._call("reply", lambda: self.api.reply_message_with_http_info(
+            request, _request_timeout=self.timeout))
+        if outcome.delivered:
+            return DeliveryResult(Delivery.REPLIED, 1)
+        # Refused (expired or used token, LINE error) or unknown: push, never reply again.
+        logger.info("reply %s; pushing instead", f"refused (HTTP {outcome.status})" if outcome.status
+                    else f"outcome unknown ({outcome.unknown})")
+        if budget == 1:
+            return DeliveryResult(Delivery.FAILED, 1, self._error(outgoing, 1, outcome))
+        return await self._push(outgoing, messages, 1, budget, before_call)
 
-    async def _push(self, outgoing: Outgoing, messages: list[SdkMessage], attempts: int) -> DeliveryResult:
+    def _reply_allowed(self, outgoing: Outgoing) -> bool:
+        expires = outgoing.reply_token_expires_at
+        return bool(outgoing.reply_token) and (expires is None or self.now() < expires)
+
+    async def _push(self, outgoing: Outgoing, messages: list[SdkMessage], calls: int, budget: int,
+                    before_call: BeforeCall) -> DeliveryResult:
         request = PushMessageRequest(to=outgoing.user_id, messages=messages)
         delay = self.base_delay
-        last_error = ""
-        while attempts < self.max_attempts:
-            attempts += 1
-            try:
-                await self.api.push_message_with_http_info(request, x_line_retry_key=outgoing.retry_key)
-                return DeliveryResult(Delivery.PUSHED, attempts)
-            except ApiException as exc:
-                if exc.status == 409:
-                    return DeliveryResult(Delivery.ALREADY_ACCEPTED, attempts)
-                last_error = f"HTTP {exc.status}"
-                if exc.status not in RETRYABLE_STATUSES:
-                    break
-                wait = _retry_after(exc) or delay
-            except (TimeoutError, OSError) as exc:
-                last_error = type(exc).__name__
-                wait = delay
-            if attempts < self.max_attempts:
-                await self.sleep(min(wait, self.max_delay))
+        outcome = _Outcome()
+        while calls < budget:
+            await before_call("push")
+            calls += 1
+            outcome = await self._call("push", lambda: self.api.push_message_with_http_info(
+                request, x_line_retry_key=outgoing.retry_key, _request_timeout=self.timeout))
+            if outcome.delivered:
+                return DeliveryResult(Delivery.PUSHED, calls)
+            if outcome.status == 409:
+                return DeliveryResult(Delivery.ALREADY_ACCEPTED, calls)
+            if outcome.status is not None and outcome.status not in RETRYABLE_STATUSES:
+                break
+            if calls < budget:
+                await self.sleep(min(outcome.retry_after or delay, self.max_delay))
                 delay = min(delay * 2, self.max_delay)
-        logger.warning("push gave up after %d attempt(s): %s", attempts, last_error)
-        return DeliveryResult(Delivery.FAILED, attempts, last_error)
+        error = self._error(outgoing, calls, outcome)
+        logger.warning("push gave up after %d attempt(s): %s", outgoing.previous_attempts + calls, error)
+        return DeliveryResult(Delivery.FAILED, calls, error)
+
+    @staticmethod
+    def _error(outgoing: Outgoing, calls: int, outcome: _Outcome) -> str:
+        if outcome.status is not None:
+            return f"HTTP {outcome.status}"
+        return f"outcome unknown after {outgoing.previous_attempts + calls} attempts ({outcome.unknown})"
+
+    async def _call(self, kind: CallKind, request: Callable[[], Awaitable[Any]]) -> _Outcome:
+        """Make one request and say what became of it; a 2xx is delivered even if its body cannot be read."""
+        answer = _Answer()
+        token = _ANSWER.set(answer)
+        try:
+            await request()
+        except ApiException as exc:
+            return _Outcome(status=exc.status, retry_after=_retry_after(exc))
+        except NETWORK_ERRORS as exc:
+            return _Outcome(unknown=type(exc).__name__)
+        except Exception as exc:
+            if answer.status is None:
+                raise
+            logger.warning("LINE accepted the %s (HTTP %s, x-line-request-id %s) but its answer could not be "
+                           "read (%s); counted as delivered", kind, answer.status, answer.request_id,
+                           type(exc).__name__)
+        finally:
+            _ANSWER.reset(token)
+        return _Outcome(delivered=True)
 
 
 def _retry_after(exc: ApiException) -> float | None:

