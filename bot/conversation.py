@@ -10,19 +10,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from bot.answers import AnswerView, answer_text, split_language
 from bot.categories import BY_SLUG, CATEGORIES, top_entries
 from bot.emergency import Emergency, detect, guidance
 from bot.menu_actions import MenuAction, menu_data
 from bot.messages import MAX_QUICK_REPLY_ITEMS, Message, PostbackChoice, shorten, text_messages
 from bot.postback import PostbackSigner
 from bot.scope import offers_staff
-from bot.texts import LABELS, TEXT
+from bot.texts import LABELS, LABELS_EN, TEXT, TEXT_EN
 from knowledge.schema import FaqEntryData
 from retrieval.decision import Decision, DecisionKind, Reason
 from retrieval.engine import Retriever
-from retrieval.normalize import fold
+from retrieval.normalize import fold, is_latin_script
 
-__all__ = ["TEXT", "Conversation"]
+__all__ = ["TEXT", "Conversation", "answer_text"]
 
 MAX_TEXT_CHARS = 1000
 RELATED_ENTRIES = 3
@@ -74,8 +75,11 @@ class Conversation:
         postback = self.signer.verify(user_id, data)
         if postback is None:
             return text_messages(TEXT["unknown_postback"])
-        if postback.action in ("choose", "browse") and postback.argument in self.retriever.entries:
-            return self.answer(user_id, self.retriever.entries[postback.argument], related=())
+        faq_id, english = split_language(postback.argument)
+        if postback.action in ("choose", "browse") and faq_id in self.retriever.entries:
+            return self.answer(user_id, self.retriever.entries[faq_id], related=(), english=english)
+        if postback.action == "more" and faq_id in self.retriever.entries:
+            return self._view().full(user_id, self.retriever.entries[faq_id], english=english)
         if postback.action == "feedback":
             if postback.argument.startswith("down:"):
                 return self.feedback_down(user_id, can_ask_staff=can_ask_staff)
@@ -120,19 +124,23 @@ class Conversation:
 
     # -- decisions ---------------------------------------------------------------------------------------------
     def reply_to_decision(self, user_id: str, decision: Decision, question: str | None = None) -> list[Message]:
+        """The reply to a typed question; in English when it was written in Latin script."""
+        english = question is not None and is_latin_script(question)
+        texts, labels = (TEXT_EN, LABELS_EN) if english else (TEXT, LABELS)
         if decision.kind is DecisionKind.ANSWER and decision.faq_id:
             related = [c.faq_id for c in decision.candidates if c.faq_id != decision.faq_id][:RELATED_ENTRIES]
-            return self.answer(user_id, self.retriever.entries[decision.faq_id], related)
+            return self.answer(user_id, self.retriever.entries[decision.faq_id], related, english=english)
         if decision.kind is DecisionKind.SUGGEST:
-            intro = TEXT["suggest_other_place"] if decision.reason is Reason.OTHER_PLACE else TEXT["suggest"]
-            choices = [self._choose(user_id, c.faq_id) for c in decision.suggestions]
-            return text_messages(intro, [*choices, self._handoff(user_id, LABELS["handoff_none_fit"])])
+            intro = texts["suggest_other_place"] if decision.reason is Reason.OTHER_PLACE else texts["suggest"]
+            choices = [self._view().choice(user_id, "choose", c.faq_id, english=english)
+                       for c in decision.suggestions]
+            return text_messages(intro, [*choices, self._handoff(user_id, labels["handoff_none_fit"])])
         if decision.kind is DecisionKind.REPHRASE:
             key = {Reason.TOO_LONG: "too_long", Reason.NO_TEXT: "no_text"}.get(decision.reason, "empty")
             return text_messages(TEXT[key])
         if question is not None and not offers_staff(question, other_place=self._other_place(question)):
-            return text_messages(TEXT["out_of_scope"], self._category_buttons(user_id))
-        return text_messages(TEXT["handoff_offer"], self._yes_no(user_id))
+            return text_messages(texts["out_of_scope"], self._category_buttons(user_id))
+        return text_messages(texts["handoff_offer"], self._yes_no(user_id, labels))
 
     def confident_answer(self, user_id: str, text: str) -> list[Message] | None:
         """The answer to ``text`` when retrieval is confident (ANSWER), else None."""
@@ -157,32 +165,25 @@ class Conversation:
         category = self.retriever.entries[top].category if top in self.retriever.entries else None
         return candidates, category
 
-    def answer(self, user_id: str, entry: FaqEntryData, related: Sequence[str]) -> list[Message]:
-        """The entry's approved answer, its source and contact, related entries and 👍/👎 buttons."""
-        text = answer_text(entry)
-        choices = [self._choose(user_id, faq_id) for faq_id in related if faq_id in self.retriever.entries]
-        choices += [
-            PostbackChoice("👍 役に立った", self.signer.sign(user_id, "feedback", f"up:{entry.id}"), "役に立った"),
-            PostbackChoice("👎 役に立たなかった", self.signer.sign(user_id, "feedback", f"down:{entry.id}"),
-                           "役に立たなかった"),
-        ]
-        return text_messages(text, choices)
+    def answer(self, user_id: str, entry: FaqEntryData, related: Sequence[str], *,
+               english: bool = False) -> list[Message]:
+        """The entry's approved answer (short first, see ``bot/answers.py``) with the buttons that follow it."""
+        return self._view().first(user_id, entry, related, english=english)
+
+    def _view(self) -> AnswerView:
+        return AnswerView(self.signer, self.retriever.entries)
 
     def _other_place(self, question: str) -> bool:
         return self.retriever.traits(question).unknown_place
 
     # -- buttons -----------------------------------------------------------------------------------------------
-    def _entry_choice(self, user_id: str, action: str, faq_id: str) -> PostbackChoice:
-        question = self.retriever.entries[faq_id].question
-        return PostbackChoice(shorten(question, 20), self.signer.sign(user_id, action, faq_id), shorten(question, 300))
-
     def _choose(self, user_id: str, faq_id: str) -> PostbackChoice:
         """An entry offered for the question the user typed."""
-        return self._entry_choice(user_id, "choose", faq_id)
+        return self._view().choice(user_id, "choose", faq_id)
 
     def _browse(self, user_id: str, faq_id: str) -> PostbackChoice:
         """An entry picked from a category list, without a typed question (the entry's question stands for it)."""
-        return self._entry_choice(user_id, "browse", faq_id)
+        return self._view().choice(user_id, "browse", faq_id)
 
     def _category_buttons(self, user_id: str) -> list[PostbackChoice]:
         return [PostbackChoice(c.label, self.signer.sign(user_id, "category", c.slug), c.label) for c in CATEGORIES]
@@ -190,9 +191,9 @@ class Conversation:
     def _handoff(self, user_id: str, label: str) -> PostbackChoice:
         return PostbackChoice(label, self.signer.sign(user_id, "handoff", "yes"), label)
 
-    def _yes_no(self, user_id: str) -> list[PostbackChoice]:
-        no = PostbackChoice(LABELS["no"], self.signer.sign(user_id, "cancel"), LABELS["no"])
-        return [self._handoff(user_id, LABELS["handoff_yes"]), no]
+    def _yes_no(self, user_id: str, labels: dict[str, str] = LABELS) -> list[PostbackChoice]:
+        no = PostbackChoice(labels["no"], self.signer.sign(user_id, "cancel"), labels["no"])
+        return [self._handoff(user_id, labels["handoff_yes"]), no]
 
 
 def _canned_reply(text: str) -> str | None:
@@ -206,11 +207,3 @@ def _canned_reply(text: str) -> str | None:
         return TEXT["greeting"]
     return None
 
-
-def answer_text(entry: FaqEntryData) -> str:
-    """An entry's approved answer with its source page and the office to contact."""
-    footer = [line for line in (
-        f"詳しくは：{entry.source_url}" if entry.source_url else "",
-        f"お問い合わせ：{entry.contact}" if entry.contact else "",
-    ) if line]
-    return entry.answer + ("\n\n" + "\n".join(footer) if footer else "")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.conversation import answer_text
+from bot.answers import answer_text
 from bot.emergency import detect, guidance
 from bot.messages import Message, text_messages
 from retrieval.decision import DecisionKind

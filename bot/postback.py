@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from bot.messages import MAX_POSTBACK_DATA_CHARS
 
 VERSION = "v1"
-ACTIONS = ("choose", "browse", "feedback", "handoff", "cancel", "category", "rephrase", "delete_data")
+ACTIONS = ("choose", "browse", "more", "feedback", "handoff", "cancel", "category", "rephrase", "delete_data")
 SIGNATURE_CHARS = 22  # 132 bits of the HMAC, base64url
 
 

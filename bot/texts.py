@@ -69,3 +69,21 @@ LABELS = {
     "ask_staff": "職員に聞く",
     "menu_staff": "職員に相談する",
 }
+
+# For users who write in English (Latin script): the texts of the search flow. Hand-off, ticket and privacy
+# texts stay Japanese; staff answer in Japanese.
+TEXT_EN = {
+    "suggest": "Did you mean one of these? Please choose the one that fits.",
+    "suggest_other_place": "Your question may be about a place outside Toyama City. If Toyama City's "
+    "information helps, please choose below.",
+    "handoff_offer": "Sorry, I could not find an answer. Shall I send your question to city staff? They answer "
+    "in Japanese during office hours.",
+    "out_of_scope": "Sorry, I cannot answer this question.\nTsunagu answers questions about childcare, "
+    "procedures and tourism in Toyama City. Please rephrase, or choose a topic below.",
+}
+
+LABELS_EN = {
+    "handoff_yes": "Yes, ask staff",
+    "handoff_none_fit": "None (ask staff)",
+    "no": "No",
+}

@@ -18,7 +18,8 @@ from knowledge.schema import FaqEntryData
 META_FILE = "pack.yaml"
 SYNONYMS_FILE = "synonyms.yaml"
 TRANSLATIONS_FILE = "translations_en.yaml"
-SPECIAL_FILES = (META_FILE, SYNONYMS_FILE, TRANSLATIONS_FILE)
+ANSWERS_EN_FILE = "answers_en.yaml"
+SPECIAL_FILES = (META_FILE, SYNONYMS_FILE, TRANSLATIONS_FILE, ANSWERS_EN_FILE)
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,7 @@ def read_pack(pack_dir: Path) -> Pack:
     if not entries and not errors:
         errors.append(PackError(_rel(pack_dir, pack_dir), None, "the pack has no entries"))
     entries = _merge_translations(pack_dir, entries, errors)
+    entries = _merge_english_answers(pack_dir, entries, errors)
     if errors:
         raise PackValidationError(errors)
     return Pack(
@@ -160,6 +162,37 @@ def _merge_translations(pack_dir: Path, entries: list[FaqEntryData], errors: lis
         e.model_copy(update={"questions_en": [*e.questions_en, *(p.strip() for p in table.get(e.id, []))]})
         for e in entries
     ]
+
+
+def _merge_english_answers(
+    pack_dir: Path, entries: list[FaqEntryData], errors: list[PackError]
+) -> list[FaqEntryData]:
+    """Add ``answers_en.yaml`` (entry id -> English answer, shown to users who write in English) as ``answer_en``."""
+    path = pack_dir / ANSWERS_EN_FILE
+    if not path.exists():
+        return entries
+    data = _load_yaml(path, pack_dir, errors)
+    table = data.get("answers") if isinstance(data, dict) else None
+    if not isinstance(table, dict):
+        errors.append(PackError(ANSWERS_EN_FILE, None, "must be `answers:` mapping entry ids to English answers"))
+        return entries
+    known = {e.id for e in entries}
+    for entry_id, answer in table.items():
+        if entry_id not in known:
+            errors.append(PackError(ANSWERS_EN_FILE, str(entry_id), "no entry has this id"))
+        elif not isinstance(answer, str) or not answer.strip():
+            errors.append(PackError(ANSWERS_EN_FILE, str(entry_id), "must be a non-empty text"))
+    if errors:
+        return entries
+    merged = []
+    for entry in entries:
+        try:
+            merged.append(FaqEntryData.model_validate(
+                {**entry.model_dump(), "answer_en": table[entry.id].strip()}) if entry.id in table else entry)
+        except ValidationError as exc:
+            errors.append(PackError(ANSWERS_EN_FILE, entry.id, exc.errors()[0]["msg"]))
+            merged.append(entry)
+    return merged
 
 
 def _read_entry_file(path: Path, pack_dir: Path, errors: list[PackError]) -> list[FaqEntryData]:

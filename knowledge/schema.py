@@ -11,6 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 LINE_TEXT_LIMIT = 5000  # LINE counts text length in UTF-16 code units
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 STATUSES = ("published", "draft", "archived")
+LABEL_MAX_CHARS = 20  # LINE's limit for an action label
+SHORT_ANSWER_MAX_CHARS = 120  # fits a phone screen above the quick replies
 
 
 def utf16_length(text: str) -> int:
@@ -26,9 +28,12 @@ class FaqEntryData(BaseModel):
     id: str = Field(min_length=1, max_length=120)
     category: str = Field(min_length=1, max_length=40)
     question: str = Field(min_length=1, max_length=500)
+    label: str | None = Field(default=None, min_length=1, max_length=LABEL_MAX_CHARS)  # quick-reply button text
     alt_questions: list[str] = Field(default_factory=list)
     questions_en: list[str] = Field(default_factory=list)
+    short_answer: str | None = Field(default=None, min_length=1, max_length=SHORT_ANSWER_MAX_CHARS)
     answer: str = Field(min_length=1)
+    answer_en: str | None = Field(default=None, min_length=1)  # from answers_en.yaml
     source_url: str | None = None
     department: str | None = Field(default=None, max_length=200)
     contact: str | None = Field(default=None, max_length=500)
@@ -69,12 +74,25 @@ class FaqEntryData(BaseModel):
             raise ValueError(f"answer is {length} UTF-16 code units; LINE allows at most {LINE_TEXT_LIMIT}")
         return value
 
+    @field_validator("answer_en")
+    @classmethod
+    def _english_answer_fits_line(cls, value: str | None) -> str | None:
+        if value is not None and utf16_length(value) > LINE_TEXT_LIMIT:
+            raise ValueError(f"answer_en is over LINE's {LINE_TEXT_LIMIT} UTF-16 code units")
+        return value
+
     @field_validator("source_url")
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
         if value and not re.match(r"^https?://[^\s/]+\.[^\s]+$", value):
             raise ValueError("source_url must be an http(s) URL")
         return value or None
+
+    def button_label(self) -> str:
+        """The text of a quick-reply button for this entry: its label, else the question cut to 20 characters."""
+        if self.label:
+            return self.label
+        return self.question if len(self.question) <= LABEL_MAX_CHARS else self.question[:LABEL_MAX_CHARS - 1] + "…"
 
     def questions(self) -> list[str]:
         """The canonical question followed by its alternatives."""

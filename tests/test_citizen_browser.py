@@ -1,5 +1,5 @@
 """A parent's first minutes in the emulator at phone size (Playwright + Debian chromium): follow, tap a category
-under the welcome message, open a common question, answer 👎, and ask staff from there.
+under the welcome message, open a common question, answer 「解決しない」 (👎), and ask staff from there.
 
 Screenshots of each step go to test-artifacts/.
 """
@@ -63,7 +63,7 @@ def test_category_tap_then_thumbs_down_then_staff(served: tuple[str, Any]) -> No
         first_question = page.locator(".quick-reply").first
         label = first_question.inner_text().rstrip("…")
         first_question.click()  # the first common question of the category
-        tap_quick_reply(page, "役に立たなかった")
+        tap_quick_reply(page, "解決しない")
         page.locator(".quick-reply", has_text=LABELS["ask_staff"]).wait_for(timeout=20_000)
         offered = page.locator(".quick-reply").all_inner_texts()
         assert LABELS["rephrase"] in offered and LABELS["ask_staff"] in offered

@@ -18,6 +18,7 @@ from bot.emergency import GUIDANCE
 from bot.menu_actions import MenuAction, menu_data
 from bot.messages import MAX_LABEL_CHARS, MAX_QUICK_REPLY_ITEMS
 from bot.models import InboxEvent, LineUser
+from bot.texts import TEXT_EN
 from handoff.models import AuditEvent, Ticket, TicketMessage
 from handoff.replies import TEXT as TICKET_TEXT
 from knowledge.drafts import FaqDraft, create_draft
@@ -131,7 +132,7 @@ def test_rich_menu_staff_offers_to_send_the_last_question(bot: Bot) -> None:
 # -- 2. 👎 on a bot answer ----------------------------------------------------------------------------------------
 def test_thumbs_down_offers_rephrasing_or_staff_for_the_answered_question(bot: Bot) -> None:
     send(bot, "q", ANSWERABLE)
-    down = button(bot, "👎 役に立たなかった")
+    down = button(bot, "解決しない")
     send(bot, "t", "ありがとう")  # small talk in between must not replace the question
     tap(bot, "d", down)
     assert [a["label"] for a in last_items(bot)] == ["言い換えて質問する", "職員に聞く"]
@@ -147,7 +148,7 @@ def test_thumbs_down_offers_rephrasing_or_staff_for_the_answered_question(bot: B
 def test_thumbs_down_after_browsing_sends_the_browsed_question(bot: Bot) -> None:
     tap(bot, "c", menu_data(MenuAction.TOURISM))
     tap(bot, "b", last_items(bot)[0]["data"])
-    tap(bot, "d", button(bot, "👎 役に立たなかった"))
+    tap(bot, "d", button(bot, "解決しない"))
     tap(bot, "s", button(bot, "職員に聞く"))
     [ticket] = bot.rows(Ticket)
     assert ticket.question == "路面電車の乗り方を教えてください。"
@@ -225,7 +226,8 @@ def test_unanswered_city_question_still_offers_staff(mini_retriever: Retriever, 
 def test_unanswered_non_city_question_gets_no_staff_offer(mini_retriever: Retriever, question: str) -> None:
     conversation = Conversation(mini_retriever, SIGNER)
     messages = conversation.reply_to_decision(USER, Decision(DecisionKind.HANDOFF, Reason.LOW_CONFIDENCE), question)
-    assert messages[0]["text"] == TEXT["out_of_scope"]
+    expected = TEXT_EN["out_of_scope"] if question.isascii() else TEXT["out_of_scope"]  # English in, English out
+    assert messages[0]["text"] == expected
 
 
 # -- 5. 「データ削除」 with confirmation ------------------------------------------------------------------------------

@@ -1,0 +1,128 @@
+"""How one FAQ entry is shown on LINE: the short answer first, the full text on 「くわしく見る」, and the way on.
+
+A parent reads on a phone, in a hurry: the entry's ``short_answer`` (at most 120 characters, the direct answer
+first) comes first when the pack has one, with 「くわしく見る」 for the full approved text. Under every answer:
+related entries, 「解決した」, 「解決しない」 (which offers to rephrase or to ask staff) and 「職員に聞く」, so
+the staff path is one tap when an answer only points to an office.
+
+A user who writes in English gets the entry's ``answer_en`` when the pack has one, else the Japanese answer
+with one English line that says so and offers staff; buttons are then labelled in English. The language travels
+in the postback argument (``en:<faq id>``), since a button tap carries no text to tell it from.
+
+「詳しくは」 links only to a page about the topic: a bare site root (the city's home page) helps nobody.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from urllib.parse import urlsplit
+
+from bot.messages import Message, PostbackChoice, shorten, text_messages
+from bot.postback import PostbackSigner
+from knowledge.schema import FaqEntryData
+
+ENGLISH_PREFIX = "en:"
+RELATED_SHOWN = 2
+
+BUTTONS = {
+    "ja": {"more": "くわしく見る", "solved": "解決した", "unsolved": "解決しない", "staff": "職員に聞く"},
+    "en": {"more": "More details", "solved": "Solved", "unsolved": "Not solved", "staff": "Ask city staff"},
+}
+FOOTER = {
+    "ja": {"source": "詳しくは：{url}", "contact": "お問い合わせ：{contact}"},
+    "en": {"source": "Details: {url}", "contact": "Contact (in Japanese): {contact}"},
+}
+JAPANESE_ONLY_NOTE = ("This answer is available in Japanese only. Tap \"Ask city staff\" if you need help in "
+                      "English.\n\n")
+
+
+def is_topic_page(url: str | None) -> bool:
+    """Whether ``url`` points below a site's root (a page about something), not at a home page."""
+    if not url:
+        return False
+    path = urlsplit(url).path.strip("/")
+    return bool(path) and path.lower() not in ("index.html", "index.htm", "index.php")
+
+
+def answer_text(entry: FaqEntryData, *, english: bool = False) -> str:
+    """The full approved answer (English when asked and available) with its topic page and office."""
+    lang = "en" if english else "ja"
+    if english and entry.answer_en:
+        body = entry.answer_en
+    elif english:
+        body = JAPANESE_ONLY_NOTE + entry.answer
+    else:
+        body = entry.answer
+    footer = [line for line in (
+        FOOTER[lang]["source"].format(url=entry.source_url) if is_topic_page(entry.source_url) else "",
+        FOOTER[lang]["contact"].format(contact=entry.contact) if entry.contact else "",
+    ) if line]
+    return body + ("\n\n" + "\n".join(footer) if footer else "")
+
+
+def with_language(faq_id: str, english: bool) -> str:
+    """The postback argument for an entry, remembering that the user writes in English."""
+    return ENGLISH_PREFIX + faq_id if english else faq_id
+
+
+def split_language(argument: str) -> tuple[str, bool]:
+    """(faq id, english) from a postback argument made by ``with_language``."""
+    if argument.startswith(ENGLISH_PREFIX):
+        return argument.removeprefix(ENGLISH_PREFIX), True
+    return argument, False
+
+
+def entry_label(entry: FaqEntryData, *, english: bool = False) -> str:
+    """A quick-reply label: the entry's short label, or its (English) question cut to LINE's 20 characters."""
+    if english and entry.questions_en:
+        return shorten(entry.questions_en[0], 20)
+    return entry.button_label()
+
+
+class AnswerView:
+    """Builds the messages that show one entry.
+
+    Args:
+        signer: signs the buttons for the user they are sent to.
+        entries: every published entry by id (for related entries).
+    """
+
+    def __init__(self, signer: PostbackSigner, entries: dict[str, FaqEntryData]) -> None:
+        self.signer = signer
+        self.entries = entries
+
+    def first(self, user_id: str, entry: FaqEntryData, related: Sequence[str] = (), *,
+              english: bool = False) -> list[Message]:
+        """The short answer with 「くわしく見る」 when the entry has one (not in English), else the full answer."""
+        if entry.short_answer and not english:
+            more = self._button(user_id, "more", entry.id, BUTTONS["ja"]["more"], english)
+            return text_messages(entry.short_answer, [more, *self._after(user_id, entry, related, english)])
+        return self.full(user_id, entry, related, english=english)
+
+    def full(self, user_id: str, entry: FaqEntryData, related: Sequence[str] = (), *,
+             english: bool = False) -> list[Message]:
+        return text_messages(answer_text(entry, english=english), self._after(user_id, entry, related, english))
+
+    def choice(self, user_id: str, action: str, faq_id: str, *, english: bool = False) -> PostbackChoice:
+        """A button that opens entry ``faq_id`` (``action``: choose or browse)."""
+        entry = self.entries[faq_id]
+        label = entry_label(entry, english=english)
+        shown = entry.questions_en[0] if english and entry.questions_en else entry.question
+        return PostbackChoice(label, self.signer.sign(user_id, action, with_language(faq_id, english)),
+                              shorten(shown, 300))
+
+    def _after(self, user_id: str, entry: FaqEntryData, related: Sequence[str],
+               english: bool) -> list[PostbackChoice]:
+        lang = "en" if english else "ja"
+        choices = [self.choice(user_id, "choose", faq_id, english=english)
+                   for faq_id in related if faq_id in self.entries][:RELATED_SHOWN]
+        staff = BUTTONS[lang]["staff"]
+        return [
+            *choices,
+            self._button(user_id, "feedback", f"up:{entry.id}", BUTTONS[lang]["solved"], english=False),
+            self._button(user_id, "feedback", f"down:{entry.id}", BUTTONS[lang]["unsolved"], english=False),
+            PostbackChoice(staff, self.signer.sign(user_id, "handoff", "yes"), staff),
+        ]
+
+    def _button(self, user_id: str, action: str, argument: str, label: str, english: bool) -> PostbackChoice:
+        return PostbackChoice(label, self.signer.sign(user_id, action, with_language(argument, english)), label)
