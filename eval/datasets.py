@@ -1,8 +1,17 @@
-"""The pack's eval set: labelled questions with a fixed dev/test split.
+"""The pack's eval sets: labelled questions with a fixed dev/test split.
 
-Questions live in JSON Lines files under ``eval/datasets/<pack>/`` (``inscope_*.jsonl``, ``oos.jsonl``), one
-object a line: ``id``, ``text``, ``faq_ids`` (empty for out-of-scope) and ``style``. The split is fixed by a
-hash of the question id, so it never changes when questions are added and nobody picks it by hand.
+Two sets per pack, both JSON Lines under ``eval/datasets/``:
+
+* ``<pack>/`` (``inscope_*.jsonl``, ``oos.jsonl``): one object a line with ``id``, ``text``, ``faq_ids`` (empty
+  for out-of-scope) and ``style``, written from each entry's question and answer.
+* ``<pack>-blind/``: questions written blind (the writer saw only the domains' descriptions, never the entries)
+  in ``questions_*.jsonl`` (``id``, ``text``, ``domain``, ``style``), labelled afterwards against the pack in
+  ``labels_*.jsonl`` (``id``, ``label`` = answered | near_miss | out_of_scope, ``faq_ids``, ``closest``,
+  ``contact_only``, ``multi``). A near miss is a question inside the city's domains that no entry answers: the
+  pack cannot show such a gap in an eval written from its own entries.
+
+The split is fixed by a hash of the question id, so it never changes when questions are added and nobody picks
+it by hand.
 """
 
 from __future__ import annotations
@@ -11,10 +20,14 @@ import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 DATASET_DIR = Path(__file__).resolve().parent / "datasets"
 DEFAULT_DATASET = DATASET_DIR / "toyama"
+BLIND_DATASET = DATASET_DIR / "toyama-blind"
+DATASETS = {"pack": DEFAULT_DATASET, "blind": BLIND_DATASET}
 SPLITS = ("dev", "test")
+BLIND_LABELS = ("answered", "near_miss", "out_of_scope")
 
 
 @dataclass(frozen=True)
@@ -25,6 +38,8 @@ class EvalQuestion:
     text: str
     faq_ids: tuple[str, ...]
     style: str
+    near_miss: bool = False  # inside the city's domains, but no entry answers it (blind set only)
+    contact_only: bool = False  # the gold entry only names the office to ask (blind set only)
 
     @property
     def in_scope(self) -> bool:
@@ -45,6 +60,8 @@ def load_questions(dataset: Path = DEFAULT_DATASET, split: str | None = None) ->
     """Questions of one split (or all when ``split`` is None), in file and line order."""
     if split is not None and split not in SPLITS:
         raise ValueError(f"split must be one of {SPLITS}")
+    if any(dataset.glob("labels_*.jsonl")):
+        return [q for q in load_blind_questions(dataset) if split is None or q.split == split]
     questions = []
     for path in sorted(dataset.glob("*.jsonl")):
         for line in path.read_text(encoding="utf-8").splitlines():
@@ -54,4 +71,25 @@ def load_questions(dataset: Path = DEFAULT_DATASET, split: str | None = None) ->
             question = EvalQuestion(raw["id"], raw["text"], tuple(raw["faq_ids"]), raw["style"])
             if split is None or question.split == split:
                 questions.append(question)
+    return questions
+
+
+def _read_jsonl(paths: list[Path]) -> list[dict[str, Any]]:
+    return [json.loads(line) for path in paths for line in path.read_text(encoding="utf-8").splitlines()
+            if line.strip()]
+
+
+def load_blind_questions(dataset: Path = BLIND_DATASET) -> list[EvalQuestion]:
+    """The blind set: each question joined with its label; a question without a label is an error."""
+    labels = {raw["id"]: raw for raw in _read_jsonl(sorted(dataset.glob("labels_*.jsonl")))}
+    questions = []
+    for raw in _read_jsonl(sorted(dataset.glob("questions_*.jsonl"))):
+        label = labels.get(raw["id"])
+        if label is None or label.get("label") not in BLIND_LABELS:
+            raise ValueError(f"blind question {raw['id']} has no valid label in {dataset}/labels_*.jsonl")
+        answered = label["label"] == "answered"
+        questions.append(EvalQuestion(
+            raw["id"], raw["text"], tuple(label.get("faq_ids") or ()) if answered else (), raw["style"],
+            near_miss=label["label"] == "near_miss", contact_only=bool(label.get("contact_only")),
+        ))
     return questions

@@ -62,6 +62,7 @@ class Outcome:
     decision: str  # ANSWER / SUGGEST / HANDOFF / REPHRASE
     answered_id: str | None
     confidence: float
+    near_miss: bool = False  # a question of the city's domains that no entry answers
 
     @property
     def in_scope(self) -> bool:
@@ -74,16 +75,23 @@ def decision_metrics(outcomes: Sequence[Outcome]) -> dict[str, float]:
     * oos_handoff_recall: share of out-of-scope questions that did NOT get ANSWER.
     * answer_precision: among all ANSWER decisions (in- and out-of-scope), the share whose answer is gold.
     * coverage: share of in-scope questions that got ANSWER.
+    * near_miss_answer_rate (only when there are near misses): share of near misses that got ANSWER, i.e. a
+      neighbour's answer given with confidence to a question the pack cannot answer (they also count as
+      out-of-scope above).
     """
     oos = [o for o in outcomes if not o.in_scope]
     in_scope = [o for o in outcomes if o.in_scope]
     answered = [o for o in outcomes if o.decision == "ANSWER"]
     correct = [o for o in answered if o.answered_id in o.gold]
-    return {
+    metrics = {
         "oos_handoff_recall": mean([0.0 if o.decision == "ANSWER" else 1.0 for o in oos]),
         "answer_precision": len(correct) / len(answered) if answered else 1.0,
         "coverage": mean([1.0 if o.decision == "ANSWER" else 0.0 for o in in_scope]),
     }
+    near_misses = [o for o in outcomes if o.near_miss]
+    if near_misses:
+        metrics["near_miss_answer_rate"] = mean([1.0 if o.decision == "ANSWER" else 0.0 for o in near_misses])
+    return metrics
 
 
 def ranking_metrics(outcomes: Sequence[Outcome]) -> dict[str, float]:

@@ -78,6 +78,7 @@ def outcomes_for(
                 decision=decision.kind.value,
                 answered_id=decision.faq_id,
                 confidence=candidates[0].score if candidates else 0.0,
+                near_miss=question.near_miss,
             )
         )
     return outcomes
@@ -104,9 +105,10 @@ def run_pack_eval(
     dev_traits = traits_all(retriever, dev_questions) if split != "dev" else traits
     from eval.calibration import calibrate_policy  # calibration builds on this module
 
-    results: dict[str, Any] = {"split": split, "questions": len(questions),
+    results: dict[str, Any] = {"set": questions_path.name, "split": split, "questions": len(questions),
                                "in_scope": sum(q.in_scope for q in questions),
-                               "out_of_scope": sum(not q.in_scope for q in questions), "modes": {}}
+                               "out_of_scope": sum(not q.in_scope for q in questions),
+                               "near_misses": sum(q.near_miss for q in questions), "modes": {}}
     curves = {}
     for mode, params in ablation_params(settings).items():
         if mode == "hybrid":

@@ -69,6 +69,19 @@ def test_decision_metrics_by_hand() -> None:
     assert metrics["coverage"] == pytest.approx(2 / 4)
 
 
+def test_near_miss_answer_rate_by_hand() -> None:
+    near_misses = [
+        Outcome(["a"], set(), "ANSWER", "a", 0.8, near_miss=True),    # a neighbour's answer, confidently
+        Outcome(["a"], set(), "SUGGEST", None, 0.5, near_miss=True),
+        Outcome(["a"], set(), "HANDOFF", None, 0.2, near_miss=True),
+        Outcome(["a"], set(), "HANDOFF", None, 0.2, near_miss=True),
+    ]
+    metrics = decision_metrics(OUTCOMES + near_misses)
+    assert metrics["near_miss_answer_rate"] == pytest.approx(1 / 4)
+    assert metrics["oos_handoff_recall"] == pytest.approx(4 / 6)  # near misses count as out of scope too
+    assert "near_miss_answer_rate" not in decision_metrics(OUTCOMES)  # no near misses: no rate
+
+
 def test_decision_metrics_with_no_answers_has_full_precision() -> None:
     metrics = decision_metrics([Outcome(["a"], {"a"}, "SUGGEST", None, 0.5)])
     assert metrics["answer_precision"] == 1.0

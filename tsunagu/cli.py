@@ -129,11 +129,18 @@ def eval_run(
     split: Annotated[str, typer.Option(help="dev or test (never tune on test).")] = "test",
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     report: Annotated[Path | None, typer.Option(help="Also write a Markdown report (+ PNG curve) here.")] = None,
+    question_set: Annotated[str, typer.Option(
+        "--set", help="pack: questions written from the entries; blind: written without seeing them, with near "
+                      "misses (questions no entry answers).")] = "pack",
 ) -> None:
-    """Accuracy, recall, MRR, out-of-scope hand-off and answer precision/coverage, with ablations."""
+    """Accuracy, recall, MRR, out-of-scope hand-off, answer precision/coverage (and the near-miss answer rate
+    on the blind set), with ablations."""
+    from eval.datasets import DATASETS
     from eval.runner import run_pack_eval
 
-    results = run_pack_eval(get_settings(), split=split, report_path=report)
+    if question_set not in DATASETS:
+        _fail(f"--set must be one of {', '.join(DATASETS)}")
+    results = run_pack_eval(get_settings(), split=split, questions_path=DATASETS[question_set], report_path=report)
     if as_json:
         _echo_json(results)
         return
