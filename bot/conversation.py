@@ -26,6 +26,8 @@ from retrieval.normalize import fold, is_latin_script
 __all__ = ["TEXT", "Conversation", "answer_text"]
 
 MAX_TEXT_CHARS = 1000
+SUGGEST_INTROS = {Reason.OTHER_PLACE: "suggest_other_place", Reason.TOPIC: "suggest_topic",
+                  Reason.UNCOVERED: "suggest_uncovered"}
 RELATED_ENTRIES = 3
 STAFF_QUESTION_PREVIEW = 60
 
@@ -131,7 +133,7 @@ class Conversation:
             related = [c.faq_id for c in decision.candidates if c.faq_id != decision.faq_id][:RELATED_ENTRIES]
             return self.answer(user_id, self.retriever.entries[decision.faq_id], related, english=english)
         if decision.kind is DecisionKind.SUGGEST:
-            intro = texts["suggest_other_place"] if decision.reason is Reason.OTHER_PLACE else texts["suggest"]
+            intro = texts[SUGGEST_INTROS.get(decision.reason, "suggest")]
             choices = [self._view().choice(user_id, "choose", c.faq_id, english=english)
                        for c in decision.suggestions]
             return text_messages(intro, [*choices, self._handoff(user_id, labels["handoff_none_fit"])])

@@ -18,6 +18,9 @@ TEXT = {
     "suggest": "もしかして、次のどれかについてのご質問ですか？当てはまるものを選んでください。",
     "suggest_other_place": "富山市以外の地域についてのご質問かもしれません。"
     "富山市の情報でよければ、次から選んでください。",
+    "suggest_topic": "どの内容について知りたいですか？次から選ぶか、知りたいことを文章で送ってください。",
+    "suggest_uncovered": "ご質問にぴったり当てはまる情報は見つかりませんでした。近い内容はこちらです。"
+    "当てはまらないときは、市の職員に聞くこともできます。",
     "handoff_offer": "ごめんなさい、お答えできる情報が見つかりませんでした。市の職員に質問を送りますか？"
     "職員からの返信は、開庁時間内に順番にお送りします。",
     "out_of_scope": "ごめんなさい、このご質問にはお答えできません。\n"
@@ -76,6 +79,9 @@ TEXT_EN = {
     "suggest": "Did you mean one of these? Please choose the one that fits.",
     "suggest_other_place": "Your question may be about a place outside Toyama City. If Toyama City's "
     "information helps, please choose below.",
+    "suggest_topic": "Which of these would you like to know about? Choose one, or send your question.",
+    "suggest_uncovered": "I could not find information that exactly fits your question. These are close; if "
+    "none fits, you can ask city staff.",
     "handoff_offer": "Sorry, I could not find an answer. Shall I send your question to city staff? They answer "
     "in Japanese during office hours.",
     "out_of_scope": "Sorry, I cannot answer this question.\nTsunagu answers questions about childcare, "

@@ -15,6 +15,7 @@ from eval.datasets import DEFAULT_DATASET, EvalQuestion, load_questions
 from eval.metrics import Outcome, decision_metrics, ranking_metrics
 from knowledge.packs import read_pack
 from retrieval.cache import SqlVectorStore
+from retrieval.coverage import CoverageGuard
 from retrieval.decision import DecisionPolicy, QueryTraits, Thresholds
 from retrieval.engine import TOP_CANDIDATES, Retriever, ScoreParts
 from retrieval.factory import make_policy, make_retriever
@@ -66,10 +67,13 @@ def outcomes_for(
     ranked: Sequence[list[Candidate]],
     policy: DecisionPolicy,
     traits: Sequence[QueryTraits],
+    coverage: CoverageGuard | None = None,
 ) -> list[Outcome]:
-    """Decisions and rankings for every question under one policy."""
+    """Decisions and rankings for every question under one policy (with the coverage guard when given)."""
     outcomes = []
     for question, candidates, trait in zip(questions, ranked, traits, strict=True):
+        if coverage is not None and candidates:
+            trait = replace(trait, uncovered=coverage.missing(question.text, candidates[0].faq_id))
         decision = policy.decide(candidates[:TOP_CANDIDATES], trait)
         outcomes.append(
             Outcome(
@@ -110,6 +114,7 @@ def run_pack_eval(
                                "out_of_scope": sum(not q.in_scope for q in questions),
                                "near_misses": sum(q.near_miss for q in questions), "modes": {}}
     curves = {}
+    guard = retriever.coverage if settings.coverage_guard else None
     for mode, params in ablation_params(settings).items():
         if mode == "hybrid":
             policy = make_policy(settings)
@@ -118,10 +123,15 @@ def run_pack_eval(
             policy, _ = calibrate_policy(
                 dev_questions, dev_ranked, dev_traits, settings.calibration_target_precision
             )
-        outcomes = outcomes_for(questions, rank_all(retriever, parts, params), policy, traits)
+        outcomes = outcomes_for(questions, rank_all(retriever, parts, params), policy, traits, guard)
         metrics = {**ranking_metrics(outcomes), **decision_metrics(outcomes)}
         results["modes"][mode] = {k: round(v, 4) for k, v in metrics.items()}
         curves[mode] = outcomes
+    if guard is not None:  # what the coverage guard changes (retrieval/coverage.py)
+        unguarded = outcomes_for(questions, rank_all(retriever, parts, settings_params(settings)),
+                                 make_policy(settings), traits)
+        metrics = {**ranking_metrics(unguarded), **decision_metrics(unguarded)}
+        results["modes"]["hybrid_without_coverage_guard"] = {k: round(v, 4) for k, v in metrics.items()}
     results.update(results["modes"]["hybrid"])
     results["by_style"] = by_style(retriever, questions, parts, traits, settings)
     if report_path is not None:
@@ -140,7 +150,8 @@ def by_style(
 ) -> dict[str, dict[str, float]]:
     """Hybrid accuracy@1 and recall@3 per question style (and out-of-scope hand-off per kind)."""
     ranked = rank_all(retriever, parts, settings_params(settings))
-    outcomes = outcomes_for(questions, ranked, make_policy(settings), traits)
+    guard = retriever.coverage if settings.coverage_guard else None
+    outcomes = outcomes_for(questions, ranked, make_policy(settings), traits, guard)
     groups: dict[str, list[Outcome]] = {}
     for question, outcome in zip(questions, outcomes, strict=True):
         key = question.style if question.in_scope else f"oos:{question.style}"

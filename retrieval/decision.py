@@ -32,6 +32,8 @@ class Reason(StrEnum):
     LOW_CONFIDENCE = "low_confidence"
     NO_MATCH = "no_match"
     OTHER_PLACE = "other_place"
+    UNCOVERED = "uncovered"  # confident, but the best entry never mentions a content word of the question
+    TOPIC = "topic"  # a bare topic word (「保育園」): its entries to choose from (retrieval.topic_menu)
     EMPTY = "empty"
     NO_TEXT = "no_text"
     TOO_LONG = "too_long"
@@ -79,6 +81,7 @@ class QueryTraits:
 
     latin_script: bool = False
     unknown_place: bool = False
+    uncovered: tuple[str, ...] = ()  # content nouns the best entry does not contain (retrieval.coverage)
 
 
 @dataclass(frozen=True)
@@ -124,12 +127,14 @@ class DecisionPolicy:
         top = candidates[0]
         margin = top.score - candidates[1].score if len(candidates) > 1 else top.score
         confident = top.score >= limits.answer_min_score and margin >= limits.answer_min_margin
-        if confident and not traits.unknown_place:
+        if confident and not traits.unknown_place and not traits.uncovered:
             return Decision(DecisionKind.ANSWER, Reason.CONFIDENT, top.score, top.faq_id, candidates)
         if top.score >= limits.suggest_min_score:
             shortlist = [c for c in candidates if c.score >= limits.suggest_min_score]
-            if confident:
+            if confident and traits.unknown_place:
                 reason = Reason.OTHER_PLACE
+            elif confident:
+                reason = Reason.UNCOVERED
             elif top.score >= limits.answer_min_score:
                 reason = Reason.AMBIGUOUS
             else:

@@ -9,10 +9,11 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from knowledge.schema import FaqEntryData
 from retrieval.cache import CachedEmbedder
+from retrieval.coverage import CoverageGuard
 from retrieval.decision import Decision, DecisionKind, DecisionPolicy, QueryTraits, Reason
 from retrieval.dense import DenseIndex
 from retrieval.errors import IndexNotReady
@@ -20,6 +21,7 @@ from retrieval.fusion import Candidate, HybridFusion
 from retrieval.lexical import LexicalIndex
 from retrieval.memory import release_free_memory
 from retrieval.normalize import Analysis, Normalizer, has_meaningful_text, is_latin_script
+from retrieval.topic_menu import TopicMenu
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +67,7 @@ class Retriever:
         *,
         answer_field_weight: float = 1.0,
         max_query_chars: int = 1000,
+        coverage_guard: bool = True,
     ) -> None:
         self.embedder = embedder
         self.normalizer = normalizer
@@ -78,6 +81,9 @@ class Retriever:
         self._lexical = LexicalIndex()
         self._reading = LexicalIndex()
         self._known_places: frozenset[str] = frozenset()
+        self.coverage = CoverageGuard(normalizer)
+        self.topics = TopicMenu(normalizer)
+        self.coverage_guard = coverage_guard
 
     # -- building -------------------------------------------------------------------------------------------
     def build(self, entries: Sequence[FaqEntryData]) -> BuildStats:
@@ -101,6 +107,8 @@ class Retriever:
         reading.build([e.id for e in entries], [d.reading_grams for d in documents])
         self.entries = {e.id: e for e in entries}
         self._known_places = frozenset().union(*(d.places for d in documents))
+        self.coverage.build(entries)
+        self.topics.build(entries)
         self._questions, self._answers, self._lexical, self._reading = questions, answers, lexical, reading
         del documents  # token lists of every entry: by far the largest temporary of a build
         release_free_memory()
@@ -189,5 +197,16 @@ class Retriever:
             return Decision(DecisionKind.REPHRASE, Reason.TOO_LONG)
         if not has_meaningful_text(stripped):
             return Decision(DecisionKind.REPHRASE, Reason.NO_TEXT)
-        candidates = self._candidates(stripped)[:TOP_CANDIDATES]
-        return self.policy.decide(candidates, self.traits(stripped))
+        ranked = self._candidates(stripped)
+        candidates = ranked[:TOP_CANDIDATES]
+        menu = self.topics.menu(stripped, ranked)
+        if menu:
+            return Decision(DecisionKind.SUGGEST, Reason.TOPIC, candidates[0].score, None, candidates, menu)
+        return self.policy.decide(candidates, self.traits_with_top(stripped, candidates))
+
+    def traits_with_top(self, text: str, candidates: Sequence[Candidate]) -> QueryTraits:
+        """``traits`` plus what the best candidate leaves uncovered (``retrieval.coverage``), when guarded."""
+        traits = self.traits(text)
+        if not self.coverage_guard or not candidates:
+            return traits
+        return replace(traits, uncovered=self.coverage.missing(text, candidates[0].faq_id))

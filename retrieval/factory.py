@@ -41,4 +41,5 @@ def make_retriever(
         make_policy(settings),
         answer_field_weight=settings.answer_field_weight,
         max_query_chars=settings.max_query_chars,
+        coverage_guard=settings.coverage_guard,
     )

@@ -100,6 +100,8 @@ class Word(NamedTuple):
     is_place: bool
     base_reading: str  # kana reading of the lemma, in hiragana ("" when unknown)
     reading: str  # kana reading of the surface, in hiragana ("" for Latin words and unknown kanji)
+    pos2: str = ""  # e.g. 数詞 for numbers
+    pos3: str = ""  # e.g. 助数詞可能 for counters such as 週 and ヶ月
 
 
 class Analysis(NamedTuple):
@@ -145,6 +147,8 @@ class Normalizer:
                 is_place=getattr(feature, "pos2", None) == "固有名詞" and getattr(feature, "pos3", None) == "地名",
                 base_reading=_hiragana(getattr(feature, "kanaBase", None)),
                 reading=_reading(token.surface, feature),
+                pos2=getattr(feature, "pos2", None) or "",
+                pos3=getattr(feature, "pos3", None) or "",
             ))
         return tuple(words)
 

@@ -99,6 +99,9 @@ class Settings(BaseSettings):
     latin_answer_min_score: float = 0.482
     latin_answer_min_margin: float = 0.01
     latin_suggest_min_score: float = 0.464
+    coverage_guard: bool = Field(
+        default=True, description="Answer only when the best entry mentions every content noun of the question "
+        "(retrieval/coverage.py); otherwise suggest.")
     suggest_max_candidates: int = Field(default=3, ge=1, le=10)
     max_query_chars: int = Field(default=1000, ge=10)
     calibration_target_precision: float = Field(default=0.95, gt=0.0, le=1.0)
