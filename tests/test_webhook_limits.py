@@ -3,6 +3,7 @@ counts, and storing a request's events in one statement without holding up the e
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 from collections.abc import Iterator
@@ -191,6 +192,7 @@ def test_other_requests_are_served_while_events_are_being_stored(
 
     monkeypatch.setattr(bot.webhook, "store_and_commit", store_and_wait)
     body = body_of(*[text_event(f"e{i}", "こんにちは") for i in range(50)])
+    assert len(body) > bot.webhook.INLINE_MAX_BODY_BYTES  # a large request: parsed and stored off the loop
     with ThreadPoolExecutor(max_workers=1) as pool:
         callback = pool.submit(post, client, body)
         assert storing.wait(timeout=30)
@@ -200,3 +202,24 @@ def test_other_requests_are_served_while_events_are_being_stored(
     assert health.status_code == status.HTTP_200_OK
     assert seen["released_by_health_check"] is True
     assert len(stored(database_url)) == 50
+
+
+def test_a_usual_small_request_is_stored_on_the_event_loop(
+    client: TestClient, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """LINE's usual one-event request skips the thread pool (which slowed acknowledgements under load)."""
+    on_loop: list[bool] = []
+
+    def store_and_note(engine: Any, events: Any) -> StoreResult:
+        try:
+            asyncio.get_running_loop()
+            on_loop.append(True)
+        except RuntimeError:  # a worker thread has no running loop
+            on_loop.append(False)
+        return store_and_commit(engine, events)
+
+    monkeypatch.setattr(bot.webhook, "store_and_commit", store_and_note)
+    body = body_of(text_event("small-1", "保育園の申し込みはいつから？"))
+    assert len(body) <= bot.webhook.INLINE_MAX_BODY_BYTES
+    assert post(client, body) == status.HTTP_200_OK
+    assert on_loop == [True] and len(stored(database_url)) == 1
