@@ -74,7 +74,7 @@ def test_run_pack_eval_reports_modes_and_writes_report(tmp_path: Path, sqlite_ur
     report = tmp_path / "report.md"
     results = run_pack_eval(Settings(database_url=sqlite_url, pack_dir=MINI_PACK), split="test",
                             questions_path=dataset, report_path=report)
-    assert set(results["modes"]) == {"hybrid", "dense", "lexical"}
+    assert set(results["modes"]) == {"hybrid", "dense", "lexical", "hybrid_without_coverage_guard"}
     assert 0.0 <= results["accuracy_at_1"] <= 1.0
     assert results["in_scope"] + results["out_of_scope"] == results["questions"] > 0
     assert report.read_text(encoding="utf-8").startswith("## Pack eval (test split")
