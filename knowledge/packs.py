@@ -6,6 +6,7 @@ Validation is all-or-nothing: ``read_pack`` collects every problem (with file an
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -140,23 +141,36 @@ def _read_synonyms(path: Path, pack_dir: Path, errors: list[PackError]) -> list[
     return [[w.strip() for w in g] for g in groups]
 
 
+def _read_id_table(
+    pack_dir: Path, name: str, key: str, entries: list[FaqEntryData], errors: list[PackError],
+    value_ok: Callable[[object], bool], value_rule: str,
+) -> dict[str, Any] | None:
+    """The ``key:`` mapping of entry ids in the optional file ``name``; None when it is absent or wrong (the
+    problems are added to ``errors``)."""
+    path = pack_dir / name
+    if not path.exists():
+        return None
+    data = _load_yaml(path, pack_dir, errors)
+    table = data.get(key) if isinstance(data, dict) else None
+    if not isinstance(table, dict):
+        errors.append(PackError(name, None, f"must be `{key}:` mapping entry ids to {value_rule}"))
+        return None
+    known = {e.id for e in entries}
+    for entry_id, value in table.items():
+        if entry_id not in known:
+            errors.append(PackError(name, str(entry_id), "no entry has this id"))
+        elif not value_ok(value):
+            errors.append(PackError(name, str(entry_id), f"must be {value_rule}"))
+    return None if errors else table
+
+
 def _merge_translations(pack_dir: Path, entries: list[FaqEntryData], errors: list[PackError]) -> list[FaqEntryData]:
     """Add ``translations_en.yaml`` (entry id -> English phrasings) to the entries' ``questions_en``."""
-    path = pack_dir / TRANSLATIONS_FILE
-    if not path.exists():
-        return entries
-    data = _load_yaml(path, pack_dir, errors)
-    table = data.get("translations") if isinstance(data, dict) else None
-    if not isinstance(table, dict):
-        errors.append(PackError(TRANSLATIONS_FILE, None, "must be `translations:` mapping entry ids to lists"))
-        return entries
-    known = {e.id for e in entries}
-    for entry_id, phrasings in table.items():
-        if entry_id not in known:
-            errors.append(PackError(TRANSLATIONS_FILE, str(entry_id), "no entry has this id"))
-        elif not isinstance(phrasings, list) or not all(isinstance(p, str) and p.strip() for p in phrasings):
-            errors.append(PackError(TRANSLATIONS_FILE, str(entry_id), "must be a list of non-empty strings"))
-    if errors:
+    table = _read_id_table(
+        pack_dir, TRANSLATIONS_FILE, "translations", entries, errors,
+        lambda v: isinstance(v, list) and all(isinstance(p, str) and p.strip() for p in v),
+        "a list of non-empty strings")
+    if table is None:
         return entries
     return [
         e.model_copy(update={"questions_en": [*e.questions_en, *(p.strip() for p in table.get(e.id, []))]})
@@ -168,21 +182,9 @@ def _merge_english_answers(
     pack_dir: Path, entries: list[FaqEntryData], errors: list[PackError]
 ) -> list[FaqEntryData]:
     """Add ``answers_en.yaml`` (entry id -> English answer, shown to users who write in English) as ``answer_en``."""
-    path = pack_dir / ANSWERS_EN_FILE
-    if not path.exists():
-        return entries
-    data = _load_yaml(path, pack_dir, errors)
-    table = data.get("answers") if isinstance(data, dict) else None
-    if not isinstance(table, dict):
-        errors.append(PackError(ANSWERS_EN_FILE, None, "must be `answers:` mapping entry ids to English answers"))
-        return entries
-    known = {e.id for e in entries}
-    for entry_id, answer in table.items():
-        if entry_id not in known:
-            errors.append(PackError(ANSWERS_EN_FILE, str(entry_id), "no entry has this id"))
-        elif not isinstance(answer, str) or not answer.strip():
-            errors.append(PackError(ANSWERS_EN_FILE, str(entry_id), "must be a non-empty text"))
-    if errors:
+    table = _read_id_table(pack_dir, ANSWERS_EN_FILE, "answers", entries, errors,
+                           lambda v: isinstance(v, str) and bool(v.strip()), "a non-empty text")
+    if table is None:
         return entries
     merged = []
     for entry in entries:

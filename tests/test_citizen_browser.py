@@ -7,7 +7,6 @@ Screenshots of each step go to test-artifacts/.
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -15,19 +14,12 @@ from sqlmodel import Session, select
 
 from bot.texts import LABELS
 from handoff.models import Ticket
-from tests.test_emulator import ARTIFACTS, emulator_app
+from tests.test_emulator import ARTIFACTS
+from tests.test_handoff_browser import wait_for_bot_text
 from tests.test_richmenu_browser import open_phone_page
-from tests.utils.servers import free_port, serve
+from tests.test_richmenu_browser import served as served  # noqa: F401  (the emulator on the mini pack)
 
 pytestmark = pytest.mark.skipif(not shutil.which("chromium"), reason="Debian chromium is not installed")
-
-
-@pytest.fixture
-def served(sqlite_url: str) -> Iterator[tuple[str, Any]]:
-    port = free_port()
-    app = emulator_app(sqlite_url, port)
-    with serve(app, port=port) as base_url:
-        yield base_url, app
 
 
 def tap_quick_reply(page: Any, label: str) -> None:
@@ -39,12 +31,6 @@ def tap_quick_reply(page: Any, label: str) -> None:
 
 def bot_texts(page: Any) -> list[str]:
     return list(page.locator(".bubble.bot").all_inner_texts())
-
-
-def wait_for_bot_text(page: Any, fragment: str) -> None:
-    page.wait_for_function(
-        "f => [...document.querySelectorAll('.bubble.bot')].some(b => b.textContent.includes(f))",
-        arg=fragment, timeout=20_000)
 
 
 def test_category_tap_then_thumbs_down_then_staff(served: tuple[str, Any]) -> None:

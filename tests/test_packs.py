@@ -103,3 +103,21 @@ def test_toyama_pack_meets_content_targets() -> None:
     assert by_category["childcare"] >= 110
     assert by_category["procedures"] >= 60
     assert by_category["tourism"] >= 30
+
+
+def test_english_answers_and_phrasings_are_merged_and_checked(tmp_path: Path) -> None:
+    files = {"a.yaml": "entries:" + VALID.format(id="one") + VALID.format(id="two"),
+             "translations_en.yaml": "translations:\n  one: [\"How?\"]\n",
+             "answers_en.yaml": "answers:\n  two: \"The answer in English.\"\n"}
+    pack = read_pack(write_pack(tmp_path / "good", files))
+    by_id = {e.id: e for e in pack.entries}
+    assert (by_id["one"].questions_en, by_id["one"].answer_en) == (["How?"], None)
+    assert by_id["two"].answer_en == "The answer in English."
+    broken = {**files, "answers_en.yaml": "answers:\n  three: \"x\"\n  two: \"\"\n",
+              "translations_en.yaml": "translations:\n  one: \"not a list\"\n"}
+    with pytest.raises(PackValidationError) as caught:
+        read_pack(write_pack(tmp_path / "bad", broken))
+    messages = {(e.file, e.entry_id, e.message) for e in caught.value.errors}
+    assert ("translations_en.yaml", "one", "must be a list of non-empty strings") in messages
+    assert ("answers_en.yaml", "three", "no entry has this id") in messages
+    assert ("answers_en.yaml", "two", "must be a non-empty text") in messages
