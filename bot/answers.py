@@ -79,6 +79,11 @@ def entry_label(entry: FaqEntryData, *, english: bool = False) -> str:
     return entry.button_label()
 
 
+def handoff_choice(signer: PostbackSigner, user_id: str, label: str) -> PostbackChoice:
+    """A button that sends the user's last question to city staff."""
+    return PostbackChoice(label, signer.sign(user_id, "handoff", "yes"), label)
+
+
 class AnswerView:
     """Builds the messages that show one entry.
 
@@ -116,12 +121,11 @@ class AnswerView:
         lang = "en" if english else "ja"
         choices = [self.choice(user_id, "choose", faq_id, english=english)
                    for faq_id in related if faq_id in self.entries][:RELATED_SHOWN]
-        staff = BUTTONS[lang]["staff"]
         return [
             *choices,
             self._button(user_id, "feedback", f"up:{entry.id}", BUTTONS[lang]["solved"], english=False),
             self._button(user_id, "feedback", f"down:{entry.id}", BUTTONS[lang]["unsolved"], english=False),
-            PostbackChoice(staff, self.signer.sign(user_id, "handoff", "yes"), staff),
+            handoff_choice(self.signer, user_id, BUTTONS[lang]["staff"]),
         ]
 
     def _button(self, user_id: str, action: str, argument: str, label: str, english: bool) -> PostbackChoice:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from bot.answers import AnswerView, answer_text, split_language
+from bot.answers import AnswerView, handoff_choice, split_language
 from bot.categories import BY_SLUG, CATEGORIES, top_entries
 from bot.emergency import Emergency, detect, guidance
 from bot.menu_actions import MenuAction, menu_data
@@ -23,7 +23,7 @@ from retrieval.decision import Decision, DecisionKind, Reason
 from retrieval.engine import Retriever
 from retrieval.normalize import fold, is_latin_script
 
-__all__ = ["TEXT", "Conversation", "answer_text"]
+__all__ = ["TEXT", "Conversation"]
 
 MAX_TEXT_CHARS = 1000
 SUGGEST_INTROS = {Reason.OTHER_PLACE: "suggest_other_place", Reason.TOPIC: "suggest_topic",
@@ -191,7 +191,7 @@ class Conversation:
         return [PostbackChoice(c.label, self.signer.sign(user_id, "category", c.slug), c.label) for c in CATEGORIES]
 
     def _handoff(self, user_id: str, label: str) -> PostbackChoice:
-        return PostbackChoice(label, self.signer.sign(user_id, "handoff", "yes"), label)
+        return handoff_choice(self.signer, user_id, label)
 
     def _yes_no(self, user_id: str, labels: dict[str, str] = LABELS) -> list[PostbackChoice]:
         no = PostbackChoice(labels["no"], self.signer.sign(user_id, "cancel"), labels["no"])

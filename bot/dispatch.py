@@ -15,9 +15,9 @@ from bot.menu_actions import CATEGORY_ACTIONS, MenuAction, parse_menu_data
 from bot.messages import MAX_MESSAGES, Message, PostbackChoice, text_messages
 from bot.models import InboxEvent, LineUser, OutboxMessage
 from bot.postback import is_fresh, timestamp_argument
-from handoff.hours import BusinessCalendar, BusinessHours
+from handoff.hours import BusinessCalendar, BusinessHours, opening_hours_text
 from handoff.models import Ticket
-from handoff.replies import CANCEL_ARGUMENT, CitizenReplies, opening_hours_text
+from handoff.replies import CANCEL_ARGUMENT, CitizenReplies
 from handoff.tickets import CitizenDesk, ForgottenTickets, Routing, forget_citizen, open_ticket_of, sync_user_state
 from tsunagu.clock import as_utc, utcnow
 

@@ -9,11 +9,12 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+from bot.categories import CATEGORIES
 from tsunagu.clock import as_utc
 
 JAPAN = ZoneInfo("Asia/Tokyo")
-# The pack's category slugs in the words staff use (the same names as the bot's category buttons).
-CATEGORY_LABELS = {"childcare": "子育て", "procedures": "手続き", "tourism": "観光"}
+# The pack's category slugs in the words staff use: the names of the bot's category buttons.
+CATEGORY_LABELS = {category.slug: category.label for category in CATEGORIES}
 SCORE_EXPLANATION = ("ボットが計算した、問い合わせとこのFAQとの近さ（0〜1、1に近いほど近い）。"
                      "回答として使えるかは内容を読んで判断してください。")
 # Audit details are stored as ``key=value`` words (never citizen text); these are their Japanese names.

@@ -104,6 +104,27 @@ def _ja_time(moment: dt.datetime) -> str:
     return f"{moment.hour}時" if moment.minute == 0 else f"{moment.hour}時{moment.minute}分"
 
 
+def opening_hours_text(hours: BusinessHours) -> str:
+    """The weekly opening hours in short Japanese, e.g. 「平日 8:30～17:15（祝日・年末年始を除く）」."""
+    days_by_ranges: dict[str, list[str]] = {}
+    for day in WEEKDAYS:
+        if hours.weekly.get(day):
+            ranges = "、".join(_ja_range(text) for text in hours.weekly[day])
+            days_by_ranges.setdefault(ranges, []).append(day)
+    parts = [
+        f"{'平日' if days == list(WEEKDAYS[:5]) else '・'.join(JA_WEEKDAYS[WEEKDAYS.index(d)] for d in days)} {ranges}"
+        for ranges, days in days_by_ranges.items()
+    ]
+    closed = [name for name, on in (("祝日", hours.national_holidays), ("年末年始", hours.year_end_closure)) if on]
+    return "／".join(parts) + (f"（{'・'.join(closed)}を除く）" if closed else "")
+
+
+def _ja_range(text: str) -> str:
+    """「08:30-17:15」 as 「8:30～17:15」."""
+    start, end = parse_range(text)
+    return f"{start.hour}:{start.minute:02d}～{end.hour}:{end.minute:02d}"
+
+
 class BusinessCalendar:
     """Answers "is the office open?", "when does it open next?" and "how much open time lies between?".
 

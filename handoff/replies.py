@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from bot.messages import Message, PostbackChoice, text_messages
 from bot.postback import PostbackSigner
-from handoff.hours import JA_WEEKDAYS, WEEKDAYS, BusinessHours, parse_range
 
 TEXT = {
     "opened": "質問を市の職員に送りました（受付番号 {ticket_id}）。\n{expectation}\n"
@@ -74,23 +73,3 @@ class CitizenReplies:
     def rating_thanks(self) -> list[Message]:
         return text_messages(TEXT["rating_thanks"])
 
-
-def opening_hours_text(hours: BusinessHours) -> str:
-    """The weekly opening hours in short Japanese, e.g. 「平日 8:30～17:15（祝日・年末年始を除く）」."""
-    days_by_ranges: dict[str, list[str]] = {}
-    for day in WEEKDAYS:
-        if hours.weekly.get(day):
-            ranges = "、".join(_ja_range(text) for text in hours.weekly[day])
-            days_by_ranges.setdefault(ranges, []).append(day)
-    parts = [
-        f"{'平日' if days == list(WEEKDAYS[:5]) else '・'.join(JA_WEEKDAYS[WEEKDAYS.index(d)] for d in days)} {ranges}"
-        for ranges, days in days_by_ranges.items()
-    ]
-    closed = [name for name, on in (("祝日", hours.national_holidays), ("年末年始", hours.year_end_closure)) if on]
-    return "／".join(parts) + (f"（{'・'.join(closed)}を除く）" if closed else "")
-
-
-def _ja_range(text: str) -> str:
-    """「08:30-17:15」 as 「8:30～17:15」."""
-    start, end = parse_range(text)
-    return f"{start.hour}:{start.minute:02d}～{end.hour}:{end.minute:02d}"

@@ -29,6 +29,7 @@ MIN_READING_CHARS = 3  # a shorter kana reading matches by chance
 # A noun that many entries mention (生活, 窓口, 健康) is topic vocabulary an answer may leave out; a noun that few
 # or none mention (見学, 弁当, 祝い金) is what the question is specifically about.
 SPECIFIC_MAX_ENTRIES = 20
+MENTION_CACHE_SIZE = 10_000  # nouns whose entry count is remembered until the next build
 # Nouns a question may carry without the entry having to repeat them: the city, people, time and manner words.
 GENERIC_NOUNS = frozenset(
     "富山 富山市 とやま 市 市内 市外 市役所 役所 市民 方法 仕方 場合 必要 予定 今 今年 来年 今度 最近 毎年 最初 子 "
@@ -49,34 +50,43 @@ class CoverageGuard:
 
     def __init__(self, normalizer: Normalizer) -> None:
         self.normalizer = normalizer
+        self._parts: dict[str, list[str]] = {}
         self._texts: dict[str, str] = {}
-        self._readings: dict[str, str] = {}
+        self._readings: dict[str, str] = {}  # made on first use: parsing every entry would slow each build
+        self._mentions: dict[tuple[str, str], int] = {}
 
     def build(self, entries: Sequence[FaqEntryData]) -> None:
-        """Index each entry's whole text and its kana reading."""
-        texts, readings = {}, {}
-        for entry in entries:
-            parts = [*entry.search_questions(), *entry.tags, entry.label or "", entry.short_answer or "",
-                     entry.answer, entry.department or "", entry.contact or ""]
-            text = "\n".join(self._canonical(part) for part in parts if part)
-            texts[entry.id] = text
-            readings[entry.id] = "".join(_reading_of(self.normalizer.words(part)) for part in parts if part)
-        self._texts, self._readings = texts, readings
+        """Index each entry's whole text (canonical form); its kana reading is made when first needed."""
+        parts = {entry.id: [part for part in (
+            *entry.search_questions(), *entry.tags, entry.label or "", entry.short_answer or "", entry.answer,
+            entry.department or "", entry.contact or "") if part] for entry in entries}
+        self._texts = {faq_id: "\n".join(self._canonical(part) for part in texts) for faq_id, texts in parts.items()}
+        self._parts, self._readings, self._mentions = parts, {}, {}
 
     def missing(self, question: str, faq_id: str) -> tuple[str, ...]:
-        """The question's content nouns that entry ``faq_id`` never mentions (empty for an unknown entry)."""
+        """The question's specific content nouns that entry ``faq_id`` never mentions (empty for an unknown
+        entry)."""
         text = self._texts.get(faq_id)
         if text is None:
             return ()
-        reading = self._readings[faq_id]
         return tuple(dict.fromkeys(
             word.surface for word in self.content_nouns(question)
-            if not _covered(word, text, reading) and self.entries_mentioning(word) <= SPECIFIC_MAX_ENTRIES))
+            if not _written_in(word, text) and self.entries_mentioning(word) <= SPECIFIC_MAX_ENTRIES
+            and not _read_in(word, self._reading(faq_id))))
 
     def entries_mentioning(self, word: Word) -> int:
-        """How many entries contain ``word`` (as written or as its lemma)."""
-        keys = {word.surface.lower(), (word.lemma or word.surface).lower()}
-        return sum(1 for text in self._texts.values() if any(key in text for key in keys))
+        """How many entries contain ``word`` (as written or as its lemma); remembered until the next build."""
+        key = (word.surface.lower(), (word.lemma or word.surface).lower())
+        if key not in self._mentions:
+            if len(self._mentions) >= MENTION_CACHE_SIZE:
+                self._mentions.clear()
+            self._mentions[key] = sum(1 for text in self._texts.values() if any(k in text for k in key))
+        return self._mentions[key]
+
+    def _reading(self, faq_id: str) -> str:
+        if faq_id not in self._readings:
+            self._readings[faq_id] = "".join(_reading_of(self.normalizer.words(part)) for part in self._parts[faq_id])
+        return self._readings[faq_id]
 
     def content_nouns(self, question: str) -> list[Word]:
         return [w for w in self.normalizer.words(question) if _is_content_noun(w)]
@@ -97,9 +107,11 @@ def _is_content_noun(word: Word) -> bool:
     return not ({surface, word.lemma, surface.lower()} & (GENERIC_NOUNS | STOP_LEMMAS))
 
 
-def _covered(word: Word, text: str, reading: str) -> bool:
-    if word.surface.lower() in text or (word.lemma and word.lemma.lower() in text):
-        return True
+def _written_in(word: Word, text: str) -> bool:
+    return word.surface.lower() in text or bool(word.lemma) and word.lemma.lower() in text
+
+
+def _read_in(word: Word, reading: str) -> bool:
     kana = word.reading or word.base_reading
     return len(kana) >= MIN_READING_CHARS and kana in reading
 

@@ -11,8 +11,7 @@ from bot.categories import FEATURED, top_entries
 from bot.messages import MAX_QUICK_REPLY_ITEMS
 from bot.postback import is_fresh, timestamp_argument
 from bot.scope import names_city_service, offers_staff
-from handoff.hours import BusinessHours
-from handoff.replies import opening_hours_text
+from handoff.hours import BusinessHours, opening_hours_text
 from knowledge.packs import Pack, read_pack
 from tests.conftest import TOYAMA_PACK
 
