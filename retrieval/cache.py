@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 from typing import Protocol
 
 import numpy as np
@@ -12,6 +13,24 @@ from sqlmodel import Session, col, select
 
 from retrieval.embedders import Embedder
 from retrieval.models import CachedEmbedding
+
+PROGRESS_BATCH = 64  # texts per encoder call when progress is reported: small enough for a bar to move
+
+ProgressCallback = Callable[[int, int], None]
+"""Called as ``progress(done, total)``, e.g. texts embedded so far out of all the texts of a build."""
+
+
+class ProgressCounter:
+    """Adds up the per-batch counts of several ``embed`` calls into one ``progress(done, total)`` report."""
+
+    def __init__(self, progress: ProgressCallback, total: int) -> None:
+        self.progress = progress
+        self.total = total
+        self.done = 0
+
+    def __call__(self, count: int) -> None:
+        self.done += count
+        self.progress(self.done, self.total)
 
 
 def text_key(text: str, *, is_query: bool) -> str:
@@ -91,18 +110,37 @@ class CachedEmbedder:
         self.store = store
         self.misses = 0
 
-    def embed(self, texts: Sequence[str], *, is_query: bool) -> np.ndarray:
-        """(n, dim) unit vectors for ``texts``, computing only the ones not cached yet."""
+    def embed(
+        self, texts: Sequence[str], *, is_query: bool, progress: Callable[[int], None] | None = None
+    ) -> np.ndarray:
+        """(n, dim) unit vectors for ``texts``, computing only the ones not cached yet.
+
+        Without ``progress`` the missing texts go to the encoder in one call (the cheapest). With it they go
+        in batches of ``PROGRESS_BATCH``, and ``progress(count)`` is called with how many of ``texts`` are
+        done: first the cached ones, then after each batch.
+        """
         keys = [text_key(t, is_query=is_query) for t in texts]
         cached = self.store.get_many(self.embedder.name, sorted(set(keys)))
         missing = sorted({k: t for k, t in zip(keys, texts, strict=True) if k not in cached}.items())
-        if missing:
-            encode = self.embedder.embed_queries if is_query else self.embedder.embed_documents
-            vectors = encode([t for _, t in missing])
-            fresh = {k: v for (k, _), v in zip(missing, vectors, strict=True)}
-            self.store.put_many(self.embedder.name, fresh.items())
-            cached.update(fresh)
-            self.misses += len(missing)
+        if progress is None:
+            if missing:
+                cached.update(self._embed_missing(missing, is_query=is_query))
+        else:
+            occurrences = Counter(keys)  # a text given twice is embedded once but counts twice
+            progress(sum(n for k, n in occurrences.items() if k in cached))
+            for start in range(0, len(missing), PROGRESS_BATCH):
+                batch = missing[start : start + PROGRESS_BATCH]
+                cached.update(self._embed_missing(batch, is_query=is_query))
+                progress(sum(occurrences[k] for k, _ in batch))
         if not texts:
             return np.zeros((0, self.embedder.dim), dtype=np.float32)
         return np.stack([cached[k] for k in keys]).astype(np.float32)
+
+    def _embed_missing(self, missing: Sequence[tuple[str, str]], *, is_query: bool) -> dict[str, np.ndarray]:
+        """Encode ``(key, text)`` pairs, store their vectors and return them by key."""
+        encode = self.embedder.embed_queries if is_query else self.embedder.embed_documents
+        vectors = encode([t for _, t in missing])
+        fresh = {k: v for (k, _), v in zip(missing, vectors, strict=True)}
+        self.store.put_many(self.embedder.name, fresh.items())
+        self.misses += len(missing)
+        return fresh

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from knowledge.schema import FaqEntryData
-from retrieval.cache import CachedEmbedder
+from retrieval.cache import CachedEmbedder, ProgressCallback, ProgressCounter
 from retrieval.coverage import CoverageGuard
 from retrieval.decision import Decision, DecisionKind, DecisionPolicy, QueryTraits, Reason
 from retrieval.dense import DenseIndex
@@ -86,8 +86,8 @@ class Retriever:
         self.coverage_guard = coverage_guard
 
     # -- building -------------------------------------------------------------------------------------------
-    def build(self, entries: Sequence[FaqEntryData]) -> BuildStats:
-        """(Re)build every index from the published entries."""
+    def build(self, entries: Sequence[FaqEntryData], progress: ProgressCallback | None = None) -> BuildStats:
+        """(Re)build every index from the published entries; ``progress(done, total)`` counts texts embedded."""
         started = time.perf_counter()
         misses_before = self.embedder.misses
         entries = [e for e in entries if e.status == "published"]
@@ -99,8 +99,9 @@ class Retriever:
         answer_texts = [self.answer_passage(e) for e in entries]
         dim = self.embedder.embedder.dim
         questions, answers = DenseIndex(dim), DenseIndex(dim)
-        questions.add(question_ids, self.embedder.embed(question_texts, is_query=True))
-        answers.add([e.id for e in entries], self.embedder.embed(answer_texts, is_query=False))
+        advance = ProgressCounter(progress, len(question_texts) + len(answer_texts)) if progress else None
+        questions.add(question_ids, self.embedder.embed(question_texts, is_query=True, progress=advance))
+        answers.add([e.id for e in entries], self.embedder.embed(answer_texts, is_query=False, progress=advance))
         documents = [self._lexical_documents(e) for e in entries]
         lexical, reading = LexicalIndex(), LexicalIndex()
         lexical.build([e.id for e in entries], [d.tokens for d in documents])
