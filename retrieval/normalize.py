@@ -11,6 +11,7 @@ Two outputs, each for one consumer:
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
@@ -118,6 +119,11 @@ class Normalizer:
     ``analyze`` parses a text once for its tokens, reading trigrams and place names; a small cache lets the
     query path ask for them separately without parsing the question again.
 
+    Safe to share between threads (the worker and the thread-pool routes share one): a fugashi tagger keeps
+    its last parse inside itself, and two threads parsing at once read each other's nodes and get wrong
+    lemmas, which the cache would then keep. One lock around each parse, not a tagger per thread: it costs
+    nothing measurable on one thread, parsing holds the GIL anyway, and the tagger is created only once.
+
     Args:
         synonyms: the editors' synonym groups (first word canonical).
         cache_size: how many recent parses to keep.
@@ -126,6 +132,7 @@ class Normalizer:
     def __init__(self, synonyms: Iterable[Iterable[str]] = (), cache_size: int = 64) -> None:
         self.synonyms = SynonymMap(synonyms)
         self._tagger = fugashi.Tagger()
+        self._tagger_lock = threading.Lock()
         self._parse = lru_cache(maxsize=cache_size)(self._parse_uncached)
 
     def clean(self, text: str) -> str:
@@ -137,20 +144,9 @@ class Normalizer:
         return self._parse(self.synonyms.apply(fold(text)))
 
     def _parse_uncached(self, text: str) -> tuple[Word, ...]:
-        words = []
-        for token in self._tagger(text):
-            feature = token.feature
-            words.append(Word(
-                surface=token.surface,
-                lemma=_lemma(token.surface, feature),
-                pos1=getattr(feature, "pos1", None) or "",
-                is_place=getattr(feature, "pos2", None) == "固有名詞" and getattr(feature, "pos3", None) == "地名",
-                base_reading=_hiragana(getattr(feature, "kanaBase", None)),
-                reading=_reading(token.surface, feature),
-                pos2=getattr(feature, "pos2", None) or "",
-                pos3=getattr(feature, "pos3", None) or "",
-            ))
-        return tuple(words)
+        # The tokens point into the tagger's own lattice, so they are read under the lock too.
+        with self._tagger_lock:
+            return tuple(_word(token) for token in self._tagger(text))
 
     def analyze(self, text: str) -> Analysis:
         """Tokens, reading trigrams and place names of ``text``."""
@@ -172,6 +168,20 @@ class Normalizer:
         intended word, and n-grams do not depend on how fugashi happened to segment unusual input.
         """
         return _reading_grams(self.words(text))
+
+
+def _word(token: fugashi.UnidicNode) -> Word:
+    feature = token.feature
+    return Word(
+        surface=token.surface,
+        lemma=_lemma(token.surface, feature),
+        pos1=getattr(feature, "pos1", None) or "",
+        is_place=getattr(feature, "pos2", None) == "固有名詞" and getattr(feature, "pos3", None) == "地名",
+        base_reading=_hiragana(getattr(feature, "kanaBase", None)),
+        reading=_reading(token.surface, feature),
+        pos2=getattr(feature, "pos2", None) or "",
+        pos3=getattr(feature, "pos3", None) or "",
+    )
 
 
 def _terms(words: Iterable[Word]) -> list[str]:
