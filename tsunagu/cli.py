@@ -166,14 +166,23 @@ def eval_calibrate(
 @eval_app.command("beir")
 def eval_beir(
     directory: Annotated[Path, typer.Argument(help="BEIR folder: corpus.jsonl, queries.jsonl, qrels/test.tsv.")],
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON (stdout only; progress goes to stderr).")] = False,
     limit: Annotated[int | None, typer.Option(help="Use only the first N queries.")] = None,
+    progress: Annotated[bool, typer.Option(
+        help="Progress bars on stderr while the corpus is embedded and the queries run. In a terminal they move; "
+             "when stderr is not a terminal (CI, a log file) only each stage's final line is printed, at the end "
+             "(TTY_COMPATIBLE=1 forces moving bars).")] = True,
 ) -> None:
-    """nDCG@10, recall@10, MRR@10, hit@1 and query latency on an external benchmark (as a temporary pack)."""
+    """nDCG@10, recall@10, MRR@10, hit@1 and query latency on an external benchmark (as a temporary pack).
+
+    Every text is embedded afresh (in-memory cache), so a large corpus takes minutes: see
+    eval/reports/beir-timing-1786.json."""
     from eval.beir import BeirFormatError, run_beir
+    from tsunagu.progress import stage_bars
 
     try:
-        results = run_beir(get_settings(), directory, limit=limit)
+        with stage_bars(progress) as report:
+            results = run_beir(get_settings(), directory, limit=limit, progress=report)
     except BeirFormatError as exc:
         _fail(str(exc))
     if as_json:
@@ -186,13 +195,21 @@ def eval_beir(
 def eval_export_beir(
     directory: Annotated[Path, typer.Argument(help="Folder to write corpus.jsonl, queries.jsonl, qrels/test.tsv.")],
     split: Annotated[str, typer.Option(help="dev or test.")] = "test",
+    question_set: Annotated[str, typer.Option(
+        "--set", help="pack: questions written from the entries; blind: written without seeing them (only the "
+                      "questions an entry answers are written: near misses have no relevant document).")] = "pack",
 ) -> None:
     """Write the configured pack and its eval questions in BEIR layout (without alternative questions)."""
     from eval.beir import export_beir
-    from eval.datasets import load_questions
+    from eval.datasets import DATASETS, SPLITS, load_questions
     from knowledge.packs import read_pack
 
-    counts = export_beir(read_pack(get_settings().pack_dir).entries, load_questions(split=split), directory)
+    if question_set not in DATASETS:
+        _fail(f"--set must be one of {', '.join(DATASETS)}")
+    if split not in SPLITS:
+        _fail(f"--split must be one of {', '.join(SPLITS)}")
+    questions = load_questions(DATASETS[question_set], split=split)
+    counts = export_beir(read_pack(get_settings().pack_dir).entries, questions, directory)
     typer.echo(f"{counts['corpus']} 件の文書と {counts['queries']} 件の質問を書き出しました ({directory})")
 
 
