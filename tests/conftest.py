@@ -8,8 +8,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from argon2 import profiles
 from sqlalchemy import create_engine, text
 
+from handoff.accounts.passwords import PRODUCTION_PARAMETERS, use_parameters
 from knowledge.packs import Pack, read_pack
 from retrieval.cache import MemoryVectorStore
 from retrieval.engine import Retriever
@@ -38,6 +40,15 @@ def clean_environ(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     get_settings.cache_clear()
     yield
     get_settings.cache_clear()
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashing() -> Iterator[None]:
+    """Passwords are hashed with argon2-cffi's cheapest profile (t=1, m=8 KiB, p=1) instead of the production
+    one (m=64 MiB), so tests that create users and log in stay fast; a test may switch to production."""
+    use_parameters(profiles.CHEAPEST)
+    yield
+    use_parameters(PRODUCTION_PARAMETERS)
 
 
 @pytest.fixture

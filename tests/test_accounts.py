@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from argon2 import PasswordHasher
+from argon2 import extract_parameters, profiles
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse
 from fastapi.testclient import TestClient
@@ -19,7 +19,15 @@ from typer.testing import CliRunner
 
 from handoff.accounts.deps import AdminStaff, CurrentStaff, TicketStaff, verify_csrf
 from handoff.accounts.models import StaffLoginFailure, StaffSession, StaffUser
-from handoff.accounts.passwords import PasswordPolicyError, check_password_policy, hash_password, needs_rehash
+from handoff.accounts.passwords import (
+    PRODUCTION_PARAMETERS,
+    PasswordPolicyError,
+    check_password_policy,
+    hash_password,
+    needs_rehash,
+    use_parameters,
+    verify_password,
+)
 from handoff.accounts.routes import safe_next
 from handoff.accounts.service import (
     INVALID_CREDENTIALS,
@@ -160,12 +168,13 @@ def test_hash_is_argon2id_salted_and_never_the_password() -> None:
 
 def test_weak_hash_is_upgraded_at_login(db: Session) -> None:
     user = create_user(db, username="tanaka", password=PASSWORD, role="staff")
-    user.password_hash = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1).hash(PASSWORD)
-    db.add(user)
-    db.commit()
-    assert needs_rehash(user.password_hash)
+    weak = user.password_hash
+    assert extract_parameters(weak) == profiles.CHEAPEST  # the tests' profile (conftest)
+    use_parameters(PRODUCTION_PARAMETERS)
+    assert verify_password(weak, PASSWORD) and needs_rehash(weak)
     authenticate(db, "tanaka", PASSWORD, "10.0.0.1")
     db.refresh(user)
+    assert extract_parameters(user.password_hash) == PRODUCTION_PARAMETERS
     assert not needs_rehash(user.password_hash)
     assert authenticate(db, "tanaka", PASSWORD, "10.0.0.1").id == user.id
 

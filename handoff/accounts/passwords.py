@@ -1,6 +1,8 @@
 """Password hashing (argon2id via argon2-cffi) and the password policy.
 
 Hashes carry their own parameters, so raising the cost later only needs ``needs_rehash`` at the next login.
+Production hashes with argon2-cffi's default profile (RFC 9106 low-memory: argon2id, t=3, m=64 MiB, p=4);
+the test suite switches to the library's cheapest profile with ``use_parameters``.
 """
 
 from __future__ import annotations
@@ -8,13 +10,25 @@ from __future__ import annotations
 import secrets
 from functools import lru_cache
 
-from argon2 import PasswordHasher
+from argon2 import Parameters, PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 1024  # longer input is refused before hashing (no free CPU for a flood of huge bodies)
 
-_hasher = PasswordHasher()
+PRODUCTION_PARAMETERS = profiles.RFC_9106_LOW_MEMORY  # also PasswordHasher()'s default
+
+_hasher = PasswordHasher.from_parameters(PRODUCTION_PARAMETERS)
+
+
+def use_parameters(parameters: Parameters) -> None:
+    """Hash new passwords with ``parameters`` from now on (tests use ``profiles.CHEAPEST``).
+
+    Existing hashes keep verifying whatever they were made with; ``needs_rehash`` flags those that differ.
+    """
+    global _hasher
+    _hasher = PasswordHasher.from_parameters(parameters)
+    _dummy_hash.cache_clear()  # unknown users must cost what a real user's check costs
 
 
 class PasswordPolicyError(ValueError):
