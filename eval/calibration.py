@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ from eval.runner import (
     traits_all,
 )
 from retrieval.decision import DecisionPolicy, QueryTraits, Thresholds
+from retrieval.engine import Retriever
 from retrieval.fusion import Candidate
 from tsunagu.settings import Settings
 
@@ -96,11 +97,55 @@ def calibrate_policy(
     return policy, decision_metrics(outcomes_for(questions, ranked, policy, traits))
 
 
+def with_suggest_thresholds(
+    policy: DecisionPolicy,
+    questions: Sequence[EvalQuestion],
+    ranked: Sequence[list[Candidate]],
+    traits: Sequence[QueryTraits],
+    max_unrelated_suggest: float,
+) -> DecisionPolicy:
+    """``policy`` with each script group's suggest threshold as low as unrelated questions allow.
+
+    Choices (「もしかして…」) cost a citizen one tap when the right entry is among them, so a lower suggest
+    threshold helps in-scope questions; but an unrelated question (weather, shopping) offered FAQ entries looks
+    broken. The threshold is the lowest top score at which at most ``max_unrelated_suggest`` of the group's
+    unrelated questions (out of scope and not a near miss) would be offered choices; a group without unrelated
+    questions keeps the policy's own threshold.
+    """
+    chosen = []
+    for latin, limits in ((False, policy.thresholds), (True, policy.latin_thresholds)):
+        tops = sorted((c[0].score for q, c, t in zip(questions, ranked, traits, strict=True)
+                       if c and t.latin_script == latin and not q.in_scope and not q.near_miss), reverse=True)
+        if not tops:
+            chosen.append(limits)
+            continue
+        allowed = int(max_unrelated_suggest * len(tops))  # unrelated questions that may score at or above it
+        floor = tops[allowed] + 1e-6 if allowed < len(tops) else 0.0
+        chosen.append(replace(limits, suggest_min_score=min(max(floor, 0.0), limits.answer_min_score)))
+    return DecisionPolicy(chosen[0], chosen[1], policy.suggest_max_candidates)
+
+
+def guarded_traits(
+    retriever: Retriever, questions: Sequence[EvalQuestion], ranked: Sequence[list[Candidate]],
+    traits: Sequence[QueryTraits],
+) -> list[QueryTraits]:
+    """``traits`` with what the coverage guard finds missing in each question's best entry (as ``decide`` does)."""
+    return [replace(t, uncovered=retriever.coverage.missing(q.text, c[0].faq_id)) if c else t
+            for q, c, t in zip(questions, ranked, traits, strict=True)]
+
+
 def calibrate(settings: Settings, *, target_precision: float,
-              questions_path: Path = DEFAULT_DATASET, tune_fusion: bool = True) -> dict[str, Any]:
-    """Propose fusion parameters (best dev MRR) and thresholds (target precision) from the dev split only."""
+              question_sets: Sequence[Path] = (DEFAULT_DATASET,), tune_fusion: bool = True,
+              max_unrelated_suggest: float = 0.4) -> dict[str, Any]:
+    """Propose fusion parameters (best dev MRR) and thresholds (target precision) from dev splits only.
+
+    The dev splits of all ``question_sets`` are pooled: the pack's own set (written from the entries) rewards
+    answering, the blind set (written without seeing them, with near misses) punishes answering a neighbour's
+    entry, and a city needs both. With the coverage guard on, its downgrades count as they would in use.
+    The suggest thresholds then follow ``with_suggest_thresholds``.
+    """
     retriever = build_pack_retriever(settings)
-    questions = load_questions(questions_path, "dev")
+    questions = [q for path in question_sets for q in load_questions(path, "dev")]
     parts, traits = score_all(retriever, questions), traits_all(retriever, questions)
     params = settings_params(settings)
     if tune_fusion:
@@ -115,11 +160,19 @@ def calibrate(settings: Settings, *, target_precision: float,
             scored.append((ranking["mrr"], ranking["accuracy_at_1"], candidate))
         params = max(scored, key=lambda t: (t[0], t[1]))[2]
     ranked = rank_all(retriever, parts, params)
+    if settings.coverage_guard:
+        traits = guarded_traits(retriever, questions, ranked, traits)
     policy, metrics = calibrate_policy(questions, ranked, traits, target_precision)
-    ranking = ranking_metrics(outcomes_for(questions, ranked, policy, traits))
+    policy = with_suggest_thresholds(policy, questions, ranked, traits, max_unrelated_suggest)
+    outcomes = outcomes_for(questions, ranked, policy, traits)
+    ranking, metrics = ranking_metrics(outcomes), decision_metrics(outcomes)
     return {
         "split": "dev",
+        "question_sets": [path.name for path in question_sets],
+        "questions": len(questions),
+        "coverage_guard": settings.coverage_guard,
         "target_precision": target_precision,
+        "max_unrelated_suggest": max_unrelated_suggest,
         "proposed_settings": {
             "TSUNAGU_DENSE_WEIGHT": params.dense_weight,
             "TSUNAGU_ANSWER_FIELD_WEIGHT": params.answer_field_weight,

@@ -63,6 +63,8 @@ class Outcome:
     answered_id: str | None
     confidence: float
     near_miss: bool = False  # a question of the city's domains that no entry answers
+    offered: tuple[str, ...] = ()  # the choices shown on SUGGEST
+
 
     @property
     def in_scope(self) -> bool:
@@ -78,6 +80,7 @@ def decision_metrics(outcomes: Sequence[Outcome]) -> dict[str, float]:
     * near_miss_answer_rate (only when there are near misses): share of near misses that got ANSWER, i.e. a
       neighbour's answer given with confidence to a question the pack cannot answer (they also count as
       out-of-scope above).
+    * one_tap_rate and unrelated_suggest_rate: see those functions.
     """
     oos = [o for o in outcomes if not o.in_scope]
     in_scope = [o for o in outcomes if o.in_scope]
@@ -91,7 +94,26 @@ def decision_metrics(outcomes: Sequence[Outcome]) -> dict[str, float]:
     near_misses = [o for o in outcomes if o.near_miss]
     if near_misses:
         metrics["near_miss_answer_rate"] = mean([1.0 if o.decision == "ANSWER" else 0.0 for o in near_misses])
+    if in_scope:
+        metrics["one_tap_rate"] = one_tap_rate(outcomes)
+    if any(not o.in_scope and not o.near_miss for o in outcomes):
+        metrics["unrelated_suggest_rate"] = unrelated_suggest_rate(outcomes)
     return metrics
+
+
+def one_tap_rate(outcomes: Sequence[Outcome]) -> float:
+    """Share of in-scope questions the citizen gets the right answer for in at most one tap: answered with a
+    gold entry, or offered one among the choices (「もしかして…」)."""
+    in_scope = [o for o in outcomes if o.in_scope]
+    return mean([1.0 if (o.decision == "ANSWER" and o.answered_id in o.gold)
+                 or (o.decision == "SUGGEST" and o.gold & set(o.offered)) else 0.0 for o in in_scope])
+
+
+def unrelated_suggest_rate(outcomes: Sequence[Outcome]) -> float:
+    """Share of unrelated questions (out of scope, not near misses) offered FAQ choices instead of the scope
+    message or staff: choices for 「明日の天気」 look broken."""
+    unrelated = [o for o in outcomes if not o.in_scope and not o.near_miss]
+    return mean([1.0 if o.decision == "SUGGEST" else 0.0 for o in unrelated])
 
 
 def ranking_metrics(outcomes: Sequence[Outcome]) -> dict[str, float]:

@@ -83,6 +83,7 @@ def outcomes_for(
                 answered_id=decision.faq_id,
                 confidence=candidates[0].score if candidates else 0.0,
                 near_miss=question.near_miss,
+                offered=tuple(c.faq_id for c in decision.suggestions),
             )
         )
     return outcomes

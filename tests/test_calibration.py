@@ -79,3 +79,19 @@ def test_run_pack_eval_reports_modes_and_writes_report(tmp_path: Path, sqlite_ur
     assert results["in_scope"] + results["out_of_scope"] == results["questions"] > 0
     assert report.read_text(encoding="utf-8").startswith("## Pack eval (test split")
     assert (tmp_path / "report-curve.png").stat().st_size > 1000
+
+
+def test_suggest_threshold_keeps_unrelated_questions_from_getting_choices() -> None:
+    from eval.calibration import with_suggest_thresholds
+    from retrieval.decision import DecisionPolicy, Thresholds
+
+    questions = [EvalQuestion(f"u{i}", "天気", (), "weather") for i in range(5)]
+    questions.append(EvalQuestion("q", "保育園", ("a",), "colloquial"))
+    tops = [0.60, 0.55, 0.50, 0.45, 0.40, 0.70]
+    candidates = [ranked("b" if i < 5 else "a", score, 0.1) for i, score in enumerate(tops)]
+    policy = DecisionPolicy(Thresholds(0.65, 0.0, 0.3))
+    tuned = with_suggest_thresholds(policy, questions, candidates, [JA] * 6, max_unrelated_suggest=0.4)
+    # Two of five unrelated questions (0.60, 0.55) may still get choices; the third (0.50) must not.
+    assert 0.50 < tuned.thresholds.suggest_min_score <= 0.55
+    assert tuned.thresholds.answer_min_score == 0.65
+    assert tuned.latin_thresholds == policy.latin_thresholds  # no Latin-script unrelated questions: unchanged

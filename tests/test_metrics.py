@@ -95,3 +95,18 @@ def test_precision_coverage_curve_by_hand() -> None:
     assert points[1] == pytest.approx((0.8, 0.5, 0.5))
     assert points[2] == pytest.approx((0.7, 0.5, 1 / 3))
     assert points[-1][1] == 1.0
+
+
+def test_one_tap_rate_counts_right_answers_and_right_choices() -> None:
+    outcomes = [
+        Outcome(["a"], {"a"}, "ANSWER", "a", 0.9),                       # answered right
+        Outcome(["b", "a"], {"a"}, "SUGGEST", None, 0.6, offered=("b", "a")),  # right entry among the choices
+        Outcome(["b", "c"], {"a"}, "SUGGEST", None, 0.6, offered=("b", "c")),  # choices without it
+        Outcome(["b"], {"a"}, "ANSWER", "b", 0.9),                       # answered wrong
+        Outcome(["x"], set(), "SUGGEST", None, 0.5, offered=("x",)),     # unrelated, offered choices
+        Outcome(["x"], set(), "HANDOFF", None, 0.2),                     # unrelated, scope message / staff
+        Outcome(["x"], set(), "SUGGEST", None, 0.5, near_miss=True, offered=("x",)),  # near miss: not unrelated
+    ]
+    metrics = decision_metrics(outcomes)
+    assert metrics["one_tap_rate"] == pytest.approx(2 / 4)
+    assert metrics["unrelated_suggest_rate"] == pytest.approx(1 / 2)

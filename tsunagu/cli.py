@@ -153,13 +153,28 @@ def eval_calibrate(
     target_precision: Annotated[
         float | None, typer.Option(help="Wanted answer precision on the dev split (default from settings).")
     ] = None,
+    question_sets: Annotated[
+        list[str] | None, typer.Option(
+            "--set", help="Question sets whose dev splits are pooled (repeat the option; default: pack and blind)."
+        )
+    ] = None,
+    tune_fusion: Annotated[
+        bool, typer.Option("--tune-fusion/--keep-fusion", help="Also search the fusion weights (best dev MRR).")
+    ] = True,
 ) -> None:
-    """Propose fusion weights and decision thresholds for a target answer precision, from the dev split only."""
+    """Propose fusion weights and decision thresholds for a target answer precision, from dev splits only."""
     from eval.calibration import calibrate
+    from eval.datasets import DATASETS
 
+    names = question_sets or ["pack", "blind"]
+    unknown = [name for name in names if name not in DATASETS]
+    if unknown:
+        _fail(f"--set must be one of {', '.join(DATASETS)} (got {', '.join(unknown)})")
     settings = get_settings()
     target = target_precision or settings.calibration_target_precision
-    proposal = calibrate(settings, target_precision=target)
+    proposal = calibrate(
+        settings, target_precision=target, question_sets=[DATASETS[n] for n in names], tune_fusion=tune_fusion
+    )
     _echo_json(proposal)
 
 

@@ -85,20 +85,20 @@ class Settings(BaseSettings):
         default=False, description="Never download weights unless an operator explicitly allows it."
     )
 
-    # Hybrid fusion (see retrieval/fusion.py for the formula); defaults tuned on the dev split
-    dense_weight: float = Field(default=0.5, ge=0.0, le=1.0)
-    reading_weight: float = Field(default=0.6, ge=0.0, le=1.0)
+    # Hybrid fusion (see retrieval/fusion.py for the formula) and decision thresholds: defaults from
+    # `tsunagu eval calibrate` (2026-12-01) on the pooled dev splits of the Toyama pack's own eval set and of the
+    # blind set, with the coverage guard on (eval/reports/calibrate-dev.json); a city with another pack or
+    # embedder should calibrate its own.
+    dense_weight: float = Field(default=0.6, ge=0.0, le=1.0)
+    reading_weight: float = Field(default=0.7, ge=0.0, le=1.0)
     answer_field_weight: float = Field(default=1.0, ge=0.0, le=1.0)
-
-    # Decision thresholds. Defaults come from `tsunagu eval calibrate` on the Toyama dev split (2026-11-22);
-    # a city with another pack or embedder should calibrate its own.
-    answer_min_score: float = 0.561
-    answer_min_margin: float = 0.01
-    suggest_min_score: float = 0.518
+    answer_min_score: float = 0.667
+    answer_min_margin: float = 0.03
+    suggest_min_score: float = 0.5906
     # Questions in Latin script only (English, romaji) score lower; see retrieval/decision.py.
-    latin_answer_min_score: float = 0.482
+    latin_answer_min_score: float = 0.565
     latin_answer_min_margin: float = 0.01
-    latin_suggest_min_score: float = 0.464
+    latin_suggest_min_score: float = 0.5439
     coverage_guard: bool = Field(
         default=True, description="Answer only when the best entry mentions every content noun of the question "
         "(retrieval/coverage.py); otherwise suggest.")
