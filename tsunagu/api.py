@@ -1,4 +1,4 @@
-"""JSON API of the composition root: health check and ``POST /api/ask``.
+"""JSON API of the composition root: ``POST /api/ask`` (``/healthz`` and ``/readyz`` are in ``tsunagu.health``).
 
 ``/api/ask`` is public and costs real CPU per question, so it is guarded (``tsunagu.api_access``): rate-limited
 per client, behind API keys when they are configured, and not served in production without keys.
@@ -15,6 +15,7 @@ from bot.payload import replace_lone_surrogates
 from retrieval.engine import Retriever
 from tsunagu.answers import AskResult, ask
 from tsunagu.api_access import ApiAccess, api_enabled
+from tsunagu.health import require_index
 from tsunagu.settings import Settings
 
 
@@ -38,17 +39,8 @@ class AskRequest(BaseModel):
         return replace_lone_surrogates(text) if isinstance(text, str) else text
 
 
-class Health(BaseModel):
-    status: str
-    entries: int
-
-
 class ErrorOut(BaseModel):
     detail: str
-
-
-def read_health(retriever: RetrieverDep) -> Health:
-    return Health(status="ok", entries=len(retriever.entries))
 
 
 def create_answer(body: AskRequest, retriever: RetrieverDep) -> AskResult:
@@ -57,13 +49,12 @@ def create_answer(body: AskRequest, retriever: RetrieverDep) -> AskResult:
 
 
 def make_api_router(settings: Settings) -> APIRouter:
-    """``/healthz`` always; ``/api/ask`` when ``api_enabled`` (otherwise it is simply not there: 404)."""
+    """``/api/ask`` when ``api_enabled`` (otherwise it is simply not there: 404); 503 while the index is built."""
     router = APIRouter()
-    router.add_api_route("/healthz", read_health, methods=["GET"], response_model=Health)
     if api_enabled(settings):
         router.add_api_route(
             "/api/ask", create_answer, methods=["POST"], response_model=AskResult,
-            dependencies=[Depends(ApiAccess(settings))],
-            responses={401: {"model": ErrorOut}, 429: {"model": ErrorOut}},
+            dependencies=[Depends(ApiAccess(settings)), Depends(require_index)],
+            responses={401: {"model": ErrorOut}, 429: {"model": ErrorOut}, 503: {"model": ErrorOut}},
         )
     return router

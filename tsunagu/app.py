@@ -1,4 +1,10 @@
-"""FastAPI application factory: wires the packages' routers onto one app."""
+"""FastAPI application factory: wires the packages' routers onto one app.
+
+Routes: ``/callback`` (LINE webhook), ``/staff`` (console), ``POST /api/ask``, ``/healthz`` (liveness),
+``/readyz`` (readiness: database, index, knowledge version, inbox age), ``/emulator`` (development only) and, in
+development, the API docs at ``/docs``. The server listens at once: the first index build runs in a background
+thread while the webhook keeps storing events; they are answered as soon as the index is ready.
+"""
 
 from __future__ import annotations
 
@@ -16,19 +22,30 @@ from handoff.console import router as console_router
 from handoff.web import mount_static
 from tsunagu.api import make_api_router
 from tsunagu.bot_runtime import run_worker
-from tsunagu.container import Services, build_services
+from tsunagu.container import Services, build_services, start_index_build
 from tsunagu.errors import add_error_handlers
+from tsunagu.health import add_health
 from tsunagu.security import HeaderedFastAPI
 from tsunagu.settings import Settings, get_settings
 
+DESCRIPTION = (
+    "つなぐ: LINE webhook `/callback`, staff console `/staff`, `POST /api/ask`. "
+    "`GET /healthz`: 200 while the process is up. `GET /readyz`: 200 when the database answers and the FAQ index "
+    "is built (entries, knowledge version, age of the oldest unanswered inbox event), 503 with status "
+    "`indexing`, `index_failed` or `database_unreachable` otherwise."
+)
+
 
 def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
-    """The app; services (database, retriever) are built at start-up unless given (tests)."""
+    """The app; services (database, retriever) are made at start-up unless given (tests). An index that is not
+    built yet is built in a background thread, so the server listens meanwhile (``/readyz`` says "indexing")."""
     settings = settings or get_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.services = services or build_services(settings)
+        app.state.services = services or build_services(settings, build_index=False)
+        if not app.state.services.index.ready:
+            start_index_build(app.state.services)
         stop = asyncio.Event()
         worker = None
         if settings.run_worker_in_process:
@@ -42,12 +59,13 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     production = settings.environment == "production"
     # Production serves no API docs: they would list every route, the staff console's included.
     docs: dict[str, Any] = {"docs_url": None, "redoc_url": None, "openapi_url": None} if production else {}
-    app = HeaderedFastAPI(title="Tsunagu", lifespan=lifespan, hsts=production, **docs)
+    app = HeaderedFastAPI(title="Tsunagu", description=DESCRIPTION, lifespan=lifespan, hsts=production, **docs)
     mount_static(app)  # before any /staff/{param} route
     add_auth_exception_handlers(app)
     add_error_handlers(app)
     app.include_router(accounts_router)
     app.include_router(console_router)
+    add_health(app)
     app.include_router(make_api_router(settings))
     app.include_router(make_webhook_router(settings))
     if settings.emulator:

@@ -46,6 +46,11 @@ def make_worker(services: Services, api: AsyncMessagingApi) -> BotWorker:
 
 
 async def run_worker(services: Services, stop: asyncio.Event) -> None:
-    """Process the inbox and deliver the outbox until ``stop`` is set."""
+    """Process the inbox and deliver the outbox until ``stop`` is set, once the index is built: events stored
+    meanwhile wait in the inbox (answering them earlier would need the index they are answered from)."""
+    if not services.index.ready:
+        logger.info("the worker waits for the search index; stored events are answered once it is built")
+    if not await services.index.wait_ready(stop):
+        return
     async with messaging_api(services.settings) as api:
         await make_worker(services, api).run(stop)

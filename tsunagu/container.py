@@ -1,36 +1,47 @@
-"""Start-up wiring: database, knowledge pack and retriever, built once and shared by the app and the CLI."""
+"""Start-up wiring: database, knowledge pack and retriever, built once and shared by the app and the CLI.
+
+The CLI builds the index before it goes on (``build_services``); the web app listens first and builds it in a
+background thread (``start_index_build``), reporting progress and readiness through ``Services.index``.
+"""
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 from sqlmodel import Session
 
 from knowledge.packs import read_pack, read_synonyms
 from knowledge.service import count_entries, list_entries, replace_entries
-from retrieval.cache import SqlVectorStore
+from retrieval.cache import ProgressCallback, SqlVectorStore
 from retrieval.engine import Retriever
 from retrieval.factory import make_retriever
 from tsunagu.db import make_engine, migrate
+from tsunagu.readiness import IndexState, knowledge_version
 from tsunagu.settings import Settings
 
 logger = logging.getLogger(__name__)
 
+PROGRESS_LOG_STEPS = 10  # the background build logs its progress at every tenth of the texts
+
 
 @dataclass
 class Services:
-    """Long-lived objects of one process."""
+    """Long-lived objects of one process; ``index`` says whether ``retriever`` is built yet."""
 
     settings: Settings
     engine: Engine
     retriever: Retriever
+    index: IndexState = field(default_factory=IndexState)
 
-    def rebuild_index(self) -> None:
-        """Rebuild the search index from the database (only changed text is embedded)."""
+    def rebuild_index(self, progress: ProgressCallback | None = None) -> None:
+        """Rebuild the search index from the database (only changed text is embedded), then mark it ready."""
         with Session(self.engine) as session:
-            self.retriever.build(list_entries(session=session))
+            entries = list_entries(session=session)
+        stats = self.retriever.build(entries, progress=progress)
+        self.index.mark_ready(stats.entries, knowledge_version(entries))  # list_entries: published only
 
 
 def load_pack_if_empty(settings: Settings, engine: Engine) -> None:
@@ -41,8 +52,9 @@ def load_pack_if_empty(settings: Settings, engine: Engine) -> None:
             logger.info("loaded %d entries from %s into an empty database", loaded, settings.pack_dir)
 
 
-def build_services(settings: Settings) -> Services:
-    """Migrate the database, load the pack into an empty one, and build the retriever."""
+def build_services(settings: Settings, *, build_index: bool = True) -> Services:
+    """Migrate the database, load the pack into an empty one, and make the retriever; build its index now
+    unless ``build_index`` is False (the web app builds it in the background: ``start_index_build``)."""
     engine = make_engine(settings.database_url)
     migrate(settings.database_url)
     load_pack_if_empty(settings, engine)
@@ -50,5 +62,38 @@ def build_services(settings: Settings) -> Services:
         settings, synonyms=read_synonyms(settings.pack_dir), store=SqlVectorStore(engine)
     )
     services = Services(settings, engine, retriever)
-    services.rebuild_index()
+    if build_index:
+        services.rebuild_index()
     return services
+
+
+def _logged_progress(index: IndexState) -> ProgressCallback:
+    """Record progress in ``index`` (for ``/readyz``) and log it at every tenth, so the terminal shows it too."""
+    logged = -1
+
+    def report(done: int, total: int) -> None:
+        nonlocal logged
+        index.progress(done, total)
+        step = done * PROGRESS_LOG_STEPS // total if total else PROGRESS_LOG_STEPS
+        if step > logged:
+            logged = step
+            logger.info("building the search index: %d/%d texts embedded", done, total)
+
+    return report
+
+
+def build_index_logged(services: Services) -> None:
+    """The first build, as the background thread runs it: a failure is logged and reported, never raised."""
+    logger.info("building the search index in the background; /readyz answers 503 \"indexing\" until it is done")
+    try:
+        services.rebuild_index(progress=_logged_progress(services.index))
+    except Exception:
+        services.index.mark_failed()
+        logger.exception("the search index could not be built; /readyz answers 503 \"index_failed\"")
+
+
+def start_index_build(services: Services) -> threading.Thread:
+    """Build the index in a daemon thread (Ctrl-C during a first build must not wait for it) and return it."""
+    thread = threading.Thread(target=build_index_logged, args=(services,), name="tsunagu-index", daemon=True)
+    thread.start()
+    return thread

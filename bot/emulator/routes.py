@@ -3,7 +3,8 @@
 The page sends text or a postback; the server builds the webhook event LINE would send, signs it with the
 channel secret and posts it to the webhook through the app itself. The bot's replies reach the fake Messaging
 API mounted at ``/emulator/line-api`` (set ``LINE_API_BASE`` to it), and the page polls them from there. The page
-also shows the fake's default rich menu (``bot.emulator.richmenu_view``), whose areas send their postbacks.
+also shows the fake's default rich menu (``bot.emulator.richmenu_view``), whose areas send their postbacks, and
+a 「準備中」 banner until ``/readyz`` says ready (the first start builds the index while the server listens).
 """
 
 from __future__ import annotations
@@ -75,7 +76,9 @@ def mount_emulator(app: FastAPI, settings: Settings) -> None:
 
     @router.get("", response_class=HTMLResponse)
     async def read_emulator(request: Request) -> HTMLResponse:
-        return templates.TemplateResponse(request, "emulator.html", {"user_id": EMULATOR_USER_ID})
+        # The 「準備中」 banner shows until the index is built; the page's script polls /readyz to hide it.
+        ready = request.app.state.services.index.ready
+        return templates.TemplateResponse(request, "emulator.html", {"user_id": EMULATOR_USER_ID, "ready": ready})
 
     @router.post("/send")
     async def send_event(data: EmulatorInput, request: Request) -> dict[str, Any]:

@@ -94,6 +94,41 @@
     }
   }
 
+  // The 「準備中」 banner: visible until /readyz answers 200, with what is still being prepared.
+  const READINESS_POLL_MS = 2000;
+  const NOT_READY_DETAILS = {
+    database_unreachable: "（データベースに接続できません）",
+    index_failed: "（索引を作成できませんでした。サーバーのログを確認してください）",
+  };
+
+  function readinessDetail(data) {
+    if (data.status in NOT_READY_DETAILS) {
+      return NOT_READY_DETAILS[data.status];
+    }
+    const index = data.index || {};
+    if (index.texts_total > 0) {
+      return "（FAQの索引を作成中: " + Math.floor(100 * index.texts_done / index.texts_total) + "%）";
+    }
+    return "（FAQの索引を作成中）";
+  }
+
+  async function watchReadiness() {
+    const banner = document.getElementById("preparing");
+    const detail = document.getElementById("preparing-detail");
+    try {
+      const response = await fetch("/readyz", { cache: "no-store" });
+      if (response.ok) {
+        banner.hidden = true;
+        return;
+      }
+      detail.textContent = readinessDetail(await response.json());
+    } catch (error) {
+      detail.textContent = "（サーバーに接続できません）";
+    }
+    banner.hidden = false;
+    setTimeout(watchReadiness, READINESS_POLL_MS);
+  }
+
   function percent(part, whole) {
     return (100 * part / whole) + "%";
   }
@@ -148,4 +183,5 @@
   document.getElementById("follow").addEventListener("click", function () { send({ follow: true }); });
   poll();
   loadRichMenu();
+  watchReadiness();
 })();
