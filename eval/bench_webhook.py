@@ -118,12 +118,12 @@ def _wait_healthy(url: str, process: subprocess.Popen[bytes], log: Path) -> None
         if process.poll() is not None:
             raise RuntimeError(f"the app exited with status {process.returncode}:\n{_tail(log)}")
         try:
-            if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
+            if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
                 return
         except httpx.HTTPError:
             pass
         time.sleep(0.5)
-    raise RuntimeError(f"the app did not answer /healthz within {APP_START_TIMEOUT_S:.0f} s:\n{_tail(log)}")
+    raise RuntimeError(f"the app was not ready (/readyz) within {APP_START_TIMEOUT_S:.0f} s:\n{_tail(log)}")
 
 
 def _wait_started(processes: Sequence[subprocess.Popen[bytes]], timeout: float = 300.0) -> None:
