@@ -10,6 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import update
 from sqlmodel import Session, col, delete, select
 
 from bot.messages import Message
@@ -73,10 +74,25 @@ def forget_citizen(session: Session, user_id: str) -> ForgottenTickets:
     return ForgottenTickets(ticket_ids, open_id, drafts)
 
 
-def open_ticket_of(session: Session, user_id: str) -> Ticket | None:
-    """The user's open ticket, if any (a user has at most one)."""
+def open_ticket_of(session: Session, user_id: str, *, fresh: bool = False) -> Ticket | None:
+    """The user's open ticket, if any (a user has at most one); ``fresh`` overwrites the session's stale copy."""
     query = select(Ticket).where(col(Ticket.line_user_id) == user_id, col(Ticket.status).in_(OPEN_STATUSES))
+    if fresh:
+        query = query.execution_options(populate_existing=True)
     return session.exec(query.order_by(col(Ticket.id).desc())).first()
+
+
+def withdraw(session: Session, ticket_id: int, now: dt.datetime) -> bool:
+    """Cancel the ticket with one conditional UPDATE (only while it is still open); False when it no longer was.
+
+    The worker read the ticket earlier in its transaction; staff may have resolved it since (PostgreSQL, read
+    committed), and a plain write would turn a resolved ticket back into a cancelled one.
+    """
+    changed = session.exec(
+        update(Ticket).where(col(Ticket.id) == ticket_id, col(Ticket.status).in_(OPEN_STATUSES))
+        .values(status=TicketStatus.CANCELLED, updated_at=now)
+    ).rowcount
+    return bool(changed == 1)
 
 
 def sync_user_state(user: LineUser, ticket: Ticket | None) -> None:
@@ -169,10 +185,11 @@ class CitizenDesk:
             sync_user_state(user, None)
             return self.replies.nothing_to_cancel()
         assert ticket.id is not None
-        ticket.status, ticket.updated_at = TicketStatus.CANCELLED, now
+        if not withdraw(session, ticket.id, now):  # staff resolved it (or it was cancelled) since it was read
+            sync_user_state(user, open_ticket_of(session, user.user_id, fresh=True))
+            return self.replies.nothing_to_cancel()
         session.add(TicketMessage(ticket_id=ticket.id, author="system", text="利用者が質問を取り消しました。",
                                   created_at=now))
-        session.add(ticket)
         audit.record(session, action="ticket_cancelled", actor=audit.CITIZEN, ticket_id=ticket.id)
         sync_user_state(user, None)
         return self.replies.cancelled(ticket.id)
