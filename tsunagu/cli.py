@@ -13,6 +13,7 @@ import typer
 from handoff.accounts.cli import users_app
 from knowledge.packs import PackValidationError
 from retrieval.errors import RetrievalError
+from tsunagu.cli_db import db_app
 from tsunagu.settings import get_settings
 
 app = typer.Typer(help="Tsunagu: a LINE FAQ chatbot for city services.", no_args_is_help=True)
@@ -26,6 +27,7 @@ richmenu_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(richmenu_app, name="richmenu")
+app.add_typer(db_app, name="db")
 
 logger = logging.getLogger("tsunagu")
 

@@ -18,7 +18,7 @@ from knowledge.service import count_entries, list_entries, replace_entries
 from retrieval.cache import ProgressCallback, SqlVectorStore
 from retrieval.engine import Retriever
 from retrieval.factory import make_retriever
-from tsunagu.db import make_engine, migrate
+from tsunagu.db import check_schema, make_engine, migrate
 from tsunagu.readiness import IndexState, knowledge_version
 from tsunagu.settings import Settings
 
@@ -52,11 +52,21 @@ def load_pack_if_empty(settings: Settings, engine: Engine) -> None:
             logger.info("loaded %d entries from %s into an empty database", loaded, settings.pack_dir)
 
 
+def prepare_schema(settings: Settings) -> None:
+    """Development migrates by itself; production only checks, since migrating is a deploy step
+    (``tsunagu db upgrade``), and refuses to start on an old schema (``SchemaOutOfDateError``)."""
+    if settings.environment == "production":
+        check_schema(settings.database_url)
+    else:
+        migrate(settings.database_url)
+
+
 def build_services(settings: Settings, *, build_index: bool = True) -> Services:
-    """Migrate the database, load the pack into an empty one, and make the retriever; build its index now
-    unless ``build_index`` is False (the web app builds it in the background: ``start_index_build``)."""
+    """Prepare the schema (``prepare_schema``), load the pack into an empty database, and make the retriever;
+    build its index now unless ``build_index`` is False (the web app builds it in the background:
+    ``start_index_build``)."""
+    prepare_schema(settings)
     engine = make_engine(settings.database_url)
-    migrate(settings.database_url)
     load_pack_if_empty(settings, engine)
     retriever = make_retriever(
         settings, synonyms=read_synonyms(settings.pack_dir), store=SqlVectorStore(engine)
