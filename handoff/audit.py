@@ -12,7 +12,7 @@ ACTION_LABELS = {
     "ticket_opened": "受付", "ticket_urgent": "至急に変更", "ticket_claimed": "担当", "ticket_unclaimed": "担当解除",
     "ticket_transferred": "転送", "ticket_replied": "回答送信", "ticket_resolved": "対応終了",
     "ticket_cancelled": "利用者が取り消し", "ticket_rated": "利用者の評価", "faq_draft_created": "FAQ案作成",
-    "citizen_data_deleted": "利用者がデータ削除",
+    "citizen_data_deleted": "利用者がデータ削除", "retention_purged": "保存期間を過ぎた記録を削除",
 }
 ACTOR_LABELS = {CITIZEN: "利用者", SYSTEM: "システム"}
 

@@ -18,6 +18,7 @@ from handoff.desk import citizen_desk_from
 from handoff.notify import build_hub
 from handoff.notify_job import TicketNotificationJob
 from tsunagu.container import Services
+from tsunagu.retention import purge_daily
 from tsunagu.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -47,7 +48,19 @@ def make_worker(services: Services, api: AsyncMessagingApi) -> BotWorker:
 
 async def run_worker(services: Services, stop: asyncio.Event) -> None:
     """Process the inbox and deliver the outbox until ``stop`` is set, once the index is built: events stored
-    meanwhile wait in the inbox (answering them earlier would need the index they are answered from)."""
+    meanwhile wait in the inbox (answering them earlier would need the index they are answered from).
+
+    Beside it, once a day across processes, the retention purge (``tsunagu.retention.purge_daily``): it needs no
+    index, so it starts at once."""
+    retention = asyncio.create_task(purge_daily(
+        services.engine, retention_days=services.settings.data_retention_days, stop=stop))
+    try:
+        await _run_when_indexed(services, stop)
+    finally:
+        retention.cancel()  # ends with the worker (a purge already in its thread finishes its transaction)
+
+
+async def _run_when_indexed(services: Services, stop: asyncio.Event) -> None:
     if not services.index.ready:
         logger.info("the worker waits for the search index; stored events are answered once it is built")
     if not await services.index.wait_ready(stop):

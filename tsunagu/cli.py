@@ -14,6 +14,7 @@ from handoff.accounts.cli import users_app
 from knowledge.packs import PackValidationError
 from retrieval.errors import RetrievalError
 from tsunagu.cli_db import db_app
+from tsunagu.cli_purge import purge
 from tsunagu.settings import get_settings
 
 app = typer.Typer(help="Tsunagu: a LINE FAQ chatbot for city services.", no_args_is_help=True)
@@ -28,6 +29,7 @@ richmenu_app = typer.Typer(
 )
 app.add_typer(richmenu_app, name="richmenu")
 app.add_typer(db_app, name="db")
+app.command("purge")(purge)
 
 logger = logging.getLogger("tsunagu")
 
