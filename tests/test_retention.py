@@ -19,7 +19,8 @@ from sqlalchemy import DateTime, Engine, MetaData, select, update
 from sqlmodel import Session
 from typer.testing import CliRunner
 
-from bot.models import LineUser
+from bot import retention as bot_retention
+from bot.models import InboxEvent, LineUser, OutboxMessage
 from handoff import audit, staff_actions
 from handoff.models import Ticket
 from handoff.retention import EXPIRED_USER
@@ -206,3 +207,16 @@ def test_cli_dry_run_prints_counts_and_changes_nothing(bot: Bot, two_users: tupl
     assert done.exit_code == 0, done.output
     assert "bot_line_user: 1" in done.output
     assert tables_holding(bot.engine, OLD_TEXT, OLD) == set()
+
+
+def test_a_returning_users_waiting_message_is_kept_and_answered(bot: Bot, two_users: tuple[int, int]) -> None:
+    """The user comes back just as the purge runs: their old records go, the new message is still answered."""
+    bot.receive(text_event(f"{OLD}-back", "粗大ごみの出し方を教えて", OLD))
+    with Session(bot.engine) as session:
+        assert bot_retention.purge_users(session, [NEW], utcnow() - dt.timedelta(days=365)) == []  # re-checked
+        retention.purge(session, retention_days=365)
+        session.commit()
+    assert [e.webhook_event_id for e in bot.rows(InboxEvent) if e.line_user_id == OLD] == [f"{OLD}-back"]
+    bot.run()
+    assert [o.status for o in bot.rows(OutboxMessage) if o.line_user_id == OLD] == ["delivered"]
+    assert tables_holding(bot.engine, OLD_TEXT) == set()

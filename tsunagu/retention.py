@@ -68,7 +68,10 @@ def purge(session: Session, *, retention_days: int, now: dt.datetime | None = No
     """Delete or blank everything older than the retention period in ``session`` (the caller commits)."""
     cutoff = (now or utcnow()) - dt.timedelta(days=retention_days)
     rows: Counter[str] = Counter(dict.fromkeys(PURGED_TABLES, 0))  # every table named, even when nothing went
-    users = bot_retention.expired_users(session, cutoff)
+    users: list[str] = []
+    for chunk in _batches(bot_retention.expired_users(session, cutoff)):  # users first: see purge_users
+        users += bot_retention.purge_users(session, list(chunk), cutoff)
+    rows[LineUser.__tablename__] = len(users)
     tickets: list[int] = []
     for chunk in _batches(users) if users else [[]]:
         tickets += handoff_retention.expired_tickets(session, cutoff, list(chunk))
@@ -77,7 +80,6 @@ def purge(session: Session, *, retention_days: int, now: dt.datetime | None = No
         rows.update(handoff_retention.purge_tickets(session, list(ticket_chunk)))
     for chunk in _batches(users) if users else [[]]:
         rows.update(bot_retention.purge_queues(session, cutoff, list(chunk)))
-        rows.update(bot_retention.purge_users(session, list(chunk)))
     report = PurgeReport(cutoff, dict(rows))
     audit.record(session, action=PURGE_ACTION, actor=audit.SYSTEM, detail=report.summary())
     return report
