@@ -26,10 +26,14 @@ from handoff.models import Ticket
 from handoff.retention import EXPIRED_USER
 from knowledge.drafts import create_draft
 from knowledge.retention import EXPIRED_QUESTION
+from tests.conftest import MINI_PACK
 from tests.test_handoff import CALENDAR, REPLIES, ROUTING, UNANSWERABLE, act, add_staff, bot
 from tests.test_worker import SIGNER, Bot, postback_event, text_event
+from tests.utils.services import make_test_services
 from tsunagu import retention
+from tsunagu.bot_runtime import run_worker
 from tsunagu.clock import utcnow
+from tsunagu.settings import Settings
 
 __all__ = ["bot"]  # the fixture, imported so pytest finds it here
 
@@ -220,3 +224,30 @@ def test_a_returning_users_waiting_message_is_kept_and_answered(bot: Bot, two_us
     bot.run()
     assert [o.status for o in bot.rows(OutboxMessage) if o.line_user_id == OLD] == ["delivered"]
     assert tables_holding(bot.engine, OLD_TEXT) == set()
+
+
+def test_the_worker_runs_the_purge_beside_it(sqlite_url: str) -> None:
+    """``run_worker`` (the in-process worker and ``tsunagu worker``) starts the daily purge with it."""
+    settings = Settings(database_url=sqlite_url, pack_dir=MINI_PACK, LINE_CHANNEL_SECRET="secret",
+                        LINE_CHANNEL_ACCESS_TOKEN="token", run_worker_in_process=False)
+    services = make_test_services(settings)
+    with Session(services.engine) as session:
+        session.add(LineUser(user_id=OLD, last_question=OLD_TEXT, last_seen=utcnow() - EXPIRED_AGE))
+        session.commit()
+
+    def purged() -> bool:
+        with Session(services.engine) as session:
+            return session.get(LineUser, OLD) is None
+
+    async def main() -> bool:
+        stop = asyncio.Event()
+        worker = asyncio.create_task(run_worker(services, stop))
+        for _ in range(400):  # wait for the purge's thread (not a speed check: it normally takes milliseconds)
+            if purged():
+                break
+            await asyncio.sleep(0.05)
+        stop.set()
+        await worker
+        return purged()
+
+    assert asyncio.run(main())
