@@ -3,10 +3,10 @@
 A ticket expires when its citizen expired (no interaction within the retention period) or when it was closed
 (resolved or cancelled) longer ago than the period. Its row stays, because ticket numbers are shown to citizens and
 kept in the audit log and FAQ drafts, and because its figures are what the city reports on (team, category, times,
-``first_response_business_s``, rating): only the citizen's question, the LINE user id and the notification error
-are blanked. Its thread messages keep author and time (how many messages, how fast) with the text blanked, staff
-answers included (they quote and address the citizen). An open ticket of an expired citizen is closed as
-cancelled: nobody can answer it any more.
+``first_response_business_s``, rating): the LINE user id and the notification error are blanked and the
+citizen's question is replaced by a note saying why. Its thread messages keep author and time (how many messages,
+how fast) with the text replaced the same way, staff answers included (they quote and address the citizen). An
+open ticket of an expired citizen is closed as cancelled: nobody can answer it any more.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from sqlmodel import Session, col, or_, select, update
 from handoff.models import OPEN_STATUSES, Ticket, TicketMessage, TicketStatus
 
 EXPIRED_USER = "-"  # stands in for the LINE user id of an expired ticket (the column is NOT NULL)
+EXPIRED_TEXT = "（保存期間を過ぎたため削除しました）"  # what the console shows instead of the question and messages
 CLOSED_STATUSES = (TicketStatus.RESOLVED, TicketStatus.CANCELLED)
 
 
@@ -37,7 +38,7 @@ def purge_tickets(session: Session, ticket_ids: list[int]) -> dict[str, int]:
     session.exec(update(Ticket).where(chosen, col(Ticket.status).in_(OPEN_STATUSES))
                  .values(status=TicketStatus.CANCELLED))
     tickets = session.exec(update(Ticket).where(chosen).values(
-        line_user_id=EXPIRED_USER, question="", notify_error=None)).rowcount
+        line_user_id=EXPIRED_USER, question=EXPIRED_TEXT, notify_error=None)).rowcount
     messages = session.exec(update(TicketMessage).where(col(TicketMessage.ticket_id).in_(ticket_ids))
-                            .values(text="")).rowcount
+                            .values(text=EXPIRED_TEXT)).rowcount
     return {Ticket.__tablename__: tickets, TicketMessage.__tablename__: messages}

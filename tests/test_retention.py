@@ -23,7 +23,7 @@ from bot import retention as bot_retention
 from bot.models import InboxEvent, LineUser, OutboxMessage
 from handoff import audit, staff_actions
 from handoff.models import Ticket
-from handoff.retention import EXPIRED_USER
+from handoff.retention import EXPIRED_TEXT, EXPIRED_USER
 from knowledge.drafts import create_draft
 from knowledge.retention import EXPIRED_QUESTION
 from tests.conftest import MINI_PACK
@@ -132,7 +132,7 @@ def test_purge_leaves_no_text_or_line_id_of_an_expired_user(bot: Bot, two_users:
         kept = session.get(Ticket, old_ticket)  # the number and figures stay, for the audit log and reports
         assert kept is not None
         assert (kept.status, kept.team) == ("resolved", "市民相談課")
-        assert (kept.line_user_id, kept.question) == (EXPIRED_USER, "")
+        assert (kept.line_user_id, kept.question) == (EXPIRED_USER, EXPIRED_TEXT)
         assert kept.first_response_business_s is not None
         fresh = session.get(Ticket, new_ticket)
         assert fresh is not None and NEW_TEXT in fresh.question
