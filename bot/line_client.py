@@ -14,16 +14,20 @@
   crash between sending it and recording the outcome) is never sent again as a reply, only as that keyed push:
   if the reply had in fact reached LINE, the citizen sees the answer twice (at most one duplicate, and only
   in that window).
-* 429, 5xx and network errors (``OSError``, ``TimeoutError``, any ``aiohttp.ClientError``) are retried with
-  exponential backoff, honouring ``Retry-After``. ``max_attempts`` bounds the requests of one delivery in
-  total, across restarts: the caller counts each one durably (``before_call``) before it is sent and passes
-  the count so far in ``Outgoing.previous_attempts``. Each request has a bounded timeout (the SDK's is 5 min).
+* 429, 5xx and network errors (``OSError``, ``TimeoutError``, any ``aiohttp.ClientError``) are retried later,
+  never by sleeping here: ``send`` makes one push per call and answers ``Delivery.RETRY`` with the delay
+  (exponential backoff, or ``Retry-After``), which the caller stores (``next_attempt_at`` in the outbox), so one
+  user's backoff never holds another user's reply. LINE's 429 "You have reached your monthly limit." is not
+  retried: no push gets through until the next month or a plan change, so it fails at once with
+  ``MONTHLY_LIMIT_ERROR``. ``max_attempts`` bounds the requests of one delivery in total, across rounds and
+  restarts: the caller counts each one durably (``before_call``) before it is sent and passes the count so far
+  in ``Outgoing.previous_attempts``. Each request has a bounded timeout (the SDK's is 5 min).
 """
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
+import json
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from contextvars import ContextVar
@@ -43,6 +47,8 @@ logger = logging.getLogger(__name__)
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
 NETWORK_ERRORS = (TimeoutError, OSError, aiohttp.ClientError)
 REQUEST_TIMEOUT_S = 10.0
+MONTHLY_LIMIT_MESSAGE = "You have reached your monthly limit."  # LINE's 429 body when the message quota is used up
+MONTHLY_LIMIT_ERROR = "HTTP 429 monthly limit"  # last_error of a delivery refused for the quota (not retried)
 
 CallKind = Literal["reply", "push"]
 BeforeCall = Callable[[CallKind], Awaitable[None]]
@@ -62,6 +68,7 @@ class Delivery(StrEnum):
     REPLIED = "replied"
     PUSHED = "pushed"
     ALREADY_ACCEPTED = "already_accepted"  # 409 on a retry key LINE had already taken
+    RETRY = "retry"  # not delivered yet: try again after ``DeliveryResult.retry_after`` seconds
     FAILED = "failed"
 
 
@@ -83,10 +90,11 @@ class DeliveryResult:
     outcome: Delivery
     attempts: int  # requests made by this call of ``send``
     error: str | None = None
+    retry_after: float | None = None  # with ``Delivery.RETRY``: seconds to wait before the next try
 
     @property
     def delivered(self) -> bool:
-        return self.outcome is not Delivery.FAILED
+        return self.outcome not in (Delivery.FAILED, Delivery.RETRY)
 
 
 # -- reading the HTTP status past the SDK --------------------------------------------------------------------------
@@ -123,6 +131,11 @@ class _Outcome:
     status: int | None = None  # LINE's error status
     retry_after: float | None = None
     unknown: str | None = None  # the network error after which nobody knows whether LINE got it
+    monthly_limit: bool = False  # a 429 for the month's message quota, not for the request rate
+
+    @property
+    def retryable(self) -> bool:
+        return not self.monthly_limit and (self.status is None or self.status in RETRYABLE_STATUSES)
 
 
 async def count_nothing(_: CallKind) -> None:
@@ -136,9 +149,8 @@ class LineSender:
     Args:
         api: an ``AsyncMessagingApi`` (on a ``LineApiClient``, pointed at LINE or at a local fake).
         max_attempts: requests per delivery in total (``Outgoing.previous_attempts`` included) before giving up.
-        base_delay: the first backoff in seconds; doubles each retry (capped at ``max_delay``).
+        base_delay: the first backoff in seconds; doubles with each request made (capped at ``max_delay``).
         timeout: seconds one request may take.
-        sleep: the coroutine used to wait (tests pass one that records instead of sleeping).
         now: the clock used to judge reply-token expiry.
     """
 
@@ -150,7 +162,6 @@ class LineSender:
         base_delay: float = 1.0,
         max_delay: float = 60.0,
         timeout: float = REQUEST_TIMEOUT_S,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
     ) -> None:
         self.api = api
@@ -158,7 +169,6 @@ class LineSender:
         self.base_delay = base_delay
         self.max_delay = max_delay
         self.timeout = timeout
-        self.sleep = sleep
         self.now = now
 
     async def send(self, outgoing: Outgoing, before_call: BeforeCall = count_nothing) -> DeliveryResult:
@@ -191,29 +201,29 @@ class LineSender:
 
     async def _push(self, outgoing: Outgoing, messages: list[SdkMessage], calls: int, budget: int,
                     before_call: BeforeCall) -> DeliveryResult:
+        """One keyed push; a retryable failure is answered with ``Delivery.RETRY`` and its delay, not slept on."""
         request = PushMessageRequest(to=outgoing.user_id, messages=messages)
-        delay = self.base_delay
-        outcome = _Outcome()
-        while calls < budget:
-            await before_call("push")
-            calls += 1
-            outcome = await self._call("push", lambda: self.api.push_message_with_http_info(
-                request, x_line_retry_key=outgoing.retry_key, _request_timeout=self.timeout))
-            if outcome.delivered:
-                return DeliveryResult(Delivery.PUSHED, calls)
-            if outcome.status == 409:
-                return DeliveryResult(Delivery.ALREADY_ACCEPTED, calls)
-            if outcome.status is not None and outcome.status not in RETRYABLE_STATUSES:
-                break
-            if calls < budget:
-                await self.sleep(min(outcome.retry_after or delay, self.max_delay))
-                delay = min(delay * 2, self.max_delay)
+        await before_call("push")
+        calls += 1
+        outcome = await self._call("push", lambda: self.api.push_message_with_http_info(
+            request, x_line_retry_key=outgoing.retry_key, _request_timeout=self.timeout))
+        if outcome.delivered:
+            return DeliveryResult(Delivery.PUSHED, calls)
+        if outcome.status == 409:
+            return DeliveryResult(Delivery.ALREADY_ACCEPTED, calls)
         error = self._error(outgoing, calls, outcome)
+        if outcome.retryable and calls < budget:
+            made = outgoing.previous_attempts + calls
+            delay = min(outcome.retry_after or self.base_delay * 2 ** (made - 1), self.max_delay)
+            logger.info("push not delivered (%s); retrying in %.1f s", error, delay)
+            return DeliveryResult(Delivery.RETRY, calls, error, retry_after=delay)
         logger.warning("push gave up after %d attempt(s): %s", outgoing.previous_attempts + calls, error)
         return DeliveryResult(Delivery.FAILED, calls, error)
 
     @staticmethod
     def _error(outgoing: Outgoing, calls: int, outcome: _Outcome) -> str:
+        if outcome.monthly_limit:
+            return MONTHLY_LIMIT_ERROR
         if outcome.status is not None:
             return f"HTTP {outcome.status}"
         return f"outcome unknown after {outgoing.previous_attempts + calls} attempts ({outcome.unknown})"
@@ -225,7 +235,7 @@ class LineSender:
         try:
             await request()
         except ApiException as exc:
-            return _Outcome(status=exc.status, retry_after=_retry_after(exc))
+            return _Outcome(status=exc.status, retry_after=_retry_after(exc), monthly_limit=_is_monthly_limit(exc))
         except NETWORK_ERRORS as exc:
             return _Outcome(unknown=type(exc).__name__)
         except Exception as exc:
@@ -246,3 +256,14 @@ def _retry_after(exc: ApiException) -> float | None:
         return max(float(value), 0.0) if value is not None else None
     except ValueError:
         return None
+
+
+def _is_monthly_limit(exc: ApiException) -> bool:
+    """LINE's 429 for the month's message quota (its body's ``message``), as opposed to the request rate."""
+    if exc.status != 429 or not exc.body:
+        return False
+    try:
+        body = json.loads(exc.body)
+    except (ValueError, TypeError):
+        return False
+    return isinstance(body, dict) and body.get("message") == MONTHLY_LIMIT_MESSAGE

@@ -67,6 +67,7 @@ class OutboxMessage(SQLModel, table=True):
     claimed_at: dt.datetime | None = None
     attempts: int = 0  # requests made to LINE, each counted before it is sent
     reply_attempted_at: dt.datetime | None = None  # the reply token was tried: never reply again, only push
+    next_attempt_at: dt.datetime | None = None  # a retry waits until then (None: due at once)
     outcome: str | None = Field(default=None, max_length=20)
     last_error: str | None = Field(default=None, max_length=500)
     created_at: dt.datetime = Field(default_factory=utcnow)

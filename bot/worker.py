@@ -10,6 +10,13 @@ before it is sent, and a reply is recorded as being tried before it is sent, in 
 again without an outcome is pushed with its retry key (never replied again) until ``max_attempts`` requests
 in total, then marked failed with the reason; stale claims are released periodically, so no row stays
 ``sending``. Each outcome is recorded as soon as it is known, while the other rows of the claim are still sent.
+A delivery to retry (429, 5xx, no answer) goes back to ``pending`` with ``next_attempt_at``: only due rows are
+claimed, so a backoff waits in the database, never in the round.
+
+Database errors (a failed commit, PostgreSQL restarting) never leave a row claimed: an event whose transaction
+failed goes back to ``pending`` (``failed`` after ``MAX_EVENT_ATTEMPTS``) and the rest of the claim is still
+handled; a delivery whose outcome could not be recorded keeps its claim and is recorded at the start of the next
+round, before anything is released or claimed, so a delivered reply is never sent again by this worker.
 """
 
 from __future__ import annotations
@@ -22,7 +29,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, exists, or_, select, update
+from sqlalchemy import Engine, case, exists, or_, select, update
 from sqlalchemy import event as sqlalchemy_event
 from sqlalchemy.orm import ORMExecuteState, aliased
 from sqlmodel import Session, col
@@ -40,6 +47,7 @@ logger = logging.getLogger(__name__)
 REPLY_TOKEN_LIFETIME = dt.timedelta(seconds=50)  # LINE: about a minute after the event; keep a margin
 STALE_CLAIM = dt.timedelta(minutes=5)
 RELEASE_EVERY_S = 60.0  # how often the running worker puts back claims older than STALE_CLAIM
+MAX_EVENT_ATTEMPTS = 3  # an event whose transaction fails this often is marked failed (its user moves on)
 
 
 class BotWorker:
@@ -50,22 +58,28 @@ class BotWorker:
         dispatcher: turns events into replies.
         sender: delivers replies to LINE.
         batch_size: rows claimed per round.
-        jobs: further work for each round (e.g. notifying staff of new tickets); each returns how much it did.
+        jobs: further work (e.g. notifying staff of new tickets), run in a loop of their own beside the outbox;
+            each returns how much it did.
+        clock: the current time (UTC), for claims and retry times; tests move it forward.
     """
 
     def __init__(self, engine: Engine, dispatcher: EventDispatcher, sender: LineSender, batch_size: int = 20,
-                 jobs: Sequence[Callable[[], Awaitable[int]]] = ()) -> None:
+                 jobs: Sequence[Callable[[], Awaitable[int]]] = (),
+                 clock: Callable[[], dt.datetime] = utcnow) -> None:
         self.engine = engine
         self.dispatcher = dispatcher
         self.sender = sender
         self.batch_size = batch_size
         self.jobs = list(jobs)
+        self.clock = clock
         self._skip_locked = engine.dialect.name == "postgresql"
+        # Outcomes known but not yet written (the database failed): row id -> result, None = release the row.
+        self._unrecorded: dict[int, DeliveryResult | None] = {}
 
     # -- inbox ---------------------------------------------------------------------------------------------------
     def release_stale_claims(self, older_than: dt.timedelta = STALE_CLAIM) -> int:
         """Put back events and deliveries claimed by a worker that died (called at start-up too)."""
-        cutoff = utcnow() - older_than
+        cutoff = self.clock() - older_than
         with Session(self.engine) as session:
             events = session.exec(
                 update(InboxEvent).where(col(InboxEvent.status) == "processing", col(InboxEvent.claimed_at) < cutoff)
@@ -94,12 +108,16 @@ class BotWorker:
             col(earlier.id) < col(model.id),
             col(earlier.status).in_(("pending", working_status)),
         )
+        now = self.clock()
         query = (
             select(model)
             .where(col(model.status) == "pending", or_(col(model.line_user_id).is_(None), ~blocked))
             .order_by(col(model.id))
             .limit(self.batch_size)
         )
+        if model is OutboxMessage:  # a delivery waiting for its retry time is not due yet
+            due = col(OutboxMessage.next_attempt_at)
+            query = query.where(or_(due.is_(None), due <= now))
         if self._skip_locked:
             query = query.with_for_update(skip_locked=True)
         candidates = [row.id for row in session.exec(query).scalars()]  # type: ignore[call-overload]
@@ -108,7 +126,7 @@ class BotWorker:
             return []
         taken = session.exec(
             update(model).where(col(model.id).in_(candidates), col(model.status) == "pending")
-            .values(status=working_status, claimed_at=utcnow()).returning(col(model.id))
+            .values(status=working_status, claimed_at=now).returning(col(model.id))
             .execution_options(synchronize_session=False)
         ).scalars().all()
         taken_rows = select(model).where(col(model.id).in_(taken)).order_by(col(model.id))
@@ -117,18 +135,38 @@ class BotWorker:
         return rows
 
     def process_inbox(self) -> int:
-        """Handle every claimable event; return how many were handled."""
+        """Handle every claimable event; return how many were handled. An event whose transaction fails is put
+        back (see ``_put_back``) and the rest of the claim is still handled."""
         handled = 0
         with Session(self.engine) as session:
             claimed = [event.id for event in self._claim(session, InboxEvent, "processing")]
         for event_id in claimed:
-            with _deferred_writes_session(self.engine) as session:
-                event = session.get(InboxEvent, event_id)
-                if event is None:
-                    continue
-                self._handle(session, event)
-                handled += 1
+            try:
+                with _deferred_writes_session(self.engine) as session:
+                    event = session.get(InboxEvent, event_id)
+                    if event is None:
+                        continue
+                    self._handle(session, event)
+                    handled += 1
+            except Exception:
+                logger.exception("inbox event %s: database error; it will be retried", event_id)
+                self._put_back(event_id)
         return handled
+
+    def _put_back(self, event_id: int | None) -> None:
+        """Count the failed try of an event whose transaction was rolled back (its replies were not stored) and
+        make it ``pending`` again, or ``failed`` after ``MAX_EVENT_ATTEMPTS`` tries. If the database is still
+        failing, the periodic release of stale claims puts it back later."""
+        failed = col(InboxEvent.attempts) + 1 >= MAX_EVENT_ATTEMPTS
+        try:
+            with Session(self.engine) as session:
+                session.exec(update(InboxEvent).where(col(InboxEvent.id) == event_id,
+                                                      col(InboxEvent.status) == "processing").values(
+                    attempts=col(InboxEvent.attempts) + 1, last_error="database error",
+                    status=case((failed, "failed"), else_="pending")))
+                session.commit()
+        except Exception:
+            logger.exception("inbox event %s could not be put back; released when its claim is stale", event_id)
 
     def _handle(self, session: Session, event: InboxEvent) -> None:
         event_id = event.id
@@ -151,7 +189,7 @@ class BotWorker:
                 reply_token_expires_at=received + REPLY_TOKEN_LIFETIME, retry_key=str(uuid.uuid4()),
             ))
         if still_stored:
-            event.status, event.processed_at = "done", utcnow()
+            event.status, event.processed_at = "done", self.clock()
             session.add(event)
         session.commit()
 
@@ -160,12 +198,23 @@ class BotWorker:
         """Send every claimable outbox row at once and record each outcome as soon as it is known; return how
         many were delivered. A claim holds at most one row per user, so sending them together keeps each user's
         order. The database work runs in threads: in the web app, the event loop is answering LINE's webhooks.
+        Outcomes that could not be recorded in an earlier round are written first (raises if that still fails).
         """
+        await self.record_unrecorded()
         claimed = await asyncio.to_thread(self._claim_outbox)
         if not claimed:
             return 0
         delivered = await asyncio.gather(*(self._deliver(row_id, outgoing) for row_id, outgoing in claimed))
         return sum(delivered)
+
+    async def record_unrecorded(self) -> None:
+        """Write the outcomes kept in memory after a database error; raises (keeping the rest) if it fails again.
+
+        Until then those rows stay ``sending``, claimed by this worker, so nothing sends them again meanwhile.
+        """
+        for row_id, result in list(self._unrecorded.items()):
+            await asyncio.to_thread(self._record, row_id, result)
+            del self._unrecorded[row_id]
 
     def _claim_outbox(self) -> list[tuple[int, Outgoing]]:
         """Claim rows and count their first request, committed before anything is sent.
@@ -174,7 +223,7 @@ class BotWorker:
         without an outcome (a crash, a failed round, a released claim), it is pushed with its retry key, never
         replied a second time. A row that already used up its attempts is marked failed instead of sent.
         """
-        max_attempts, now = self.sender.max_attempts, utcnow()
+        max_attempts, now = self.sender.max_attempts, self.clock()
         with Session(self.engine) as session:
             rows = self._claim(session, OutboxMessage, "sending")
             claimed = []
@@ -203,24 +252,41 @@ class BotWorker:
                         expires if reply else None, previous_attempts=row.attempts)
 
     async def _deliver(self, row_id: int, outgoing: Outgoing) -> bool:
+        result: DeliveryResult | None
         try:
             result = await self.sender.send(outgoing, _AttemptCounter(self.engine, row_id))
         except Exception:
             # Outcome unknown: back to pending, to be pushed with the same retry key (its attempts are counted).
             logger.exception("delivery of outbox row %s failed; it will be retried as a push", row_id)
-            await asyncio.to_thread(_release_row, self.engine, row_id)
-            return False
-        await asyncio.to_thread(self._record_delivery, row_id, result)
-        return result.delivered
+            result = None
+        try:
+            await asyncio.to_thread(self._record, row_id, result)
+        except Exception:
+            logger.exception("outbox row %s: its outcome could not be recorded; kept for the next round", row_id)
+            self._unrecorded[row_id] = result
+        return result is not None and result.delivered
+
+    def _record(self, row_id: int, result: DeliveryResult | None) -> None:
+        if result is None:
+            _release_row(self.engine, row_id)
+        else:
+            self._record_delivery(row_id, result)
 
     def _record_delivery(self, row_id: int, result: DeliveryResult) -> None:
         with Session(self.engine) as session:
             row = session.get(OutboxMessage, row_id)
             if row is None:
                 return
-            row.outcome, row.last_error = result.outcome.value, result.error
+            row.last_error = result.error
+            if result.outcome is Delivery.RETRY:  # due again later; other rows are claimed meanwhile
+                row.status, row.outcome = "pending", None
+                row.next_attempt_at = self.clock() + dt.timedelta(seconds=result.retry_after or 0.0)
+                session.add(row)
+                session.commit()
+                return
+            row.outcome = result.outcome.value
             row.status = "delivered" if result.delivered else "failed"
-            row.delivered_at = utcnow() if result.delivered else None
+            row.delivered_at = self.clock() if result.delivered else None
             if result.delivered and session.get(LineUser, row.line_user_id) is None:
                 session.delete(row)  # the user asked for "データ削除": keep nothing after the confirmation
             else:
@@ -229,11 +295,12 @@ class BotWorker:
 
     async def run(self, stop: asyncio.Event, idle_seconds: float = 0.2,
                   release_every: float = RELEASE_EVERY_S) -> None:
-        """Until ``stop`` is set, two loops side by side: the inbox (the conversation, in a thread) and the
-        outbox with the further jobs, so replies go out while the next events are answered (the embedder
-        releases the GIL). Each pauses briefly after a round with nothing to do; stored replies wake the outbox.
-        Every ``release_every`` seconds (and at start-up) claims older than ``STALE_CLAIM`` are released, so a
-        delivery whose round failed or whose worker died is never left in ``sending``.
+        """Until ``stop`` is set, three loops side by side: the inbox (the conversation, in a thread), the outbox,
+        and the further jobs, so replies go out while the next events are answered (the embedder releases the
+        GIL) and a slow notifier never holds a reply. Each pauses briefly after a round with nothing to do;
+        stored replies wake the outbox. Every ``release_every`` seconds (and at start-up) claims older than
+        ``STALE_CLAIM`` are released, so a delivery whose round failed or whose worker died is never left in
+        ``sending``; outcomes this worker could not record are written first.
         """
         replies_stored = asyncio.Event()
         next_release = 0.0
@@ -248,16 +315,21 @@ class BotWorker:
             nonlocal next_release
             replies_stored.clear()
             if time.monotonic() >= next_release:
+                await self.record_unrecorded()  # never release a claim whose outcome this worker knows
                 # Only claims older than STALE_CLAIM: a younger one may belong to another worker that is alive.
                 next_release = time.monotonic() + release_every
                 await asyncio.to_thread(self.release_stale_claims)
-            sent = await self.deliver_outbox()
+            return await self.deliver_outbox()
+
+        async def jobs_round() -> int:
+            done = 0
             for job in self.jobs:
-                sent += await job()
-            return sent
+                done += await job()
+            return done
 
         await asyncio.gather(_repeat(inbox_round, stop, idle_seconds),
-                             _repeat(outbox_round, stop, idle_seconds, wake=replies_stored))
+                             _repeat(outbox_round, stop, idle_seconds, wake=replies_stored),
+                             _repeat(jobs_round, stop, idle_seconds))
 
 
 class _AttemptCounter:
@@ -285,7 +357,7 @@ class _AttemptCounter:
 
 
 def _release_row(engine: Engine, row_id: int) -> None:
-    """Put a row whose delivery ended in an unexpected error back to ``pending`` (it is pushed next time)."""
+    """Put a row whose delivery ended in an unexpected error back to ``pending`` (it is pushed next round)."""
     with Session(engine) as session:
         session.exec(update(OutboxMessage).where(col(OutboxMessage.id) == row_id,
                                                  col(OutboxMessage.status) == "sending").values(status="pending"))

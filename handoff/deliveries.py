@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlmodel import Session, col
 
+from bot.line_client import MONTHLY_LIMIT_ERROR
 from bot.models import OutboxMessage
 from handoff.models import TicketMessage
 from tsunagu.clock import as_utc
@@ -30,6 +31,19 @@ class FailedDelivery:
         return self.ticket_id is not None
 
 
+REASONS = {  # stored reasons that need more than the status code for staff to act on
+    MONTHLY_LIMIT_ERROR: "LINEの今月のメッセージ送信数が上限に達しました（HTTP 429）。"
+                         "来月まで、または料金プランを変更するまで、プッシュ送信は届きません。",
+}
+
+
+def describe(reason: str | None) -> str:
+    """The reason as shown on the deliveries page: explained when staff must act, else as stored."""
+    if reason is None:
+        return "unknown"
+    return REASONS.get(reason, reason)
+
+
 def failed_deliveries(session: Session, limit: int = 100) -> list[FailedDelivery]:
     """The newest ``limit`` failed deliveries, newest first."""
     query = (
@@ -41,7 +55,7 @@ def failed_deliveries(session: Session, limit: int = 100) -> list[FailedDelivery
         .limit(limit)
     )
     return [
-        FailedDelivery(row_id, as_utc(created_at), attempts, reason or "unknown", ticket_id)
+        FailedDelivery(row_id, as_utc(created_at), attempts, describe(reason), ticket_id)
         for row_id, created_at, attempts, reason, ticket_id in session.exec(query)  # type: ignore[call-overload]
         if row_id is not None
     ]

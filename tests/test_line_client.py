@@ -1,12 +1,13 @@
 """Delivery rules of the LINE sender, against a fake Messaging API that records every request."""
 
 import asyncio
+import dataclasses
 import datetime as dt
 from typing import Any
 
 from linebot.v3.messaging.exceptions import ApiException
 
-from bot.line_client import Delivery, LineSender, Outgoing
+from bot.line_client import Delivery, DeliveryResult, LineSender, Outgoing
 from bot.messages import text_messages
 from tests.utils.openapi import errors as spec_errors
 
@@ -45,11 +46,22 @@ class FakeMessagingApi:
             raise outcome
 
 
-def sender(api: FakeMessagingApi, waits: list[float]) -> LineSender:
-    async def record(seconds: float) -> None:
-        waits.append(seconds)
+def sender(api: FakeMessagingApi) -> LineSender:
+    return LineSender(api, max_attempts=4, base_delay=1.0, now=lambda: NOW)
 
-    return LineSender(api, max_attempts=4, base_delay=1.0, sleep=record, now=lambda: NOW)
+
+def deliver(api: FakeMessagingApi, item: Outgoing) -> tuple[DeliveryResult, list[float]]:
+    """Send ``item`` as the worker's rounds would: again after each ``Delivery.RETRY``, with the requests made so
+    far; return the last result and the waits asked for (the sender itself never sleeps)."""
+    waits: list[float] = []
+    made = 0
+    while True:
+        result = asyncio.run(sender(api).send(dataclasses.replace(item, previous_attempts=made)))
+        made += result.attempts
+        if result.outcome is not Delivery.RETRY:
+            return dataclasses.replace(result, attempts=made), waits
+        assert result.retry_after is not None
+        waits.append(result.retry_after)
 
 
 def outgoing(expires_in: float | None = 30) -> Outgoing:
@@ -66,16 +78,16 @@ def assert_requests_match_spec(api: FakeMessagingApi) -> None:
 
 
 def test_valid_reply_token_is_used() -> None:
-    api, waits = FakeMessagingApi(), []
-    result = asyncio.run(sender(api, waits).send(outgoing()))
+    api = FakeMessagingApi()
+    result = asyncio.run(sender(api).send(outgoing()))
     assert (result.outcome, result.attempts) == (Delivery.REPLIED, 1)
     assert [c[0] for c in api.calls] == ["reply"]
     assert_requests_match_spec(api)
 
 
 def test_expired_reply_token_falls_back_to_push_once() -> None:
-    api, waits = FakeMessagingApi(), []
-    result = asyncio.run(sender(api, waits).send(outgoing(expires_in=-1)))
+    api = FakeMessagingApi()
+    result = asyncio.run(sender(api).send(outgoing(expires_in=-1)))
     assert result.outcome is Delivery.PUSHED
     assert [c[0] for c in api.calls] == ["push"]
     assert api.calls[0][2] == "123e4567-e89b-12d3-a456-426614174000"
@@ -83,50 +95,57 @@ def test_expired_reply_token_falls_back_to_push_once() -> None:
 
 
 def test_rejected_reply_token_falls_back_to_push() -> None:
-    api, waits = FakeMessagingApi(replies=[api_error(400)]), []
-    result = asyncio.run(sender(api, waits).send(outgoing()))
+    api = FakeMessagingApi(replies=[api_error(400)])
+    result = asyncio.run(sender(api).send(outgoing()))
     assert result.outcome is Delivery.PUSHED
     assert [c[0] for c in api.calls] == ["reply", "push"]
 
 
+def test_a_server_error_asks_for_a_retry_instead_of_sleeping() -> None:
+    api = FakeMessagingApi(pushes=[api_error(500)])
+    result = asyncio.run(sender(api).send(outgoing(expires_in=None)))
+    assert (result.outcome, result.attempts, result.error, result.retry_after) == (Delivery.RETRY, 1, "HTTP 500", 1.0)
+    assert not result.delivered
+
+
 def test_two_server_errors_then_success_delivers_once_with_one_retry_key() -> None:
-    api, waits = FakeMessagingApi(pushes=[api_error(500), api_error(502)]), []
-    result = asyncio.run(sender(api, waits).send(outgoing(expires_in=None)))
+    api = FakeMessagingApi(pushes=[api_error(500), api_error(502)])
+    result, waits = deliver(api, outgoing(expires_in=None))
     assert (result.outcome, result.attempts) == (Delivery.PUSHED, 3)
     assert waits == [1.0, 2.0]  # exponential backoff
     assert {key for _, _, key in api.calls} == {"123e4567-e89b-12d3-a456-426614174000"}
 
 
 def test_retry_after_is_honoured() -> None:
-    api, waits = FakeMessagingApi(pushes=[api_error(429, retry_after="7")]), []
-    result = asyncio.run(sender(api, waits).send(outgoing(expires_in=None)))
+    api = FakeMessagingApi(pushes=[api_error(429, retry_after="7")])
+    result, waits = deliver(api, outgoing(expires_in=None))
     assert result.outcome is Delivery.PUSHED
     assert waits == [7.0]
 
 
 def test_conflict_on_retry_key_counts_as_delivered() -> None:
-    api, waits = FakeMessagingApi(pushes=[api_error(500), api_error(409)]), []
-    result = asyncio.run(sender(api, waits).send(outgoing(expires_in=None)))
+    api = FakeMessagingApi(pushes=[api_error(500), api_error(409)])
+    result, waits = deliver(api, outgoing(expires_in=None))
     assert result.outcome is Delivery.ALREADY_ACCEPTED
     assert result.delivered
 
 
 def test_gives_up_after_the_bound() -> None:
-    api, waits = FakeMessagingApi(pushes=[api_error(503)] * 10), []
-    result = asyncio.run(sender(api, waits).send(outgoing(expires_in=None)))
+    api = FakeMessagingApi(pushes=[api_error(503)] * 10)
+    result, waits = deliver(api, outgoing(expires_in=None))
     assert (result.outcome, result.attempts, result.error) == (Delivery.FAILED, 4, "HTTP 503")
     assert len(api.calls) == 4
     assert waits == [1.0, 2.0, 4.0]
 
 
 def test_client_error_is_not_retried() -> None:
-    api, waits = FakeMessagingApi(pushes=[api_error(400)]), []
-    result = asyncio.run(sender(api, waits).send(outgoing(expires_in=None)))
+    api = FakeMessagingApi(pushes=[api_error(400)])
+    result, waits = deliver(api, outgoing(expires_in=None))
     assert (result.outcome, result.attempts) == (Delivery.FAILED, 1)
     assert waits == []
 
 
 def test_network_errors_are_retried() -> None:
-    api, waits = FakeMessagingApi(pushes=[TimeoutError(), ConnectionResetError()]), []
-    result = asyncio.run(sender(api, waits).send(outgoing(expires_in=None)))
+    api = FakeMessagingApi(pushes=[TimeoutError(), ConnectionResetError()])
+    result, waits = deliver(api, outgoing(expires_in=None))
     assert (result.outcome, result.attempts) == (Delivery.PUSHED, 3)

@@ -61,11 +61,8 @@ def make_worker(url: str, pack: Pack, api: FakeMessagingApi, batch_size: int = 3
     retriever = make_retriever(settings, synonyms=pack.synonyms, store=MemoryVectorStore(), embedder=HashingEmbedder())
     retriever.build(pack.entries)
 
-    async def no_wait(_: float) -> None:
-        return None
-
     conversation = Conversation(retriever, PostbackSigner("secret"))
-    return BotWorker(make_engine(url), EventDispatcher(conversation), LineSender(api, sleep=no_wait), batch_size)
+    return BotWorker(make_engine(url), EventDispatcher(conversation), LineSender(api, base_delay=0.0), batch_size)
 
 
 def store(url: str, events: list[dict[str, Any]]) -> None:
