@@ -3,10 +3,15 @@
 Each ticket is claimed for notification with one conditional UPDATE before anything is sent, so several workers
 never notify twice; a failing notifier is recorded on the ticket and never blocks or loses it (the queue in the
 console is the source of truth). Urgent tickets go first.
+
+The job runs on the worker's event loop, beside the outbox: its database work runs in a thread, and the notices
+of one round are sent together (urgent ones first), so neither a slow database nor a slow chat tool holds the
+loop or the other notices.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 
@@ -54,13 +59,17 @@ class TicketNotificationJob:
 
     async def run_once(self) -> int:
         """Notify every new ticket; return how many were handled."""
-        notices = self._claim()
-        for notice in notices:
-            results = await self.hub.notify(notice)
-            failed = [result.notifier for result in results if not result.ok]
-            if failed:
-                self._record_failure(notice.ticket_id, "通知に失敗: " + ", ".join(failed))
+        notices = await asyncio.to_thread(self._claim)
+        urgent = [notice for notice in notices if notice.urgent]
+        for group in (urgent, [notice for notice in notices if not notice.urgent]):
+            await asyncio.gather(*(self._notify(notice) for notice in group))
         return len(notices)
+
+    async def _notify(self, notice: TicketNotice) -> None:
+        results = await self.hub.notify(notice)
+        failed = [result.notifier for result in results if not result.ok]
+        if failed:
+            await asyncio.to_thread(self._record_failure, notice.ticket_id, "通知に失敗: " + ", ".join(failed))
 
     def _record_failure(self, ticket_id: int, error: str) -> None:
         with Session(self.engine) as session:
