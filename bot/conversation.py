@@ -17,6 +17,7 @@ from bot.menu_actions import MenuAction, menu_data
 from bot.messages import MAX_QUICK_REPLY_ITEMS, Message, PostbackChoice, shorten, text_messages
 from bot.postback import PostbackSigner
 from bot.scope import offers_staff
+from bot.several_questions import asks_several
 from bot.texts import LABELS, LABELS_EN, TEXT, TEXT_EN
 from knowledge.schema import FaqEntryData
 from retrieval.decision import Decision, DecisionKind, Reason
@@ -134,6 +135,8 @@ class Conversation:
             return self.answer(user_id, self.retriever.entries[decision.faq_id], related, english=english)
         if decision.kind is DecisionKind.SUGGEST:
             intro = texts[SUGGEST_INTROS.get(decision.reason, "suggest")]
+            if question is not None and asks_several(question):
+                intro = f"{intro}\n{texts['one_at_a_time']}"
             choices = [self._view().choice(user_id, "choose", c.faq_id, english=english)
                        for c in decision.suggestions]
             return text_messages(intro, [*choices, self._handoff(user_id, labels["handoff_none_fit"])])

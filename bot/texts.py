@@ -21,6 +21,7 @@ TEXT = {
     "suggest_topic": "どの内容について知りたいですか？次から選ぶか、知りたいことを文章で送ってください。",
     "suggest_uncovered": "ご質問にぴったり当てはまる情報は見つかりませんでした。近い内容はこちらです。"
     "当てはまらないときは、市の職員に聞くこともできます。",
+    "one_at_a_time": "いくつか質問があるときは、1つずつ送っていただくと、より正確にお答えできます。",
     "handoff_offer": "ごめんなさい、お答えできる情報が見つかりませんでした。市の職員に質問を送りますか？"
     "職員からの返信は、開庁時間内に順番にお送りします。",
     "out_of_scope": "ごめんなさい、このご質問にはお答えできません。\n"
@@ -82,6 +83,7 @@ TEXT_EN = {
     "suggest_topic": "Which of these would you like to know about? Choose one, or send your question.",
     "suggest_uncovered": "I could not find information that exactly fits your question. These are close; if "
     "none fits, you can ask city staff.",
+    "one_at_a_time": "If you have several questions, sending them one at a time helps me answer more precisely.",
     "handoff_offer": "Sorry, I could not find an answer. Shall I send your question to city staff? They answer "
     "in Japanese during office hours.",
     "out_of_scope": "Sorry, I cannot answer this question.\nTsunagu answers questions about childcare, "

@@ -5,6 +5,8 @@ import pytest
 from bot.conversation import TEXT, Conversation
 from bot.messages import batch
 from bot.postback import PostbackSigner
+from bot.several_questions import asks_several
+from bot.texts import TEXT_EN
 from retrieval.decision import Decision, DecisionKind, Reason
 from retrieval.engine import Retriever
 from retrieval.fusion import Candidate
@@ -102,3 +104,26 @@ def test_feedback_postback_is_thanked(conversation: Conversation) -> None:
 
 def test_non_text_messages_get_a_polite_reply(conversation: Conversation) -> None:
     assert conversation.on_non_text()[0]["text"] == TEXT["non_text"]
+
+
+@pytest.mark.parametrize(("text", "several"), [
+    ("保育園の申し込みいつから？見学もしたいです", True),
+    ("児童手当の申請ってどこでできる? あと必要なものも教えて", True),
+    ("保育園の申し込みはいつからですか？", False),
+    ("保育園の申し込みはいつから？？😭", False),
+    ("保育園 申し込み", False),
+])
+def test_asks_several_needs_words_after_a_question_mark(text: str, several: bool) -> None:
+    assert asks_several(text) is several
+
+
+def test_choices_for_a_message_with_several_questions_ask_for_one_at_a_time(conversation: Conversation) -> None:
+    decision = Decision(DecisionKind.SUGGEST, Reason.AMBIGUOUS, 0.5, None,
+                        suggestions=[Candidate("childcare-nursery-apply-period", 0.5, 0.5, 0.0)])
+    several = conversation.reply_to_decision(USER, decision, question="保育園の申し込みいつから？見学もしたいです")
+    single = conversation.reply_to_decision(USER, decision, question="保育園の申し込みはいつから？")
+    assert several[0]["text"] == f"{TEXT['suggest']}\n{TEXT['one_at_a_time']}"
+    assert single[0]["text"] == TEXT["suggest"]
+    english = conversation.reply_to_decision(USER, decision, question="When can I apply? And where?")
+    assert english[0]["text"].endswith(TEXT_EN["one_at_a_time"])
+    assert_valid_for_line(several)
