@@ -52,8 +52,10 @@ def read_dockerfile(path: Path = ROOT / "Dockerfile") -> list[Stage]:
 
 def install_args(command_line: str) -> list[str] | None:
     """The arguments of ``scripts/install`` in a shell line, or None when the line does not call it."""
+    if not command_line.strip().startswith("scripts/install"):
+        return None
     words = shlex.split(command_line)
-    return words[1:] if words and words[0] == "scripts/install" else None
+    return words[1:] if words[0] == "scripts/install" else None
 
 
 def exec_form(args: str) -> list[str]:

@@ -47,13 +47,18 @@ def _echo_json(data: object) -> None:
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="Web processes (uvicorn workers of the app factory).")] = 1,
+    bot_workers: Annotated[int, typer.Option(
+        min=0, help="Bot worker processes started beside the web app once it is ready, restarted if they die "
+                    "(0: the worker runs inside the web app unless TSUNAGU_RUN_WORKER_IN_PROCESS=false).")] = 0,
 ) -> None:
     """Start the web app (database migrated, sample pack loaded into an empty database, index built)."""
-    import uvicorn
+    from tsunagu.serving import ServeError, ServeOptions, run_server
 
-    from tsunagu.app import create_app
-
-    uvicorn.run(create_app(get_settings()), host=host, port=port)
+    try:
+        run_server(ServeOptions(host=host, port=port, workers=workers, bot_workers=bot_workers))
+    except ServeError as exc:
+        _fail(str(exc))
 
 
 @app.command()
