@@ -45,6 +45,7 @@ def test_cli_reports_options_that_cannot_work_together(monkeypatch: pytest.Monke
 
 
 def test_children_share_the_development_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(os, "environ", dict(os.environ))  # what the function sets stays in this test
     settings = Settings()  # no LINE channel: a made-up secret that the children must get too
     assert settings.line_channel_secret is not None
     share_development_secret(settings)
