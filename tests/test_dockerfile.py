@@ -9,6 +9,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -84,6 +85,23 @@ def test_dockerfile_installs_with_the_same_command_as_scripts_run() -> None:
     documented = [args for args in run_script if args is not None]
     in_image = [args for args in map(install_args, read_dockerfile()[0].args_of("RUN")) if args is not None]
     assert len(documented) == 1 and in_image == documented
+
+
+def test_dockerfile_copies_every_package_and_file_the_install_needs() -> None:
+    """What pyproject.toml packages (and its readme and licence), the build stage copies: a new package cannot be
+    left out of the image."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    needed = {pattern.rstrip("*") for pattern in project["tool"]["setuptools"]["packages"]["find"]["include"]}
+    needed |= {project["project"]["readme"], *project["project"]["license-files"], "pyproject.toml",
+               "constraints.txt", "scripts/install"}
+    copied = set()
+    for args in read_dockerfile()[0].args_of("COPY"):
+        *sources, target = args.split()
+        for source in sources:
+            destination = os.path.normpath(target + Path(source).name if target.endswith("/") else target)
+            if destination == source:  # at the same place as in the repository
+                copied.add(source)
+    assert needed <= copied, needed - copied
 
 
 def test_dockerfile_liveness_and_default_command() -> None:
