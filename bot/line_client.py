@@ -41,6 +41,7 @@ from linebot.v3.messaging import Message as SdkMessage
 from linebot.v3.messaging.exceptions import ApiException
 
 from bot.messages import Message
+from bot.metrics import record_line_response
 
 logger = logging.getLogger(__name__)
 
@@ -235,8 +236,10 @@ class LineSender:
         try:
             await request()
         except ApiException as exc:
+            record_line_response(kind, exc.status)
             return _Outcome(status=exc.status, retry_after=_retry_after(exc), monthly_limit=_is_monthly_limit(exc))
         except NETWORK_ERRORS as exc:
+            record_line_response(kind, "network_error")
             return _Outcome(unknown=type(exc).__name__)
         except Exception as exc:
             if answer.status is None:
@@ -246,6 +249,7 @@ class LineSender:
                            type(exc).__name__)
         finally:
             _ANSWER.reset(token)
+        record_line_response(kind, answer.status)
         return _Outcome(delivered=True)
 
 

@@ -20,6 +20,7 @@ from retrieval.errors import IndexNotReady
 from retrieval.fusion import Candidate, HybridFusion
 from retrieval.lexical import LexicalIndex
 from retrieval.memory import release_free_memory
+from retrieval.metrics import EMBED_SECONDS, record_decision
 from retrieval.normalize import Analysis, Normalizer, has_meaningful_text, is_latin_script
 from retrieval.topic_menu import TopicMenu
 
@@ -155,7 +156,8 @@ class Retriever:
         """Raw per-entry scores of each signal for ``text`` (the eval reuses them to tune fusion)."""
         if self._questions is None or self._answers is None:
             raise IndexNotReady("build() the retriever before searching")
-        vector = self.embedder.embedder.embed_queries([self.normalizer.clean(text)])[0]
+        with EMBED_SECONDS.time():
+            vector = self.embedder.embedder.embed_queries([self.normalizer.clean(text)])[0]
         return ScoreParts(
             by_question=self._questions.search(vector, k_rows=200),
             by_answer=self._answers.search(vector, k_rows=100),
@@ -190,7 +192,13 @@ class Retriever:
         return self.combine(self.score_parts(text))
 
     def decide(self, text: str) -> Decision:
-        """The decision for one user message; never raises on odd input."""
+        """The decision for one user message; never raises on odd input. Counted and timed (retrieval.metrics)."""
+        started = time.perf_counter()
+        decision = self._decide(text)
+        record_decision(decision, time.perf_counter() - started)
+        return decision
+
+    def _decide(self, text: str) -> Decision:
         stripped = self.normalizer.clean(text or "")
         if not stripped:
             return Decision(DecisionKind.REPHRASE, Reason.EMPTY)

@@ -1,7 +1,8 @@
 """FastAPI application factory: wires the packages' routers onto one app.
 
 Routes: ``/callback`` (LINE webhook), ``/staff`` (console), ``POST /api/ask``, ``/healthz`` (liveness),
-``/readyz`` (readiness: database, index, knowledge version, inbox age), ``/emulator`` (development only) and, in
+``/readyz`` (readiness: database, index, knowledge version, inbox age), ``/metrics`` (Prometheus, with
+``TSUNAGU_METRICS_TOKEN``), ``/emulator`` (development only) and, in
 development, the API docs at ``/docs``. The server listens at once: the first index build runs in a background
 thread while the webhook keeps storing events; they are answered as soon as the index is ready.
 """
@@ -25,6 +26,7 @@ from tsunagu.bot_runtime import run_worker
 from tsunagu.container import Services, build_services, start_index_build
 from tsunagu.errors import add_error_handlers
 from tsunagu.health import add_health
+from tsunagu.metrics import add_metrics
 from tsunagu.security import HeaderedFastAPI
 from tsunagu.settings import Settings, get_settings
 
@@ -66,6 +68,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.include_router(accounts_router)
     app.include_router(console_router)
     add_health(app)
+    add_metrics(app, settings)  # GET /metrics (TSUNAGU_METRICS_TOKEN) and request counts by route template
     app.include_router(make_api_router(settings))
     app.include_router(make_webhook_router(settings))
     if settings.emulator:

@@ -55,6 +55,10 @@ class Settings(BaseSettings):
     run_worker_in_process: bool = Field(
         default=True, description="Run the bot worker inside the web app; set false when running `tsunagu worker`."
     )
+    log_format: Literal["json", "text"] | None = Field(
+        default=None, description="Log lines as JSON objects or text; default json in production, text in "
+        "development (tsunagu/logging_setup.py).",
+    )
     data_retention_days: int = Field(default=365, ge=1, description="Stated in the privacy notice on follow.")
     webhook_max_body_bytes: int = Field(default=1_000_000, gt=0)
     webhook_max_events: int = Field(
@@ -72,6 +76,12 @@ class Settings(BaseSettings):
     )
     api_rate_limit: str = Field(
         default="30/minute", description="Requests per client IP to POST /api/ask (limits syntax, e.g. '10/second')."
+    )
+
+    # Prometheus /metrics (tsunagu/metrics.py)
+    metrics_token: SecretStr | None = Field(
+        default=None, description="Bearer token a Prometheus scraper sends to GET /metrics (16+ characters); "
+        "unset: /metrics answers 404.",
     )
 
     # Embeddings
@@ -161,6 +171,13 @@ class Settings(BaseSettings):
         if any(len(key.get_secret_value().strip()) < 16 for key in keys):
             raise ValueError("every API key needs at least 16 characters (e.g. from `openssl rand -hex 32`)")
         return keys
+
+    @field_validator("metrics_token")
+    @classmethod
+    def _check_metrics_token(cls, token: SecretStr | None) -> SecretStr | None:
+        if token is not None and len(token.get_secret_value().strip()) < 16:
+            raise ValueError("metrics_token needs at least 16 characters (e.g. from `openssl rand -hex 32`)")
+        return token
 
     @model_validator(mode="after")
     def _check_thresholds(self) -> Settings:
