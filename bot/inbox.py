@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import logging
@@ -49,6 +50,28 @@ def _row(event: dict[str, Any]) -> dict[str, Any]:
         "status": "pending",
         "attempts": 0,
     }
+
+
+MAX_EVENT_AGE = dt.timedelta(days=7)  # older "timestamps" are not LINE's (test fixtures, broken clients)
+
+
+def event_time(payload: dict[str, Any], received_at: dt.datetime) -> dt.datetime:
+    """When the user acted: LINE's event ``timestamp`` (milliseconds since the epoch), never later than we
+    received it (clocks differ) and within ``MAX_EVENT_AGE`` of it; else the time we received the event.
+
+    Rate limits, reply-token windows and ticket times follow the user's time, so draining a backlog after an
+    outage neither rate-limits a user who wrote slowly nor stamps their question late.
+    """
+    stamp = payload.get("timestamp")
+    if isinstance(stamp, bool) or not isinstance(stamp, int | float):
+        return received_at
+    try:
+        at = dt.datetime.fromtimestamp(stamp / 1000, tz=dt.UTC)
+    except (OverflowError, OSError, ValueError):
+        return received_at
+    if at < received_at - MAX_EVENT_AGE:
+        return received_at
+    return min(at, received_at)
 
 
 def unique_rows(events: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:

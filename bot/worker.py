@@ -36,6 +36,7 @@ from sqlmodel import Session, col
 
 from bot.dispatch import EventDispatcher
 from bot.group_chat import chat_id_of
+from bot.inbox import event_time
 from bot.line_client import CallKind, Delivery, DeliveryResult, LineSender, Outgoing
 from bot.models import InboxEvent, LineUser, OutboxMessage
 from tsunagu.clock import as_utc, utcnow
@@ -173,9 +174,9 @@ class BotWorker:
         target = chat_id_of(event.payload) or event.line_user_id  # a group's answer goes to the group
         event.attempts += 1
         reply_token = event.payload.get("replyToken")
-        received = as_utc(event.received_at)
+        happened = event_time(event.payload, as_utc(event.received_at) or self.clock())
         try:
-            messages = self.dispatcher.handle(session=session, event=event)
+            messages = self.dispatcher.handle(session=session, event=event, now=happened)
         except Exception:
             session.rollback()
             logger.exception("inbox event %s failed", event_id)
@@ -186,7 +187,7 @@ class BotWorker:
             session.add(OutboxMessage(
                 line_user_id=target, inbox_event_id=event_id if still_stored else None, messages=messages,
                 reply_token=reply_token if isinstance(reply_token, str) else None,
-                reply_token_expires_at=received + REPLY_TOKEN_LIFETIME, retry_key=str(uuid.uuid4()),
+                reply_token_expires_at=happened + REPLY_TOKEN_LIFETIME, retry_key=str(uuid.uuid4()),
             ))
         if still_stored:
             event.status, event.processed_at = "done", self.clock()
