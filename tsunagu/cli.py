@@ -9,13 +9,15 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from pydantic import ValidationError
 
 from handoff.accounts.cli import users_app
 from knowledge.packs import PackValidationError
 from retrieval.errors import RetrievalError
 from tsunagu.cli_db import db_app
 from tsunagu.cli_purge import purge
-from tsunagu.settings import get_settings
+from tsunagu.logging_setup import configure_logging
+from tsunagu.settings import Settings, get_settings
 
 app = typer.Typer(help="Tsunagu: a LINE FAQ chatbot for city services.", no_args_is_help=True)
 faq_app = typer.Typer(help="Manage FAQ knowledge packs.", no_args_is_help=True)
@@ -70,7 +72,9 @@ def worker() -> None:
     from tsunagu.bot_runtime import run_worker
     from tsunagu.container import build_services
 
-    services = build_services(get_settings())
+    settings = get_settings()
+    configure_logging(settings)  # INFO, like `tsunagu serve`
+    services = build_services(settings)
 
     async def main_loop() -> None:
         stop = asyncio.Event()
@@ -364,9 +368,18 @@ def richmenu_deploy() -> None:
                f"（以前のもの {len(result.removed)} 件を削除 / {len(result.removed)} earlier removed）")
 
 
+def _settings_or_none() -> Settings | None:
+    """The settings, or None when they are invalid (the command that needs them reports why)."""
+    try:
+        return get_settings()
+    except ValidationError:
+        return None
+
+
 def main() -> None:
-    """Console entry point: configure logging once, turn project errors into one line and exit 1."""
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    """Console entry point: configure logging (warnings only; ``serve`` and ``worker`` raise it to INFO), turn
+    project errors into one line and exit 1."""
+    configure_logging(_settings_or_none(), logging.WARNING)
     try:
         app()
     except (RetrievalError, PackValidationError) as exc:

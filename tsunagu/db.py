@@ -27,9 +27,11 @@ UPGRADE_COMMAND = "tsunagu db upgrade"
 
 
 def make_engine(database_url: str) -> Engine:
-    """Create an engine; SQLite gets foreign keys on and a busy timeout so several processes can share it."""
+    """Create an engine; SQLite gets foreign keys on and a busy timeout so several processes can share it.
+    SQL parameters (citizens' text, LINE user ids) never appear in database errors or SQL logs."""
     if database_url.startswith("sqlite"):
-        engine = create_engine(database_url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(database_url, connect_args={"check_same_thread": False, "timeout": 30},
+                               hide_parameters=True)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):  # type: ignore[no-untyped-def]
@@ -39,7 +41,7 @@ def make_engine(database_url: str) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(database_url, pool_pre_ping=True)
+    return create_engine(database_url, pool_pre_ping=True, hide_parameters=True)
 
 
 def alembic_config(database_url: str) -> Config:

@@ -20,6 +20,8 @@ from fastapi import FastAPI
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from tsunagu.request_id import RequestIdMiddleware
+
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
     "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
@@ -83,12 +85,13 @@ class SecurityHeadersMiddleware:
 
 
 class HeaderedFastAPI(FastAPI):
-    """FastAPI with ``SecurityHeadersMiddleware`` as the outermost layer, so error responses (404, 405, 422, 429,
-    and the 500 of an unhandled exception) carry the headers too."""
+    """FastAPI with ``SecurityHeadersMiddleware`` (inside ``RequestIdMiddleware``) as the outermost layer, so error
+    responses (404, 405, 422, 429, and the 500 of an unhandled exception) carry the headers too."""
 
     def __init__(self, *, hsts: bool = False, **kwargs: Any) -> None:
         self.hsts = hsts
         super().__init__(**kwargs)
 
     def build_middleware_stack(self) -> ASGIApp:
-        return SecurityHeadersMiddleware(super().build_middleware_stack(), hsts=self.hsts)
+        # Outermost of all: the request id (tsunagu/request_id.py), so the 500 of an unhandled error has one too.
+        return RequestIdMiddleware(SecurityHeadersMiddleware(super().build_middleware_stack(), hsts=self.hsts))

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from tsunagu.container import build_services, load_pack_if_empty, prepare_schema
 from tsunagu.db import make_engine
+from tsunagu.logging_setup import configure_logging
 from tsunagu.settings import Settings, get_settings
 
 logger = logging.getLogger(__name__)
@@ -162,6 +163,7 @@ def run_server(options: ServeOptions) -> None:
     import uvicorn
 
     settings = get_settings()
+    log_config = configure_logging(settings)  # INFO: e.g. the first index build's progress
     check_options(settings, options)
     share_development_secret(settings)
     if options.bot_workers:
@@ -175,7 +177,8 @@ def run_server(options: ServeOptions) -> None:
         signal.signal(signal.SIGTERM, _exit_on_signal)
         supervisor.start()
     try:
-        uvicorn.run(APP_FACTORY, factory=True, host=options.host, port=options.port, workers=options.workers)
+        uvicorn.run(APP_FACTORY, factory=True, host=options.host, port=options.port, workers=options.workers,
+                    log_config=log_config)  # every web process logs like this one
     finally:
         if supervisor is not None:
             supervisor.stop()
