@@ -59,10 +59,6 @@ class Settings(BaseSettings):
         default=None, description="Log lines as JSON objects or text; default json in production, text in "
         "development (tsunagu/logging_setup.py).",
     )
-    log_format: Literal["json", "text"] | None = Field(
-        default=None, description="Log lines as JSON objects or text; default json in production, text in "
-        "development (tsunagu/logging_setup.py).",
-    )
     data_retention_days: int = Field(default=365, ge=1, description="Stated in the privacy notice on follow.")
     webhook_max_body_bytes: int = Field(default=1_000_000, gt=0)
     webhook_max_events: int = Field(
