@@ -55,6 +55,9 @@ def serve(
                     "(0: the worker runs inside the web app unless TSUNAGU_RUN_WORKER_IN_PROCESS=false).")] = 0,
 ) -> None:
     """Start the web app (database migrated, sample pack loaded into an empty database, index built)."""
+    from tsunagu.metrics_dir import share_metrics_dir
+
+    share_metrics_dir(workers + bot_workers)  # before anything imports prometheus-client (tsunagu/metrics.py)
     from tsunagu.serving import ServeError, ServeOptions, run_server
 
     try:
