@@ -35,11 +35,13 @@ from sqlalchemy.orm import ORMExecuteState, aliased
 from sqlmodel import Session, col
 
 from bot.dispatch import EventDispatcher
+from bot.event_log import event_fields
 from bot.group_chat import chat_id_of
 from bot.inbox import event_time
 from bot.line_client import CallKind, Delivery, DeliveryResult, LineSender, Outgoing
 from bot.models import InboxEvent, LineUser, OutboxMessage
 from tsunagu.clock import as_utc, utcnow
+from tsunagu.request_id import request_context
 
 Claimable = TypeVar("Claimable", InboxEvent, OutboxMessage)
 
@@ -147,7 +149,11 @@ class BotWorker:
                     event = session.get(InboxEvent, event_id)
                     if event is None:
                         continue
-                    self._handle(session, event)
+                    # Its log lines carry LINE's webhookEventId; the event's text and user id are never logged.
+                    with request_context(event.payload.get("webhookEventId")):
+                        fields = event_fields(event.payload, event.line_user_id)
+                        self._handle(session, event)
+                        logger.info("inbox event %s handled", event_id, extra=fields)
                     handled += 1
             except Exception:
                 logger.exception("inbox event %s: database error; it will be retried", event_id)
@@ -253,6 +259,10 @@ class BotWorker:
                         expires if reply else None, previous_attempts=row.attempts)
 
     async def _deliver(self, row_id: int, outgoing: Outgoing) -> bool:
+        with request_context(outgoing.retry_key):  # its log lines carry the delivery's X-Line-Retry-Key
+            return await self._deliver_row(row_id, outgoing)
+
+    async def _deliver_row(self, row_id: int, outgoing: Outgoing) -> bool:
         result: DeliveryResult | None
         try:
             result = await self.sender.send(outgoing, _AttemptCounter(self.engine, row_id))

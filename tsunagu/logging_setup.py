@@ -23,10 +23,12 @@ import logging
 import logging.config
 import secrets
 from functools import lru_cache
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from tsunagu.request_id import current_request_id
-from tsunagu.settings import Settings
+
+if TYPE_CHECKING:
+    from tsunagu.settings import Settings
 
 LogFormat = Literal["json", "text"]
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
