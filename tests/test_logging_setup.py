@@ -38,11 +38,13 @@ def filtered(made: logging.LogRecord) -> logging.LogRecord:
 
 def test_json_line_has_time_level_logger_message_request_id_and_extra_fields() -> None:
     with request_context("req-123"):
-        made = filtered(record("stored %d event(s)", 3, user="u-0123456789ab", text_chars=12))
+        made = filtered(record("stored %d event(s)", 3, user="u-0123456789ab", text_chars=12,
+                               color_message="stored \x1b[36m%d\x1b[0m event(s)"))
     entry = json.loads(JsonFormatter().format(made))
     assert entry["message"] == "stored 3 event(s)"
     assert (entry["level"], entry["logger"], entry["request_id"]) == ("INFO", "tsunagu.test", "req-123")
     assert (entry["user"], entry["text_chars"]) == ("u-0123456789ab", 12)
+    assert "color_message" not in entry  # uvicorn's copy of the message with terminal colours
     assert entry["time"].endswith("+00:00")
 
 

@@ -32,9 +32,10 @@ if TYPE_CHECKING:
 
 LogFormat = Literal["json", "text"]
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
-# Attributes every LogRecord has; anything else on a record came from ``extra=`` and is logged as a field.
+# Attributes every LogRecord has; anything else on a record came from ``extra=`` and is logged as a field
+# (except uvicorn's ``color_message``: the message again, with terminal colour codes).
 _RECORD_ATTRIBUTES = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
-    "message", "asctime", "request_id", "taskName",
+    "message", "asctime", "request_id", "taskName", "color_message",
 }
 USER_REF_CHARS = 12
 
