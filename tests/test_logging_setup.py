@@ -124,3 +124,45 @@ def test_user_ref_is_stable_short_and_not_the_id() -> None:
     assert ref == user_ref(user) and ref != user_ref("U" + "5" * 32)
     assert ref is not None and ref.startswith("u-") and len(ref) == 14 and "4444" not in ref
     assert user_ref(None) is None
+
+
+def our_formatters() -> list[type[logging.Formatter]]:
+    """The formatters of tsunagu's handlers on the root logger (pytest adds its own)."""
+    formatters = [type(handler.formatter) for handler in logging.getLogger().handlers]
+    return [formatter for formatter in formatters if formatter in (JsonFormatter, TextFormatter)]
+
+
+def test_serve_logs_at_info_and_hands_the_same_configuration_to_uvicorn(
+    restore_logging: None, monkeypatch: pytest.MonkeyPatch, sqlite_url: str
+) -> None:
+    import os
+
+    import uvicorn
+
+    import tsunagu.serving as serving
+
+    seen: dict[str, object] = {}
+    monkeypatch.setenv("TSUNAGU_DATABASE_URL", sqlite_url)
+    monkeypatch.setenv("TSUNAGU_ENVIRONMENT", "production")
+    monkeypatch.setenv("LINE_CHANNEL_SECRET", "s")
+    monkeypatch.setenv("LINE_CHANNEL_ACCESS_TOKEN", "t")
+    monkeypatch.setattr(os, "environ", dict(os.environ))  # run_server's changes stay in this test
+    monkeypatch.setattr(serving, "prepare_database", lambda settings, *, warm_index: None)
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: seen.update(kwargs))
+    serving.run_server(serving.ServeOptions(host="127.0.0.1", port=8000, workers=2))
+    assert seen["log_config"] == logging_config("json")
+    assert our_formatters() == [JsonFormatter]
+    assert logging.getLogger().level == logging.INFO
+
+
+def test_cli_commands_log_warnings_in_the_configured_format(
+    restore_logging: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.conftest import MINI_PACK
+    from tsunagu import cli
+
+    monkeypatch.setattr(sys, "argv", ["tsunagu", "faq", "load", "--check", str(MINI_PACK)])
+    with pytest.raises(SystemExit):
+        cli.main()
+    assert our_formatters() == [TextFormatter]
+    assert logging.getLogger().level == logging.WARNING
