@@ -52,3 +52,16 @@ def test_help_lists_commands() -> None:
     assert result.exit_code == 0
     for command in ("serve", "ask", "faq", "eval", "bench"):
         assert command in result.output
+
+
+def test_faq_load_embed_fills_the_cache_with_a_progress_bar(env: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.utils.embedders import HashingEmbedder
+
+    monkeypatch.setattr("retrieval.factory.make_embedder", lambda settings: HashingEmbedder())
+    result = CliRunner().invoke(app, ["faq", "load", "--embed", str(MINI_PACK)])
+    assert result.exit_code == 0, result.output
+    assert "文書の埋め込み" in result.stderr  # not a terminal here: the bar's final line, once
+    newly = int(result.stdout.split("件の文を新たに埋め込みました")[0].split()[-1])
+    assert newly > 6
+    again = CliRunner().invoke(app, ["faq", "load", "--embed", str(MINI_PACK)])
+    assert "\n0 件の文を新たに埋め込みました" in f"\n{again.stdout.splitlines()[-1]}"  # all from the cache

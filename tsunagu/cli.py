@@ -6,7 +6,7 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from pydantic import ValidationError
@@ -18,6 +18,11 @@ from tsunagu.cli_db import db_app
 from tsunagu.cli_purge import purge
 from tsunagu.logging_setup import configure_logging
 from tsunagu.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from knowledge.packs import Pack
 
 app = typer.Typer(help="Tsunagu: a LINE FAQ chatbot for city services.", no_args_is_help=True)
 faq_app = typer.Typer(help="Manage FAQ knowledge packs.", no_args_is_help=True)
@@ -117,6 +122,9 @@ def ask(
 def faq_load(
     pack_dir: Annotated[Path, typer.Argument(help="Folder of the knowledge pack (YAML files).")],
     check: Annotated[bool, typer.Option("--check", help="Only validate; change nothing.")] = False,
+    embed: Annotated[bool, typer.Option(
+        "--embed", help="Also embed the new texts now (progress bar on stderr), so the next start is ready at "
+                        "once instead of building the index in the background.")] = False,
 ) -> None:
     """Validate a pack and, if it has no errors at all, replace the FAQ entries with it."""
     from knowledge.packs import read_pack
@@ -137,9 +145,25 @@ def faq_load(
 
     settings = get_settings()
     migrate(settings.database_url)
-    with Session(make_engine(settings.database_url)) as session:
+    engine = make_engine(settings.database_url)
+    with Session(engine) as session:
         loaded = replace_entries(session=session, pack=pack)
     typer.echo(f"{loaded} 件を読み込みました ({pack_dir})")
+    if embed:
+        _embed_pack(settings, engine, pack)
+
+
+def _embed_pack(settings: Settings, engine: Engine, pack: Pack) -> None:
+    """Fill the embedding cache for ``pack`` with a progress bar (the server then finds every vector cached)."""
+    from retrieval.cache import SqlVectorStore
+    from retrieval.factory import make_retriever
+    from tsunagu.progress import stage_bars
+
+    retriever = make_retriever(settings, synonyms=pack.synonyms, store=SqlVectorStore(engine))
+    with stage_bars() as report:
+        progress = (lambda done, total: report("corpus", done, total)) if report else None
+        stats = retriever.build(pack.entries, progress=progress)
+    typer.echo(f"{stats.embedded} 件の文を新たに埋め込みました（{stats.seconds:.0f} 秒）")
 
 
 @eval_app.command("run")
