@@ -162,7 +162,7 @@ def calibrate(settings: Settings, *, target_precision: float,
     ranked = rank_all(retriever, parts, params)
     if settings.coverage_guard:
         traits = guarded_traits(retriever, questions, ranked, traits)
-    policy, metrics = calibrate_policy(questions, ranked, traits, target_precision)
+    policy, _ = calibrate_policy(questions, ranked, traits, target_precision)
     policy = with_suggest_thresholds(policy, questions, ranked, traits, max_unrelated_suggest)
     outcomes = outcomes_for(questions, ranked, policy, traits)
     ranking, metrics = ranking_metrics(outcomes), decision_metrics(outcomes)
