@@ -153,6 +153,73 @@ def faq_load(
         _embed_pack(settings, engine, pack)
 
 
+@faq_app.command("export")
+def faq_export(
+    file: Annotated[Path, typer.Argument(help="File to write (.csv or .yaml).")],
+    file_format: Annotated[str, typer.Option(
+        "--format", help="csv (UTF-8 with BOM, opens in Excel) or yaml (the pack's entries format).")] = "csv",
+    pack_dir: Annotated[Path | None, typer.Option(
+        "--pack", help="Export this pack folder's entries instead of the database's.")] = None,
+) -> None:
+    """Write every FAQ entry (any status) to a CSV or YAML file that `faq import` reads back."""
+    from knowledge.transfer import export_csv, export_yaml
+
+    if file_format not in ("csv", "yaml"):
+        _fail("--format は csv か yaml を指定してください")
+    entries = _entries_to_export(pack_dir)
+    (export_csv if file_format == "csv" else export_yaml)(entries, file)
+    typer.echo(f"{len(entries)} 件を書き出しました ({file})")
+
+
+def _entries_to_export(pack_dir: Path | None) -> list[Any]:
+    """The entries of ``pack_dir`` when given, else every entry of the database."""
+    if pack_dir is not None:
+        from knowledge.packs import read_pack
+
+        return list(read_pack(pack_dir).entries)
+    from sqlmodel import Session
+
+    from knowledge.service import list_entries
+    from tsunagu.db import make_engine, migrate
+
+    settings = get_settings()
+    migrate(settings.database_url)
+    with Session(make_engine(settings.database_url)) as session:
+        return list(list_entries(session=session, status=None))
+
+
+@faq_app.command("import")
+def faq_import(
+    file: Annotated[Path, typer.Argument(help="A .csv or .yaml file written by `faq export` (or a pack folder).")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Only validate and list every bad row.")] = False,
+) -> None:
+    """Validate every row and, only if none is wrong, replace the FAQ entries with the file's (one transaction).
+
+    Exit code 0 only when every row is valid."""
+    from knowledge.transfer import read_import
+
+    result = read_import(file)
+    if result.encoding:
+        typer.echo(f"文字コード: {result.encoding}", err=True)
+    if not result.ok:
+        for error in result.errors:
+            typer.echo(str(error), err=True)
+        _fail(f"{len(result.errors)} 件の誤りがあるため、何も変更しませんでした。")
+    if dry_run:
+        typer.echo(f"OK: {len(result.entries)} 件、誤りはありません（--dry-run のため何も変更していません）")
+        return
+    from sqlmodel import Session
+
+    from knowledge.service import replace_entries
+    from tsunagu.db import make_engine, migrate
+
+    settings = get_settings()
+    migrate(settings.database_url)
+    with Session(make_engine(settings.database_url)) as session:
+        loaded = replace_entries(session=session, pack=result.pack(file.stem))
+    typer.echo(f"{loaded} 件を読み込みました ({file})")
+
+
 def _embed_pack(settings: Settings, engine: Engine, pack: Pack) -> None:
     """Fill the embedding cache for ``pack`` with a progress bar (the server then finds every vector cached)."""
     from retrieval.cache import SqlVectorStore

@@ -1,0 +1,249 @@
+"""Import and export FAQ entries as CSV (for Excel) or as a YAML entries file of the pack format.
+
+CSV is written as UTF-8 with a BOM so that Excel opens Japanese text correctly; on import UTF-8 (with or
+without BOM) and Shift_JIS (cp932, what Japanese Excel writes for plain "CSV") are accepted. Every row is
+validated with the pack's own rules (``FaqEntryData``), and all problems are collected with their CSV line
+number, so an import either applies every row or nothing. YAML goes through ``read_pack`` itself. The column
+layout is documented in ``knowledge/packs/FORMAT.md``.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from knowledge.packs import SPECIAL_FILES, Pack, PackError, PackValidationError, read_pack
+from knowledge.schema import FaqEntryData
+
+CSV_COLUMNS = tuple(FaqEntryData.model_fields)
+LIST_COLUMNS = ("alt_questions", "questions_en", "tags")  # one item per line inside the quoted cell
+REQUIRED_COLUMNS = tuple(name for name, info in FaqEntryData.model_fields.items() if info.is_required())
+LIST_SEPARATOR = "\n"
+UTF8_BOM = b"\xef\xbb\xbf"
+ENCODING_LABELS = {"utf-8-sig": "UTF-8（BOM付き）", "utf-8": "UTF-8", "cp932": "Shift_JIS"}
+_EXCEL_DATE = re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})$")  # Excel rewrites 2026-11-22 as 2026/11/22
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One problem of a CSV file: its line (header is line 1; None for the whole file) and the entry id."""
+
+    line: int | None
+    entry_id: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.line} 行目" if self.line is not None else "ファイル"
+        return f"{where} [{self.entry_id}]: {self.message}" if self.entry_id else f"{where}: {self.message}"
+
+
+Problem = RowError | PackError
+
+
+@dataclass
+class ImportResult:
+    """What an import file holds: the valid entries, every problem found and the encoding that was read."""
+
+    entries: list[FaqEntryData]
+    errors: list[Problem] = field(default_factory=list)
+    encoding: str | None = None  # a label of ENCODING_LABELS for CSV, None for YAML
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def pack(self, name: str) -> Pack:
+        """The entries as a pack, for ``replace_entries`` (only when ``ok``)."""
+        return Pack(name=name, title=name, entries=self.entries)
+
+
+# ---------------------------------------------------------------------------------------------------- export
+
+
+def export_csv(entries: list[FaqEntryData], path: Path) -> None:
+    """Write ``entries`` as CSV, UTF-8 with BOM, every field a column, lists one item per line in their cell."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for entry in entries:
+        writer.writerow([_cell(getattr(entry, name)) for name in CSV_COLUMNS])
+    Path(path).write_bytes(UTF8_BOM + buffer.getvalue().encode("utf-8"))
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return LIST_SEPARATOR.join(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def export_yaml(entries: list[FaqEntryData], path: Path) -> None:
+    """Write ``entries`` as one YAML entries file of the pack format (``faq load`` and ``faq import`` read it).
+
+    Fields left at their default are omitted, and multi-line texts are written as ``|`` blocks, as editors
+    write them by hand."""
+    data = {"entries": [entry.model_dump(exclude_defaults=True) for entry in entries]}
+    text = yaml.dump(data, Dumper=_BlockDumper, allow_unicode=True, sort_keys=False, width=1000)
+    Path(path).write_text(text, encoding="utf-8")
+
+
+class _BlockDumper(yaml.SafeDumper):  # type: ignore[misc]  # PyYAML ships no type hints
+    """A safe dumper that writes multi-line strings as literal blocks."""
+
+
+def _str_representer(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_BlockDumper.add_representer(str, _str_representer)
+
+
+# ---------------------------------------------------------------------------------------------------- import
+
+
+def read_import(path: Path) -> ImportResult:
+    """Read and validate an import source by its kind: a ``.csv`` file, a YAML entries file or a pack folder."""
+    path = Path(path)
+    if path.is_dir():
+        return _read_pack_result(path)
+    if not path.is_file():
+        return ImportResult([], [RowError(None, None, f"ファイルが見つかりません: {path}")])
+    if path.suffix.lower() == ".csv":
+        return read_csv(path)
+    if path.suffix.lower() in (".yaml", ".yml"):
+        return read_yaml_file(path)
+    return ImportResult([], [RowError(None, None, "拡張子が .csv / .yaml / .yml のファイルを指定してください")])
+
+
+def read_yaml_file(path: Path) -> ImportResult:
+    """Validate one YAML entries file exactly as ``read_pack`` does (it is read as a pack of that one file)."""
+    name = path.name if path.name not in SPECIAL_FILES else "entries.yaml"
+    with tempfile.TemporaryDirectory(prefix="tsunagu-import-") as folder:
+        shutil.copyfile(path, Path(folder) / name)
+        return _read_pack_result(Path(folder))
+
+
+def _read_pack_result(folder: Path) -> ImportResult:
+    try:
+        return ImportResult(read_pack(folder).entries)
+    except PackValidationError as exc:
+        return ImportResult([], list(exc.errors))
+
+
+def read_csv(path: Path) -> ImportResult:
+    """Validate every row of a CSV file; problems name the CSV line (embedded newlines counted)."""
+    raw = Path(path).read_bytes()
+    text, encoding = decode_csv(raw)
+    if text is None:
+        message = "文字コードを判別できません。UTF-8 か Shift_JIS で保存してください"
+        return ImportResult([], [RowError(None, None, message)])
+    label = ENCODING_LABELS[encoding]
+    if not text.strip():
+        return ImportResult([], [RowError(None, None, "ファイルが空です（1 行目に列名が必要です）")], label)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = [name.strip() for name in next(reader)]
+    header_errors = _check_header(header)
+    if header_errors:
+        return ImportResult([], header_errors, label)
+    result = ImportResult([], [], label)
+    seen: dict[str, int] = {}
+    line = reader.line_num + 1  # first line of the next record
+    for row in reader:
+        start, line = line, reader.line_num + 1
+        if not any(cell.strip() for cell in row):
+            continue  # blank lines and Excel's trailing rows of empty cells
+        entry = _row_entry(header, row, start, result.errors)
+        if entry is None:
+            continue
+        if entry.id in seen:
+            result.errors.append(RowError(start, entry.id, f"duplicate id (also on line {seen[entry.id]})"))
+            continue
+        seen[entry.id] = start
+        result.entries.append(entry)
+    if not result.entries and not result.errors:
+        result.errors.append(RowError(None, None, "エントリが 1 件もありません"))
+    if result.errors:
+        result.entries = []
+    return result
+
+
+def decode_csv(raw: bytes) -> tuple[str | None, str]:
+    """The text of a CSV file and the codec that decoded it: UTF-8 with BOM, UTF-8, else Shift_JIS (cp932)."""
+    codecs = ("utf-8-sig",) if raw.startswith(UTF8_BOM) else ("utf-8", "cp932")
+    for codec in codecs:
+        if _decodes(raw, codec):
+            return raw.decode(codec), codec
+    return None, codecs[0]
+
+
+def _decodes(raw: bytes, codec: str) -> bool:
+    try:
+        raw.decode(codec)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _check_header(header: list[str]) -> list[Problem]:
+    """Header problems: unknown, repeated or missing columns (each is an error, since any of them would lose
+    or misplace an editor's text without a word)."""
+    errors: list[Problem] = []
+    unknown = [name for name in header if name not in CSV_COLUMNS]
+    if unknown:
+        allowed = ", ".join(CSV_COLUMNS)
+        errors.append(RowError(1, None, f"不明な列があります: {', '.join(unknown)}（使える列: {allowed}）"))
+    repeated = sorted({name for name in header if name and header.count(name) > 1})
+    if repeated:
+        errors.append(RowError(1, None, f"同じ列が 2 回以上あります: {', '.join(repeated)}"))
+    missing = [name for name in REQUIRED_COLUMNS if name not in header]
+    if missing:
+        errors.append(RowError(1, None, f"必須の列がありません: {', '.join(missing)}"))
+    return errors
+
+
+def _row_entry(header: list[str], row: list[str], line: int, errors: list[Problem]) -> FaqEntryData | None:
+    """Validate one row with the pack's rules; add its problems to ``errors`` (None when it has any)."""
+    if len(row) > len(header) and any(cell.strip() for cell in row[len(header):]):
+        errors.append(RowError(line, None, f"列の数が見出し（{len(header)} 列）より多くなっています"))
+        return None
+    raw = _row_fields(header, row)
+    label = str(raw.get("id") or f"entry #{line}")
+    try:
+        return FaqEntryData.model_validate(raw)
+    except ValidationError as exc:
+        for err in exc.errors():
+            loc = ".".join(str(p) for p in err["loc"]) or "entry"
+            errors.append(RowError(line, label, f"{loc}: {err['msg']}"))
+        return None
+
+
+def _row_fields(header: list[str], row: list[str]) -> dict[str, Any]:
+    """The row's non-empty cells as entry fields: lists split on new lines, Excel's dates made ISO."""
+    fields: dict[str, Any] = {}
+    for name, cell in zip(header, row, strict=False):
+        value = cell.replace("\r\n", "\n").replace("\r", "\n").strip()
+        if not value:
+            continue  # an empty cell means the field's default
+        if name in LIST_COLUMNS:
+            fields[name] = [item for item in (part.strip() for part in value.split(LIST_SEPARATOR)) if item]
+        elif name == "last_reviewed" and (match := _EXCEL_DATE.match(value)):
+            fields[name] = "{}-{:0>2}-{:0>2}".format(*match.groups())
+        else:
+            fields[name] = value
+    return fields
