@@ -2,7 +2,8 @@
 
 A draft is never searched or sent to citizens; an editor rewrites it into a reviewed FAQ entry. It keeps no
 LINE user id, only the question and the staff answer text, with personal data (phone numbers, e-mail addresses,
-postal codes, My Number-like numbers) masked when the draft is made (``knowledge/pii.py``).
+postal codes, My Number-like numbers, street addresses, names after 「私は」「名前は」) masked when the draft is
+made (``knowledge/pii.py``).
 
 When a citizen deletes their data, the drafts made from their tickets keep the staff answer (the city's own
 text, already masked, and the editors' work) but lose the citizen's question: ``forget_questions`` replaces it
