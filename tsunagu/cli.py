@@ -138,19 +138,24 @@ def faq_load(
     if check:
         typer.echo(f"OK: {len(pack.entries)} 件 ({pack_dir})")
         return
+    settings = get_settings()
+    engine, loaded = _replace_entries(settings, pack)
+    typer.echo(f"{loaded} 件を読み込みました ({pack_dir})")
+    if embed:
+        _embed_pack(settings, engine, pack)
+
+
+def _replace_entries(settings: Settings, pack: Pack) -> tuple[Engine, int]:
+    """Replace the FAQ entries with ``pack``'s in one transaction (schema upgraded first); the engine and count."""
     from sqlmodel import Session
 
     from knowledge.service import replace_entries
     from tsunagu.db import make_engine, migrate
 
-    settings = get_settings()
     migrate(settings.database_url)
     engine = make_engine(settings.database_url)
     with Session(engine) as session:
-        loaded = replace_entries(session=session, pack=pack)
-    typer.echo(f"{loaded} 件を読み込みました ({pack_dir})")
-    if embed:
-        _embed_pack(settings, engine, pack)
+        return engine, replace_entries(session=session, pack=pack)
 
 
 @faq_app.command("export")
@@ -208,15 +213,7 @@ def faq_import(
     if dry_run:
         typer.echo(f"OK: {len(result.entries)} 件、誤りはありません（--dry-run のため何も変更していません）")
         return
-    from sqlmodel import Session
-
-    from knowledge.service import replace_entries
-    from tsunagu.db import make_engine, migrate
-
-    settings = get_settings()
-    migrate(settings.database_url)
-    with Session(make_engine(settings.database_url)) as session:
-        loaded = replace_entries(session=session, pack=result.pack(file.stem))
+    _, loaded = _replace_entries(get_settings(), result.pack(file.stem))
     typer.echo(f"{loaded} 件を読み込みました ({file})")
 
 
