@@ -180,7 +180,7 @@ class BotWorker:
         target = chat_id_of(event.payload) or event.line_user_id  # a group's answer goes to the group
         event.attempts += 1
         reply_token = event.payload.get("replyToken")
-        happened = event_time(event.payload, as_utc(event.received_at) or self.clock())
+        happened = event_time(event.payload, as_utc(event.received_at))
         try:
             messages = self.dispatcher.handle(session=session, event=event, now=happened)
         except Exception:

@@ -14,6 +14,7 @@ from eval.runner import (
     NEVER_ANSWER,
     FusionParams,
     build_pack_retriever,
+    guarded_traits,
     outcomes_for,
     rank_all,
     score_all,
@@ -21,7 +22,6 @@ from eval.runner import (
     traits_all,
 )
 from retrieval.decision import DecisionPolicy, QueryTraits, Thresholds
-from retrieval.engine import Retriever
 from retrieval.fusion import Candidate
 from tsunagu.settings import Settings
 
@@ -125,15 +125,6 @@ def with_suggest_thresholds(
     return DecisionPolicy(chosen[0], chosen[1], policy.suggest_max_candidates)
 
 
-def guarded_traits(
-    retriever: Retriever, questions: Sequence[EvalQuestion], ranked: Sequence[list[Candidate]],
-    traits: Sequence[QueryTraits],
-) -> list[QueryTraits]:
-    """``traits`` with what the coverage guard finds missing in each question's best entry (as ``decide`` does)."""
-    return [replace(t, uncovered=retriever.coverage.missing(q.text, c[0].faq_id)) if c else t
-            for q, c, t in zip(questions, ranked, traits, strict=True)]
-
-
 def calibrate(settings: Settings, *, target_precision: float,
               question_sets: Sequence[Path] = (DEFAULT_DATASET,), tune_fusion: bool = True,
               max_unrelated_suggest: float = 0.4) -> dict[str, Any]:
@@ -161,7 +152,7 @@ def calibrate(settings: Settings, *, target_precision: float,
         params = max(scored, key=lambda t: (t[0], t[1]))[2]
     ranked = rank_all(retriever, parts, params)
     if settings.coverage_guard:
-        traits = guarded_traits(retriever, questions, ranked, traits)
+        traits = guarded_traits(retriever.coverage, questions, ranked, traits)
     policy, _ = calibrate_policy(questions, ranked, traits, target_precision)
     policy = with_suggest_thresholds(policy, questions, ranked, traits, max_unrelated_suggest)
     outcomes = outcomes_for(questions, ranked, policy, traits)

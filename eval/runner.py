@@ -62,6 +62,15 @@ def traits_all(retriever: Retriever, questions: Sequence[EvalQuestion]) -> list[
     return [retriever.traits(q.text) for q in questions]
 
 
+def guarded_traits(
+    coverage: CoverageGuard, questions: Sequence[EvalQuestion], ranked: Sequence[list[Candidate]],
+    traits: Sequence[QueryTraits],
+) -> list[QueryTraits]:
+    """``traits`` with what the coverage guard finds missing in each question's best entry (as ``decide`` does)."""
+    return [replace(t, uncovered=coverage.missing(q.text, c[0].faq_id)) if c else t
+            for q, c, t in zip(questions, ranked, traits, strict=True)]
+
+
 def outcomes_for(
     questions: Sequence[EvalQuestion],
     ranked: Sequence[list[Candidate]],
@@ -70,10 +79,10 @@ def outcomes_for(
     coverage: CoverageGuard | None = None,
 ) -> list[Outcome]:
     """Decisions and rankings for every question under one policy (with the coverage guard when given)."""
+    if coverage is not None:
+        traits = guarded_traits(coverage, questions, ranked, traits)
     outcomes = []
     for question, candidates, trait in zip(questions, ranked, traits, strict=True):
-        if coverage is not None and candidates:
-            trait = replace(trait, uncovered=coverage.missing(question.text, candidates[0].faq_id))
         decision = policy.decide(candidates[:TOP_CANDIDATES], trait)
         outcomes.append(
             Outcome(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -44,6 +45,13 @@ logger = logging.getLogger("tsunagu")
 def _fail(message: str) -> None:
     typer.echo(f"エラー: {message}", err=True)
     raise typer.Exit(1)
+
+
+def _fail_with_errors(errors: Sequence[object], outcome: str) -> None:
+    """Print every error on stderr, then fail with their count and what was (not) done."""
+    for error in errors:
+        typer.echo(str(error), err=True)
+    _fail(f"{len(errors)} 件の誤りがあるため、{outcome}")
 
 
 def _echo_json(data: object) -> None:
@@ -132,9 +140,7 @@ def faq_load(
     try:
         pack = read_pack(pack_dir)
     except PackValidationError as exc:
-        for error in exc.errors:
-            typer.echo(str(error), err=True)
-        _fail(f"{len(exc.errors)} 件の誤りがあるため、何も読み込みませんでした。")
+        _fail_with_errors(exc.errors, "何も読み込みませんでした。")
     if check:
         typer.echo(f"OK: {len(pack.entries)} 件 ({pack_dir})")
         return
@@ -207,9 +213,7 @@ def faq_import(
     if result.encoding:
         typer.echo(f"文字コード: {result.encoding}", err=True)
     if not result.ok:
-        for error in result.errors:
-            typer.echo(str(error), err=True)
-        _fail(f"{len(result.errors)} 件の誤りがあるため、何も変更しませんでした。")
+        _fail_with_errors(result.errors, "何も変更しませんでした。")
     if dry_run:
         typer.echo(f"OK: {len(result.entries)} 件、誤りはありません（--dry-run のため何も変更していません）")
         return
