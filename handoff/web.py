@@ -14,6 +14,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from jinja2 import FileSystemLoader
 
 from handoff.accounts.models import ADMIN_ROLES, EDITOR_ROLES, ROLE_LABELS, TICKET_ROLES, StaffUser
 
@@ -46,6 +47,15 @@ def render(
     values: dict[str, Any] = {"staff": staff, "csrf_token": getattr(request.state, "csrf_token", "")}
     values.update(context or {})
     return templates.TemplateResponse(request, name, values, status_code=status_code, headers=dict(headers or {}))
+
+
+def add_template_dir(directory: Path) -> None:
+    """Let another package's console pages (the editor, analytics) extend ``base.html`` from their own folder;
+    ``handoff/templates`` stays first, so a page name cannot shadow the console's own."""
+    loader = templates.env.loader
+    assert isinstance(loader, FileSystemLoader)
+    if str(directory) not in loader.searchpath:
+        loader.searchpath.append(str(directory))
 
 
 def mount_static(app: FastAPI) -> None:

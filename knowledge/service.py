@@ -45,6 +45,13 @@ def count_entries(*, session: Session) -> int:
     return len(session.exec(select(FaqEntry.id)).all())
 
 
+def entry_data(session: Session, row: FaqEntry) -> FaqEntryData:
+    """One stored entry with its alternative questions, as the pack schema."""
+    query = select(FaqAltQuestion).where(col(FaqAltQuestion.faq_id) == row.id).order_by(col(FaqAltQuestion.position))
+    alts = [alt.text for alt in session.exec(query)]
+    return FaqEntryData.model_validate({**row.model_dump(exclude={"updated_at"}), "alt_questions": alts})
+
+
 def list_entries(*, session: Session, status: str | None = "published") -> list[FaqEntryData]:
     """Entries (with alternative questions) ordered by id; ``status=None`` returns all of them."""
     query = select(FaqEntry).order_by(col(FaqEntry.id))

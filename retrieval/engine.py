@@ -1,11 +1,14 @@
 """The retriever: builds the hybrid index from FAQ entries and answers ``search`` and ``decide``.
 
 Built once at start-up and injected (never a module-level global). ``build`` can be called again after
-an edit: embeddings come from the cache, so only changed text is embedded.
+an edit: embeddings come from the cache, so only changed text is embedded. Everything one build makes is one
+immutable ``IndexGeneration``; a query reads the current generation once and uses it throughout, so swapping
+in a new one (``prepare`` then ``swap``, or ``build``) never shows a query half of each.
 """
 
 from __future__ import annotations
 
+import copy
 import logging
 import time
 from collections.abc import Sequence
@@ -37,6 +40,20 @@ class ScoreParts:
     by_answer: dict[str, float]
     lexical: dict[str, float]
     reading: dict[str, float]
+
+
+@dataclass(frozen=True)
+class IndexGeneration:
+    """Every index one build made from one set of published entries; replaced whole, never changed."""
+
+    entries: dict[str, FaqEntryData]
+    questions: DenseIndex | None
+    answers: DenseIndex | None
+    lexical: LexicalIndex
+    reading: LexicalIndex
+    known_places: frozenset[str]
+    coverage: CoverageGuard
+    topics: TopicMenu
 
 
 @dataclass(frozen=True)
@@ -76,19 +93,37 @@ class Retriever:
         self.policy = policy
         self.answer_field_weight = answer_field_weight
         self.max_query_chars = max_query_chars
-        self.entries: dict[str, FaqEntryData] = {}
-        self._questions: DenseIndex | None = None
-        self._answers: DenseIndex | None = None
-        self._lexical = LexicalIndex()
-        self._reading = LexicalIndex()
-        self._known_places: frozenset[str] = frozenset()
-        self.coverage = CoverageGuard(normalizer)
-        self.topics = TopicMenu(normalizer)
         self.coverage_guard = coverage_guard
+        self._generation = IndexGeneration(
+            {}, None, None, LexicalIndex(), LexicalIndex(), frozenset(), CoverageGuard(normalizer),
+            TopicMenu(normalizer),
+        )
+
+    @property
+    def entries(self) -> dict[str, FaqEntryData]:
+        """The published entries of the index being served, by id."""
+        return self._generation.entries
+
+    @property
+    def coverage(self) -> CoverageGuard:
+        return self._generation.coverage
+
+    @property
+    def topics(self) -> TopicMenu:
+        return self._generation.topics
 
     # -- building -------------------------------------------------------------------------------------------
     def build(self, entries: Sequence[FaqEntryData], progress: ProgressCallback | None = None) -> BuildStats:
-        """(Re)build every index from the published entries; ``progress(done, total)`` counts texts embedded."""
+        """(Re)build every index from the published entries and serve them at once; ``progress(done, total)``
+        counts texts embedded."""
+        generation, stats = self.prepare(entries, progress)
+        self.swap(generation)
+        return stats
+
+    def prepare(
+        self, entries: Sequence[FaqEntryData], progress: ProgressCallback | None = None
+    ) -> tuple[IndexGeneration, BuildStats]:
+        """Build a new generation beside the one being served (which keeps answering meanwhile)."""
         started = time.perf_counter()
         misses_before = self.embedder.misses
         entries = [e for e in entries if e.status == "published"]
@@ -107,11 +142,13 @@ class Retriever:
         lexical, reading = LexicalIndex(), LexicalIndex()
         lexical.build([e.id for e in entries], [d.tokens for d in documents])
         reading.build([e.id for e in entries], [d.reading_grams for d in documents])
-        self.entries = {e.id: e for e in entries}
-        self._known_places = frozenset().union(*(d.places for d in documents))
-        self.coverage.build(entries)
-        self.topics.build(entries)
-        self._questions, self._answers, self._lexical, self._reading = questions, answers, lexical, reading
+        coverage, topics = CoverageGuard(self.normalizer), TopicMenu(self.normalizer)
+        coverage.build(entries)
+        topics.build(entries)
+        generation = IndexGeneration(
+            {e.id: e for e in entries}, questions, answers, lexical, reading,
+            frozenset().union(*(d.places for d in documents)), coverage, topics,
+        )
         del documents  # token lists of every entry: by far the largest temporary of a build
         release_free_memory()
         stats = BuildStats(
@@ -119,7 +156,18 @@ class Retriever:
             time.perf_counter() - started,
         )
         logger.info("index built: %d entries, %d vectors, %d newly embedded, %.2fs", *stats.__dict__.values())
-        return stats
+        return generation, stats
+
+    def swap(self, generation: IndexGeneration) -> None:
+        """Serve ``generation`` from now on: one reference assignment, so a query sees the old or the new."""
+        self._generation = generation
+
+    def serving(self, generation: IndexGeneration) -> Retriever:
+        """A retriever sharing this one's settings and embedder that serves ``generation`` (the quality gate
+        evaluates a candidate generation this way without serving it to citizens)."""
+        other = copy.copy(self)
+        other._generation = generation
+        return other
 
     def question_texts(self, entry: FaqEntryData) -> list[str]:
         """The texts embedded on the query side for an entry (one index row each)."""
@@ -152,17 +200,18 @@ class Retriever:
         """The ``k`` best entries for ``text`` (no decision)."""
         return self._candidates(text)[:k]
 
-    def score_parts(self, text: str) -> ScoreParts:
+    def score_parts(self, text: str, generation: IndexGeneration | None = None) -> ScoreParts:
         """Raw per-entry scores of each signal for ``text`` (the eval reuses them to tune fusion)."""
-        if self._questions is None or self._answers is None:
+        gen = generation or self._generation
+        if gen.questions is None or gen.answers is None:
             raise IndexNotReady("build() the retriever before searching")
         with EMBED_SECONDS.time():
             vector = self.embedder.embedder.embed_queries([self.normalizer.clean(text)])[0]
         return ScoreParts(
-            by_question=self._questions.search(vector, k_rows=200),
-            by_answer=self._answers.search(vector, k_rows=100),
-            lexical=self._lexical.coverage(self.normalizer.tokens(text)),
-            reading=self._reading.coverage(self.normalizer.reading_grams(text)),
+            by_question=gen.questions.search(vector, k_rows=200),
+            by_answer=gen.answers.search(vector, k_rows=100),
+            lexical=gen.lexical.coverage(self.normalizer.tokens(text)),
+            reading=gen.reading.coverage(self.normalizer.reading_grams(text)),
         )
 
     def combine(
@@ -181,11 +230,12 @@ class Retriever:
         floor = min(dense.values()) if dense else 0.0
         return fusion.fuse(dense, parts.lexical, floor, parts.reading)
 
-    def traits(self, text: str) -> QueryTraits:
+    def traits(self, text: str, generation: IndexGeneration | None = None) -> QueryTraits:
         """Script of the question, and whether it names a place that no entry mentions."""
+        gen = generation or self._generation
         return QueryTraits(
             latin_script=is_latin_script(text),
-            unknown_place=bool(self.normalizer.place_names(text) - self._known_places),
+            unknown_place=bool(self.normalizer.place_names(text) - gen.known_places),
         )
 
     def _candidates(self, text: str) -> list[Candidate]:
@@ -194,11 +244,11 @@ class Retriever:
     def decide(self, text: str) -> Decision:
         """The decision for one user message; never raises on odd input. Counted and timed (retrieval.metrics)."""
         started = time.perf_counter()
-        decision = self._decide(text)
+        decision = self._decide(text, self._generation)
         record_decision(decision, time.perf_counter() - started)
         return decision
 
-    def _decide(self, text: str) -> Decision:
+    def _decide(self, text: str, gen: IndexGeneration) -> Decision:
         stripped = self.normalizer.clean(text or "")
         if not stripped:
             return Decision(DecisionKind.REPHRASE, Reason.EMPTY)
@@ -206,16 +256,19 @@ class Retriever:
             return Decision(DecisionKind.REPHRASE, Reason.TOO_LONG)
         if not has_meaningful_text(stripped):
             return Decision(DecisionKind.REPHRASE, Reason.NO_TEXT)
-        ranked = self._candidates(stripped)
+        ranked = self.combine(self.score_parts(stripped, gen))
         candidates = ranked[:TOP_CANDIDATES]
-        menu = self.topics.menu(stripped, ranked)
+        menu = gen.topics.menu(stripped, ranked)
         if menu:
             return Decision(DecisionKind.SUGGEST, Reason.TOPIC, candidates[0].score, None, candidates, menu)
-        return self.policy.decide(candidates, self.traits_with_top(stripped, candidates))
+        return self.policy.decide(candidates, self.traits_with_top(stripped, candidates, gen))
 
-    def traits_with_top(self, text: str, candidates: Sequence[Candidate]) -> QueryTraits:
+    def traits_with_top(
+        self, text: str, candidates: Sequence[Candidate], generation: IndexGeneration | None = None
+    ) -> QueryTraits:
         """``traits`` plus what the best candidate leaves uncovered (``retrieval.coverage``), when guarded."""
-        traits = self.traits(text)
+        gen = generation or self._generation
+        traits = self.traits(text, gen)
         if not self.coverage_guard or not candidates:
             return traits
-        return replace(traits, uncovered=self.coverage.missing(text, candidates[0].faq_id))
+        return replace(traits, uncovered=gen.coverage.missing(text, candidates[0].faq_id))

@@ -9,8 +9,10 @@ from sqlmodel import SQLModel
 import bot.models  # noqa: F401  (registers tables on SQLModel.metadata)
 import handoff.accounts.models  # noqa: F401
 import handoff.models  # noqa: F401
+import knowledge.changes  # noqa: F401
 import knowledge.drafts  # noqa: F401
 import knowledge.models  # noqa: F401
+import knowledge.versions  # noqa: F401
 import retrieval.models  # noqa: F401
 
 config = context.config
