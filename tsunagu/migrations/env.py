@@ -6,12 +6,14 @@ from alembic import context
 from sqlalchemy import engine_from_config, pool
 from sqlmodel import SQLModel
 
-import bot.models  # noqa: F401  (registers tables on SQLModel.metadata)
+import bot.interactions  # noqa: F401  (registers tables on SQLModel.metadata)
+import bot.models  # noqa: F401
 import handoff.accounts.models  # noqa: F401
 import handoff.models  # noqa: F401
 import knowledge.changes  # noqa: F401
 import knowledge.drafts  # noqa: F401
 import knowledge.models  # noqa: F401
+import knowledge.unanswered  # noqa: F401
 import knowledge.versions  # noqa: F401
 import retrieval.models  # noqa: F401
 

@@ -1,0 +1,92 @@
+"""Questions the bot could not answer, kept for editors (issue 11, improvement loop).
+
+A row is written when a citizen declined a hand-off, left a list of suggestions without choosing, said
+「どれも違う」 to them, or rated an answer 👎. The text is the citizen's question with personal data masked
+(``knowledge.pii.mask_personal_data``) before it is stored; ``line_user_id`` is kept only so that 「データ削除」
+and the retention purge can find the rows, and is never shown.
+
+A suggestion list is only unanswered once the citizen had time to tap one: ``open_unanswered`` leaves
+``suggest_not_chosen`` rows out until they are ``settle_minutes`` old, and the bot marks the row ``chosen``
+when the same citizen taps a choice. Editors then mark rows ``added`` (the question became an entry or an
+alternative question), ``drafted`` (a FAQ案 was made from it) or ``dismissed``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from sqlalchemy import JSON, Column, Text
+from sqlmodel import Field, Session, SQLModel, col, select
+
+from knowledge.pii import mask_personal_data
+from tsunagu.clock import utcnow
+
+REASONS = ("handoff_declined", "suggest_not_chosen", "none_of_these", "feedback_down")
+STATUSES = ("open", "chosen", "added", "drafted", "dismissed")
+MAX_TEXT = 2000
+
+
+class UnansweredQuestion(SQLModel, table=True):
+    """One question the bot did not answer to the citizen's satisfaction, masked."""
+
+    __tablename__ = "knowledge_unanswered"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: dt.datetime = Field(index=True)  # the LINE event time of the question's outcome, UTC
+    line_user_id: str | None = Field(default=None, max_length=100, index=True)  # deletion/retention only
+    text: str = Field(sa_column=Column(Text, nullable=False))  # masked
+    reason: str = Field(max_length=30)  # one of REASONS
+    candidate_ids: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    faq_id: str | None = Field(default=None, max_length=120)  # entry rated 👎, or the suggestion chosen later
+    status: str = Field(default="open", max_length=20, index=True)  # one of STATUSES
+    handled_by: str | None = Field(default=None, max_length=100)
+    handled_at: dt.datetime | None = None
+
+
+def record_unanswered(
+    session: Session, *, at: dt.datetime, line_user_id: str | None, text: str, reason: str,
+    candidate_ids: Iterable[str], faq_id: str | None = None,
+) -> UnansweredQuestion:
+    """Add one open row with ``text`` masked (the caller commits with the rest of the event's work)."""
+    if reason not in REASONS:
+        raise ValueError(f"unknown reason: {reason}")
+    row = UnansweredQuestion(
+        at=at, line_user_id=line_user_id, text=mask_personal_data(text)[:MAX_TEXT], reason=reason,
+        candidate_ids=list(candidate_ids), faq_id=faq_id,
+    )
+    session.add(row)
+    return row
+
+
+def open_unanswered(
+    session: Session, *, now: dt.datetime, settle_minutes: int = 10, limit: int = 1000
+) -> list[UnansweredQuestion]:
+    """Open rows, newest first; a ``suggest_not_chosen`` row only once it is ``settle_minutes`` old, since the
+    citizen may still tap one of the suggestions."""
+    settled = now - dt.timedelta(minutes=settle_minutes)
+    query = (
+        select(UnansweredQuestion)
+        .where(col(UnansweredQuestion.status) == "open")
+        .where((col(UnansweredQuestion.reason) != "suggest_not_chosen") | (col(UnansweredQuestion.at) <= settled))
+        .order_by(col(UnansweredQuestion.at).desc(), col(UnansweredQuestion.id).desc())
+        .limit(limit)
+    )
+    return list(session.exec(query))
+
+
+def mark_handled(session: Session, ids: Iterable[int], status: str, by: str) -> int:
+    """Set ``status`` on the rows ``ids`` as handled by ``by`` now (the caller commits); returns the number of
+    rows changed. ``open`` reopens a row and clears who handled it."""
+    if status not in STATUSES:
+        raise ValueError(f"unknown status: {status}")
+    wanted = list(ids)
+    if not wanted:
+        return 0
+    rows = session.exec(select(UnansweredQuestion).where(col(UnansweredQuestion.id).in_(wanted))).all()
+    now = utcnow()
+    for row in rows:
+        row.status = status
+        row.handled_by, row.handled_at = (None, None) if status == "open" else (by[:100], now)
+        session.add(row)
+    return len(rows)
