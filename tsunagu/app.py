@@ -10,13 +10,16 @@ thread while the webhook keeps storing events; they are answered as soon as the 
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
 
+from analytics.routes import router as analytics_router
 from bot.webhook import make_webhook_router
+from handoff.accounts.admin_routes import router as accounts_admin_router
 from handoff.accounts.deps import add_auth_exception_handlers
 from handoff.accounts.routes import router as accounts_router
 from handoff.console import router as console_router
@@ -26,6 +29,7 @@ from tsunagu.bot_runtime import run_worker
 from tsunagu.container import Services, build_services, start_index_build
 from tsunagu.errors import add_error_handlers
 from tsunagu.health import add_health
+from tsunagu.live_index import LiveIndex
 from tsunagu.metrics import add_metrics
 from tsunagu.security import HeaderedFastAPI
 from tsunagu.settings import Settings, get_settings
@@ -48,6 +52,9 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         app.state.services = services or build_services(settings, build_index=False)
         if not app.state.services.index.ready:
             start_index_build(app.state.services)
+        app.state.live_index = LiveIndex(app.state.services, poll_s=settings.knowledge_poll_s)
+        following = threading.Event()
+        app.state.live_index.start(following)  # serves each newly published knowledge version
         stop = asyncio.Event()
         worker = None
         if settings.run_worker_in_process:
@@ -56,6 +63,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         stop.set()
         if worker is not None:
             await worker
+        following.set()
         app.state.services.engine.dispose()
 
     production = settings.environment == "production"
@@ -66,7 +74,9 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     add_auth_exception_handlers(app)
     add_error_handlers(app)
     app.include_router(accounts_router)
+    app.include_router(accounts_admin_router)
     app.include_router(console_router)
+    app.include_router(analytics_router)
     add_health(app)
     add_metrics(app, settings)  # GET /metrics (TSUNAGU_METRICS_TOKEN) and request counts by route template
     app.include_router(make_api_router(settings))

@@ -84,15 +84,18 @@ def worker() -> None:
     """Run the bot worker alone (inbox → conversation → outbox → LINE); stop with Ctrl-C."""
     import asyncio
     import signal
+    import threading
 
     from tsunagu.bot_runtime import run_worker
     from tsunagu.container import build_services
+    from tsunagu.live_index import LiveIndex
     from tsunagu.metrics import serve_worker_metrics
 
     settings = get_settings()
     configure_logging(settings)  # INFO, like `tsunagu serve`
     services = build_services(settings)
     serve_worker_metrics(settings)  # TSUNAGU_METRICS_PORT: this worker's own metrics (none otherwise)
+    LiveIndex(services, poll_s=settings.knowledge_poll_s).start(threading.Event())  # daemon: ends with us
 
     async def main_loop() -> None:
         stop = asyncio.Event()
@@ -134,7 +137,8 @@ def faq_load(
         "--embed", help="Also embed the new texts now (progress bar on stderr), so the next start is ready at "
                         "once instead of building the index in the background.")] = False,
 ) -> None:
-    """Validate a pack and, if it has no errors at all, replace the FAQ entries with it."""
+    """Validate a pack and, if it has no errors at all, publish its entries as a new knowledge version
+    (entries the pack lacks are archived; running servers and workers serve it within seconds)."""
     from knowledge.packs import read_pack
 
     try:
@@ -145,23 +149,26 @@ def faq_load(
         typer.echo(f"OK: {len(pack.entries)} 件 ({pack_dir})")
         return
     settings = get_settings()
-    engine, loaded = _replace_entries(settings, pack)
+    engine, loaded = _replace_entries(settings, pack, kind="load", note=f"tsunagu faq load {pack_dir.name}")
     typer.echo(f"{loaded} 件を読み込みました ({pack_dir})")
     if embed:
         _embed_pack(settings, engine, pack)
 
 
-def _replace_entries(settings: Settings, pack: Pack) -> tuple[Engine, int]:
-    """Replace the FAQ entries with ``pack``'s in one transaction (schema upgraded first); the engine and count."""
+def _replace_entries(settings: Settings, pack: Pack, *, kind: str, note: str) -> tuple[Engine, int]:
+    """Make ``pack``'s entries the published knowledge as one new version, in one transaction (schema upgraded
+    first; entries the pack lacks are archived); running servers and workers pick it up within seconds. The
+    engine and the count."""
     from sqlmodel import Session
 
-    from knowledge.service import replace_entries
+    from knowledge.publish import replace_published
     from tsunagu.db import make_engine, migrate
 
     migrate(settings.database_url)
     engine = make_engine(settings.database_url)
     with Session(engine) as session:
-        return engine, replace_entries(session=session, pack=pack)
+        replace_published(session, entries=pack.entries, author="cli", kind=kind, note=note)
+    return engine, len(pack.entries)
 
 
 @faq_app.command("export")
@@ -217,7 +224,8 @@ def faq_import(
     if dry_run:
         typer.echo(f"OK: {len(result.entries)} 件、誤りはありません（--dry-run のため何も変更していません）")
         return
-    _, loaded = _replace_entries(get_settings(), result.pack(file.stem))
+    _, loaded = _replace_entries(get_settings(), result.pack(file.stem), kind="import",
+                                note=f"tsunagu faq import {file.name}")
     typer.echo(f"{loaded} 件を読み込みました ({file})")
 
 

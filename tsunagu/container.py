@@ -14,7 +14,9 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from knowledge.packs import read_pack, read_synonyms
+from knowledge.publish import ensure_first_version, record_current
 from knowledge.service import count_entries, list_entries, replace_entries
+from knowledge.versions import latest_version_id
 from retrieval.cache import ProgressCallback, SqlVectorStore
 from retrieval.engine import Retriever
 from retrieval.factory import make_retriever
@@ -37,19 +39,26 @@ class Services:
     index: IndexState = field(default_factory=IndexState)
 
     def rebuild_index(self, progress: ProgressCallback | None = None) -> None:
-        """Rebuild the search index from the database (only changed text is embedded), then mark it ready."""
+        """Rebuild the search index from the database (only changed text is embedded), then mark it ready
+        with the knowledge version it was built from: read before the entries, so a publish in between makes
+        the next check rebuild again rather than leave this process behind."""
         with Session(self.engine) as session:
+            version_id = latest_version_id(session)
             entries = list_entries(session=session)
         stats = self.retriever.build(entries, progress=progress)
-        self.index.mark_ready(stats.entries, knowledge_version(entries))  # list_entries: published only
+        self.index.mark_ready(stats.entries, knowledge_version(entries), version_id)  # published only
 
 
 def load_pack_if_empty(settings: Settings, engine: Engine) -> None:
-    """Embedded default: a fresh database gets the configured sample pack."""
+    """Embedded default: a fresh database gets the configured sample pack (as its first knowledge version).
+    A database filled before versions existed gets its first version from what it holds."""
     with Session(engine) as session:
         if count_entries(session=session) == 0 and settings.load_pack_on_start:
             loaded = replace_entries(session=session, pack=read_pack(settings.pack_dir))
+            record_current(session, author="system", kind="load", note=f"{settings.pack_dir.name} を読み込み")
             logger.info("loaded %d entries from %s into an empty database", loaded, settings.pack_dir)
+        else:
+            ensure_first_version(session)
 
 
 def prepare_schema(settings: Settings) -> None:

@@ -31,6 +31,7 @@ class IndexSnapshot:
     texts_total: int = 0
     entries: int = 0
     knowledge_version: str | None = None
+    version_id: int | None = None  # the knowledge version (knowledge.versions) this index was built from
 
 
 def knowledge_version(entries: Sequence[FaqEntryData]) -> str:
@@ -65,10 +66,10 @@ class IndexState:
         with self._lock:
             self._snapshot = replace(self._snapshot, texts_done=done, texts_total=total)
 
-    def mark_ready(self, entries: int, version: str) -> None:
+    def mark_ready(self, entries: int, version: str, version_id: int | None = None) -> None:
         with self._lock:
             self._snapshot = IndexSnapshot("ready", self._snapshot.texts_done, self._snapshot.texts_total,
-                                           entries, version)
+                                           entries, version, version_id)
         self._ready.set()
 
     def mark_failed(self) -> None:

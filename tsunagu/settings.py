@@ -59,6 +59,10 @@ class Settings(BaseSettings):
         default=None, description="Log lines as JSON objects or text; default json in production, text in "
         "development (tsunagu/logging_setup.py).",
     )
+    knowledge_poll_s: float = Field(
+        default=2.0, gt=0.0, le=60.0,
+        description="How often each process checks for a newly published knowledge version (seconds).",
+    )
     data_retention_days: int = Field(default=365, ge=1, description="Stated in the privacy notice on follow.")
     webhook_max_body_bytes: int = Field(default=1_000_000, gt=0)
     webhook_max_events: int = Field(
