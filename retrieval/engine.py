@@ -10,9 +10,13 @@ from __future__ import annotations
 
 import copy
 import logging
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+
+import numpy as np
 
 from knowledge.schema import FaqEntryData
 from retrieval.cache import CachedEmbedder, ProgressCallback, ProgressCounter
@@ -29,6 +33,7 @@ from retrieval.topic_menu import TopicMenu
 
 logger = logging.getLogger(__name__)
 
+QUERY_MEMO_SIZE = 2048  # query vectors kept in memory: 2048 x 384 floats = 3 MB with e5-small
 TOP_CANDIDATES = 5  # kept with every decision: enough for staff and for the margin to the runner-up
 
 
@@ -94,6 +99,8 @@ class Retriever:
         self.answer_field_weight = answer_field_weight
         self.max_query_chars = max_query_chars
         self.coverage_guard = coverage_guard
+        self._query_memo: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._memo_lock = threading.Lock()
         self._generation = IndexGeneration(
             {}, None, None, LexicalIndex(), LexicalIndex(), frozenset(), CoverageGuard(normalizer),
             TopicMenu(normalizer),
@@ -205,14 +212,34 @@ class Retriever:
         gen = generation or self._generation
         if gen.questions is None or gen.answers is None:
             raise IndexNotReady("build() the retriever before searching")
-        with EMBED_SECONDS.time():
-            vector = self.embedder.embedder.embed_queries([self.normalizer.clean(text)])[0]
+        vector = self._query_vector(self.normalizer.clean(text))
         return ScoreParts(
             by_question=gen.questions.search(vector, k_rows=200),
             by_answer=gen.answers.search(vector, k_rows=100),
             lexical=gen.lexical.coverage(self.normalizer.tokens(text)),
             reading=gen.reading.coverage(self.normalizer.reading_grams(text)),
         )
+
+    def _query_vector(self, cleaned: str) -> np.ndarray:
+        """The query's embedding, remembered for the most recent ``QUERY_MEMO_SIZE`` texts in this process
+        (repeated questions and the quality gate's eval set are not embedded again; never written anywhere)."""
+        with self._memo_lock:
+            remembered = self._query_memo.get(cleaned)
+            if remembered is not None:
+                self._query_memo.move_to_end(cleaned)
+                return remembered
+        with EMBED_SECONDS.time():
+            vector: np.ndarray = self.embedder.embedder.embed_queries([cleaned])[0]
+        with self._memo_lock:
+            self._query_memo[cleaned] = vector
+            if len(self._query_memo) > QUERY_MEMO_SIZE:
+                self._query_memo.popitem(last=False)
+        return vector
+
+    def forget_queries(self) -> None:
+        """Empty the query memo (benchmarks time real embeddings)."""
+        with self._memo_lock:
+            self._query_memo.clear()
 
     def combine(
         self, parts: ScoreParts, fusion: HybridFusion | None = None, answer_field_weight: float | None = None
@@ -241,11 +268,13 @@ class Retriever:
     def _candidates(self, text: str) -> list[Candidate]:
         return self.combine(self.score_parts(text))
 
-    def decide(self, text: str) -> Decision:
-        """The decision for one user message; never raises on odd input. Counted and timed (retrieval.metrics)."""
+    def decide(self, text: str, *, counted: bool = True) -> Decision:
+        """The decision for one user message; never raises on odd input. Counted and timed (retrieval.metrics)
+        unless ``counted`` is False (the quality gate's eval questions are no citizen's)."""
         started = time.perf_counter()
         decision = self._decide(text, self._generation)
-        record_decision(decision, time.perf_counter() - started)
+        if counted:
+            record_decision(decision, time.perf_counter() - started)
         return decision
 
     def _decide(self, text: str, gen: IndexGeneration) -> Decision:

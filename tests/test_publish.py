@@ -173,18 +173,13 @@ def test_a_publish_racing_another_leaves_no_process_behind(sqlite_url: str) -> N
     a, b = _services(sqlite_url), _services(sqlite_url)
     _stage(a, _edited(a, APPLY, answer=NEW_ANSWER))
     live_a = LiveIndex(a)
-    original_prepare = live_a.prepare
-
-    def prepare_then_b_publishes(entries: list[FaqEntryData]):  # type: ignore[no-untyped-def]
-        prepared = original_prepare(entries)
-        _stage(b, _edited(b, "childcare-nursery-documents", answer="書類は申込書と就労証明書です。"))
-        with Session(b.engine) as session:
-            LiveIndex(b).publish(session, author="editor2", faq_ids=["childcare-nursery-documents"])
-        return prepared
-
-    live_a.prepare = prepare_then_b_publishes  # type: ignore[method-assign]
     with Session(a.engine) as session:
-        result = live_a.publish(session, author="editor1", faq_ids=[APPLY])
+        candidate = live_a.prepare_publish(session, faq_ids=[APPLY])
+        _stage(b, _edited(b, "childcare-nursery-documents", answer="書類は申込書と就労証明書です。"))
+        with Session(b.engine) as other:
+            LiveIndex(b).publish(other, author="editor2", faq_ids=["childcare-nursery-documents"])
+        live_a.refresh()  # A's watcher may even have followed B already: A must still not swap its candidate
+        result = live_a.publish(session, author="editor1", faq_ids=[APPLY], candidate=candidate)
     assert not result.swapped_here
     assert a.retriever.entries[APPLY].answer == NEW_ANSWER
     assert a.retriever.entries["childcare-nursery-documents"].answer == "書類は申込書と就労証明書です。"

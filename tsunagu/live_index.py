@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,7 +24,7 @@ from sqlmodel import Session
 from knowledge.publish import candidate_entries, publish_changes, rollback_entries, rollback_to, versions_between
 from knowledge.schema import FaqEntryData
 from knowledge.versions import KnowledgeVersion, latest_version_id
-from retrieval.engine import BuildStats, IndexGeneration
+from retrieval.engine import BuildStats, IndexGeneration, Retriever
 from tsunagu.container import Services
 from tsunagu.readiness import knowledge_version
 
@@ -34,10 +34,20 @@ KNOWLEDGE_POLL_S = 2.0  # a publish reaches every process within this plus one r
 
 
 @dataclass(frozen=True)
+class Candidate:
+    """The knowledge a publish or rollback would make, with its index built but not served yet."""
+
+    entries: list[FaqEntryData]
+    generation: IndexGeneration
+    stats: BuildStats
+    base_version_id: int | None  # the newest version when the entries were read
+
+
+@dataclass(frozen=True)
 class PublishResult:
     version: KnowledgeVersion
     stats: BuildStats
-    swapped_here: bool  # False: another publish came in between, so the watcher rebuilds from the database
+    swapped_here: bool  # False: another publish came in between, so this process rebuilt from the database
     seconds: float
 
 
@@ -78,41 +88,57 @@ class LiveIndex:
         return thread
 
     # -- publishing from this process ------------------------------------------------------------------------
-    def prepare(self, entries: Sequence[FaqEntryData]) -> tuple[IndexGeneration, BuildStats]:
-        """A candidate index for ``entries`` (embedding their new texts into the shared cache), not served."""
-        return self.services.retriever.prepare(entries)
+    def prepare_publish(self, session: Session, faq_ids: Sequence[str] | None = None) -> Candidate:
+        """The candidate knowledge of publishing the pending changes (all, or those of ``faq_ids``)."""
+        return self._prepare(session, lambda: candidate_entries(session, faq_ids))
+
+    def prepare_rollback(self, session: Session, version_id: int) -> Candidate:
+        """The candidate knowledge of rolling back to ``version_id`` (KeyError when there is none)."""
+        return self._prepare(session, lambda: rollback_entries(session, version_id))
+
+    def _prepare(self, session: Session, read: Callable[[], list[FaqEntryData]]) -> Candidate:
+        base = latest_version_id(session)  # before the entries: see Services.rebuild_index
+        entries = read()
+        generation, stats = self.services.retriever.prepare(entries)
+        return Candidate(entries, generation, stats, base)
+
+    def candidate_retriever(self, candidate: Candidate) -> Retriever:
+        """A retriever answering from ``candidate`` (for the quality gate), citizens still get the served one."""
+        return self.services.retriever.serving(candidate.generation)
 
     def publish(
         self, session: Session, *, author: str, faq_ids: Sequence[str] | None = None, note: str = "",
-        metrics: dict[str, Any] | None = None, gate_confirmed: bool = False,
+        metrics: dict[str, Any] | None = None, gate_confirmed: bool = False, candidate: Candidate | None = None,
     ) -> PublishResult:
-        """Publish pending changes as a new version and serve it here at once (others follow within
-        ``poll_s`` plus their rebuild)."""
-        return self._commit_and_swap(
-            session, candidate_entries(session, faq_ids),
-            lambda: publish_changes(session, author=author, faq_ids=faq_ids, note=note, metrics=metrics,
-                                    gate_confirmed=gate_confirmed))
+        """Publish pending changes as a new version and serve it here at once (other processes follow within
+        ``poll_s`` plus their rebuild). ``candidate``: from ``prepare_publish`` (the gate checked it)."""
+        started = time.perf_counter()
+        candidate = candidate or self.prepare_publish(session, faq_ids)
+        return self._commit_and_swap(session, candidate, started, lambda: publish_changes(
+            session, author=author, faq_ids=faq_ids, note=note, metrics=metrics, gate_confirmed=gate_confirmed))
 
     def rollback(self, session: Session, *, version_id: int, author: str) -> PublishResult:
         """Publish the entries of ``version_id`` again as a new version and serve it here at once."""
-        return self._commit_and_swap(session, rollback_entries(session, version_id),
+        started = time.perf_counter()
+        candidate = self.prepare_rollback(session, version_id)
+        return self._commit_and_swap(session, candidate, started,
                                      lambda: rollback_to(session, version_id=version_id, author=author))
 
     def _commit_and_swap(
-        self, session: Session, entries: list[FaqEntryData], commit: Any,
+        self, session: Session, candidate: Candidate, started: float, commit: Callable[[], KnowledgeVersion],
     ) -> PublishResult:
-        started = time.perf_counter()
+        """Commit, then serve the candidate here if nothing else was published since it was read and this
+        process served exactly that base; otherwise rebuild from the database."""
         with self._rebuild:
-            served = self.services.index.snapshot().version_id
-            before = latest_version_id(session)
-            generation, stats = self.prepare(entries)
-            version: KnowledgeVersion = commit()
+            base = candidate.base_version_id
+            unchanged = latest_version_id(session) == base == self.services.index.snapshot().version_id
+            version = commit()
             assert version.id is not None
-            in_step = served == before and versions_between(session, before or 0, version.id) == 0
+            in_step = unchanged and versions_between(session, base or 0, version.id) == 0
             if in_step:
-                self.services.retriever.swap(generation)
-                published = [e for e in entries if e.status == "published"]
+                self.services.retriever.swap(candidate.generation)
+                published = [e for e in candidate.entries if e.status == "published"]
                 self.services.index.mark_ready(len(published), knowledge_version(published), version.id)
         if not in_step:
             self.refresh()
-        return PublishResult(version, stats, in_step, time.perf_counter() - started)
+        return PublishResult(version, candidate.stats, in_step, time.perf_counter() - started)
