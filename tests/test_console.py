@@ -40,6 +40,8 @@ ALLOWED = {
     "/staff/tickets/{ticket_id}/transfer": {"staff", "admin"},
     "/staff/tickets/{ticket_id}/draft": {"staff", "admin"},
     "/staff/drafts": {"editor", "admin"},
+    "/staff/analytics": {"editor", "admin"},
+    "/staff/analytics/{table}.csv": {"editor", "admin"},
     "/staff/audit": {"admin"},
     "/staff/deliveries": {"admin"},
     "/staff/logout": {"staff", "editor", "admin"},

@@ -1,0 +1,170 @@
+"""The analytics page's sections: for each, a chart and the table of its numbers (also offered as CSV).
+
+A section is built from ``analytics.queries`` for one period. Tables hold display-ready cells (counts as ints,
+shares as ``"12.5%"``, business minutes rounded to one decimal); the CSV of a table is exactly its rows.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from markupsafe import Markup
+from sqlmodel import Session
+
+from analytics import queries
+from analytics.charts import Series, bar_chart, column_chart
+from analytics.queries import DECISIONS, Period
+from handoff.hours import BusinessCalendar
+
+Cell = str | int | float
+DECISION_LABELS = {"ANSWER": "回答", "SUGGEST": "候補を提示", "HANDOFF": "職員へ引き継ぎ", "REPHRASE": "言い換え依頼"}
+DECISION_CLASSES = {"ANSWER": "series-answer", "SUGGEST": "series-suggest", "HANDOFF": "series-handoff",
+                    "REPHRASE": "series-rephrase"}
+REASON_LABELS = {"handoff_declined": "職員への引き継ぎを断った", "suggest_not_chosen": "候補から選ばなかった",
+                 "none_of_these": "「どれも違う」を選んだ", "feedback_down": "回答に👎"}
+DELETED_ENTRY = "（削除されたFAQ）"
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table of numbers: ``name`` is its CSV file name part, ``caption`` says what it counts."""
+
+    name: str
+    caption: str
+    headers: tuple[str, ...]
+    rows: list[tuple[Cell, ...]]
+
+
+@dataclass(frozen=True)
+class Section:
+    """One heading of the page: its charts (may be empty when there is no data) and tables."""
+
+    title: str
+    charts: list[Markup]
+    tables: list[Table]
+    note: str = ""
+    link: tuple[str, str] | None = None  # (url, label) of a related console page
+    empty: bool = field(default=False)
+
+
+def share(part: int, whole: int) -> str:
+    """``part`` of ``whole`` as a percentage with one decimal (``"—"`` when there is nothing)."""
+    return f"{part / whole * 100:.1f}%" if whole else "—"
+
+
+def minutes(value: float | None) -> Cell:
+    return "—" if value is None else round(value, 1)
+
+
+def _messages(session: Session, period: Period) -> Section:
+    counts = queries.questions_per_day(session, period)
+    table = Table("messages", "日別の質問数（日本時間）", ("日付", "質問数"),
+                  [(day.isoformat(), count) for day, count in counts.items()])
+    chart = column_chart("chart-messages", "日別の質問数", [f"{d.month}/{d.day}" for d in counts],
+                         [Series("質問数", "series-count", list(counts.values()))])
+    return Section("1. 日別の質問数", [chart], [table], empty=not any(counts.values()))
+
+
+def _decisions(session: Session, period: Period) -> Section:
+    days = queries.decisions_per_day(session, period)
+    per_day = Table("decisions", "日別の判定の内訳", ("日付", *(DECISION_LABELS[d] for d in DECISIONS), "合計"),
+                    [(day.isoformat(), *(c[d] for d in DECISIONS), sum(c.values())) for day, c in days.items()])
+    overall: Counter[str] = sum(days.values(), Counter())
+    total = sum(overall.values())
+    shares = Table("decision_shares", "期間全体の判定の割合", ("判定", "件数", "割合"),
+                   [(DECISION_LABELS[d], overall[d], share(overall[d], total)) for d in DECISIONS])
+    chart = column_chart("chart-decisions", "日別の判定の内訳", [f"{d.month}/{d.day}" for d in days],
+                         [Series(DECISION_LABELS[d], DECISION_CLASSES[d], [c[d] for c in days.values()])
+                          for d in DECISIONS])
+    return Section("2. 判定の内訳（回答・候補提示・引き継ぎ・言い換え）", [chart], [shares, per_day], empty=not total)
+
+
+def _entry_label(faq_id: str, question: str | None) -> str:
+    return question if question is not None else f"{DELETED_ENTRY} {faq_id}"
+
+
+def _entries(session: Session, period: Period) -> Section:
+    uses = queries.top_entries(session, period)
+    table = Table("entries", "よく使われたFAQ（回答した回数と、候補から選ばれた回数）",
+                  ("順位", "FAQ ID", "質問", "回答した回数", "選ばれた回数", "合計"),
+                  [(rank, u.faq_id, u.question or DELETED_ENTRY, u.answered, u.chosen, u.total)
+                   for rank, u in enumerate(uses, start=1)])
+    labels = [_entry_label(u.faq_id, u.question) for u in uses]
+    chart = bar_chart("chart-entries", "よく使われたFAQ", labels,
+                      [Series("回答", "series-answer", [u.answered for u in uses]),
+                       Series("候補から選択", "series-suggest", [u.chosen for u in uses])])
+    return Section("3. よく使われたFAQ", [chart], [table], empty=not uses)
+
+
+def _ratings(session: Session, period: Period) -> Section:
+    ratings = queries.ratings_per_entry(session, period)
+    table = Table("ratings", "FAQごとの評価（👎の割合が高い順）", ("FAQ ID", "質問", "👍", "👎", "👎の割合"),
+                  [(r.faq_id, r.question or DELETED_ENTRY, r.up, r.down, share(r.down, r.up + r.down))
+                   for r in ratings])
+    labels = [_entry_label(r.faq_id, r.question) for r in ratings]
+    chart = bar_chart("chart-ratings", "FAQごとの👍と👎", labels,
+                      [Series("👎", "series-down", [r.down for r in ratings]),
+                       Series("👍", "series-up", [r.up for r in ratings])])
+    return Section("4. FAQごとの👍／👎", [chart], [table], empty=not ratings)
+
+
+def _teams(session: Session, period: Period, calendar: BusinessCalendar) -> Section:
+    teams = queries.handoffs_per_team(session, period, calendar)
+    table = Table("teams", "担当課ごとの引き継ぎ件数と初回応答時間（開庁時間で数えた分）",
+                  ("担当課", "引き継ぎ件数", "職員が回答した件数", "初回応答 中央値（分）",
+                   "初回応答 90パーセンタイル（分）"),
+                  [(t.team, t.opened, t.answered, minutes(t.median), minutes(t.p90)) for t in teams])
+    count_chart = bar_chart("chart-teams", "担当課ごとの引き継ぎ件数", [t.team for t in teams],
+                            [Series("引き継ぎ件数", "series-handoff", [t.opened for t in teams])])
+    answered = [t for t in teams if t.median is not None]
+    time_chart = bar_chart("chart-response", "担当課ごとの初回応答時間の中央値（開庁時間・分）",
+                           [t.team for t in answered],
+                           [Series("中央値（分）", "series-count", [t.median or 0.0 for t in answered])])
+    note = ("初回応答時間は、問い合わせを受け付けてから職員が最初に回答するまでの時間を、開庁時間"
+            "（土日・祝日・年末年始・時間外を除く）だけで数えた分数です。")
+    return Section("5. 担当課ごとの引き継ぎと初回応答時間", [count_chart, time_chart], [table], note=note,
+                   empty=not teams)
+
+
+def _unanswered(session: Session, now: dt.datetime) -> Section:
+    counts = queries.open_unanswered_by_reason(session, now)
+    labels = [REASON_LABELS.get(reason, reason) for reason in counts]
+    table = Table("unanswered", "未対応の未回答質問の件数（理由別、現在）", ("理由", "件数"),
+                  [(label, count) for label, count in zip(labels, counts.values(), strict=True)])
+    chart = bar_chart("chart-unanswered", "未対応の未回答質問（理由別）", labels,
+                      [Series("件数", "series-count", list(counts.values()))])
+    return Section("6. 未回答の質問（未対応）", [chart], [table], note="期間に関係なく、いま未対応の件数です。",
+                   link=("/staff/unanswered", "未回答の質問の一覧へ"), empty=not counts)
+
+
+def build_report(session: Session, period: Period, calendar: BusinessCalendar, now: dt.datetime) -> list[Section]:
+    """Every section of the page for ``period`` (``now`` for the open unanswered questions)."""
+    return [_messages(session, period), _decisions(session, period), _entries(session, period),
+            _ratings(session, period), _teams(session, period, calendar), _unanswered(session, now)]
+
+
+def find_table(sections: Sequence[Section], name: str) -> Table | None:
+    return next((table for section in sections for table in section.tables if table.name == name), None)
+
+
+def safe_cell(value: Cell) -> Cell:
+    """A text cell that a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``, tab, CR first) gets a
+    leading apostrophe; numbers are left as they are."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def table_csv(table: Table) -> bytes:
+    """The table as CSV for Excel: UTF-8 with a byte-order mark, CRLF line ends, formula cells defused."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([safe_cell(h) for h in table.headers])
+    writer.writerows([safe_cell(cell) for cell in row] for row in table.rows)
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
