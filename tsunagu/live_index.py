@@ -59,6 +59,14 @@ class LiveIndex:
         self.poll_s = poll_s
         self._rebuild = threading.Lock()  # one build at a time in this process
 
+    def served_version(self) -> int | None:
+        """The knowledge version this process answers from."""
+        return self.services.index.snapshot().version_id
+
+    @property
+    def served_retriever(self) -> Retriever:
+        return self.services.retriever
+
     # -- following other processes ---------------------------------------------------------------------------
     def refresh(self) -> bool:
         """Rebuild when the database holds a newer version than the one served; True when it rebuilt."""

@@ -59,6 +59,11 @@ class Settings(BaseSettings):
         default=None, description="Log lines as JSON objects or text; default json in production, text in "
         "development (tsunagu/logging_setup.py).",
     )
+    quality_gate_set: Path | None = Field(
+        default=None,
+        description="Eval questions asked before every publish (a folder of the eval set format); default: "
+                    "eval/datasets/<pack folder name> when it exists, else no quality gate.",
+    )
     knowledge_poll_s: float = Field(
         default=2.0, gt=0.0, le=60.0,
         description="How often each process checks for a newly published knowledge version (seconds).",
@@ -202,6 +207,14 @@ class Settings(BaseSettings):
                 "TSUNAGU_EMBEDDER=sentence-transformers needs TSUNAGU_ST_MODEL (a model id or a local path)"
             )
         return self
+
+
+def quality_gate_folder(settings: Settings) -> Path | None:
+    """The configured quality-gate set, or the pack's own eval set when the repository has one."""
+    if settings.quality_gate_set is not None:
+        return settings.quality_gate_set
+    default = REPO_ROOT / "eval" / "datasets" / settings.pack_dir.name
+    return default if default.is_dir() else None
 
 
 @lru_cache
