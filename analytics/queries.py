@@ -91,7 +91,7 @@ def decisions_per_day(session: Session, period: Period) -> dict[dt.date, Counter
 
 @dataclass(frozen=True)
 class EntryUse:
-    """How often an entry was given as the answer and how often a citizen chose it among suggestions."""
+    """How often an entry was given as the answer and how often a citizen tapped it (suggestions, menus)."""
 
     faq_id: str
     question: str | None  # None: the entry no longer exists
@@ -119,7 +119,8 @@ def _count_by_entry(session: Session, period: Period, *conditions: ColumnElement
 
 
 def top_entries(session: Session, period: Period, limit: int = TOP_ENTRIES) -> list[EntryUse]:
-    """The most used entries: answered (decision ANSWER) plus chosen (a tapped suggestion), most first."""
+    """The most used entries: answered (decision ANSWER) plus chosen (tapped among suggestions or in a menu),
+    most first."""
     answered = _count_by_entry(session, period, col(Interaction.kind) == "question",
                                col(Interaction.decision) == "ANSWER")
     chosen = _count_by_entry(session, period, col(Interaction.kind) == "choice")

@@ -10,7 +10,7 @@ import csv
 import datetime as dt
 import io
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from markupsafe import Markup
@@ -91,14 +91,14 @@ def _entry_label(faq_id: str, question: str | None) -> str:
 
 def _entries(session: Session, period: Period) -> Section:
     uses = queries.top_entries(session, period)
-    table = Table("entries", "よく使われたFAQ（回答した回数と、候補から選ばれた回数）",
+    table = Table("entries", "よく使われたFAQ（回答した回数と、候補やメニューから選ばれた回数）",
                   ("順位", "FAQ ID", "質問", "回答した回数", "選ばれた回数", "合計"),
                   [(rank, u.faq_id, u.question or DELETED_ENTRY, u.answered, u.chosen, u.total)
                    for rank, u in enumerate(uses, start=1)])
     labels = [_entry_label(u.faq_id, u.question) for u in uses]
     chart = bar_chart("chart-entries", "よく使われたFAQ", labels,
                       [Series("回答", "series-answer", [u.answered for u in uses]),
-                       Series("候補から選択", "series-suggest", [u.chosen for u in uses])])
+                       Series("選ばれた", "series-suggest", [u.chosen for u in uses])])
     return Section("3. よく使われたFAQ", [chart], [table], empty=not uses)
 
 
@@ -143,14 +143,38 @@ def _unanswered(session: Session, now: dt.datetime) -> Section:
                    link=("/staff/unanswered", "未回答の質問の一覧へ"), empty=not counts)
 
 
-def build_report(session: Session, period: Period, calendar: BusinessCalendar, now: dt.datetime) -> list[Section]:
-    """Every section of the page for ``period`` (``now`` for the open unanswered questions)."""
-    return [_messages(session, period), _decisions(session, period), _entries(session, period),
-            _ratings(session, period), _teams(session, period, calendar), _unanswered(session, now)]
+@dataclass(frozen=True)
+class Context:
+    """What the sections are built from."""
+
+    session: Session
+    period: Period
+    calendar: BusinessCalendar
+    now: dt.datetime  # for the open unanswered questions
 
 
-def find_table(sections: Sequence[Section], name: str) -> Table | None:
-    return next((table for section in sections for table in section.tables if table.name == name), None)
+# Each section's builder by the names of its tables, so one CSV download builds only its own section.
+BUILDERS: dict[tuple[str, ...], Callable[[Context], Section]] = {
+    ("messages",): lambda c: _messages(c.session, c.period),
+    ("decision_shares", "decisions"): lambda c: _decisions(c.session, c.period),
+    ("entries",): lambda c: _entries(c.session, c.period),
+    ("ratings",): lambda c: _ratings(c.session, c.period),
+    ("teams",): lambda c: _teams(c.session, c.period, c.calendar),
+    ("unanswered",): lambda c: _unanswered(c.session, c.now),
+}
+
+
+def build_report(context: Context) -> list[Section]:
+    """Every section of the page, in order."""
+    return [build(context) for build in BUILDERS.values()]
+
+
+def build_table(context: Context, name: str) -> Table | None:
+    """The table called ``name`` (its section alone is built), or None when there is no such table."""
+    build = next((build for names, build in BUILDERS.items() if name in names), None)
+    if build is None:
+        return None
+    return next(table for table in build(context).tables if table.name == name)
 
 
 def safe_cell(value: Cell) -> Cell:

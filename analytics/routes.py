@@ -12,7 +12,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from analytics.queries import DEFAULT_DAYS, PERIOD_DAYS, Period
-from analytics.report import build_report, find_table, table_csv
+from analytics.report import Context, build_report, build_table, table_csv
 from handoff.accounts.deps import EditorStaff, StaffPageError
 from handoff.hours import BusinessCalendar
 from handoff.web import add_template_dir, render
@@ -38,7 +38,7 @@ def analytics_page(request: Request, session: SessionDep, staff: EditorStaff, da
     """The dashboard: every section's charts and tables for the chosen period."""
     now = utcnow()
     period = Period.last(days, now)
-    sections = build_report(session, period, _calendar(request), now)
+    sections = build_report(Context(session, period, _calendar(request), now))
     return render(request, "analytics.html", {"period": period, "sections": sections, "period_days": PERIOD_DAYS,
                                             "LONG_TABLE_ROWS": LONG_TABLE_ROWS},
                   staff=staff)
@@ -50,7 +50,7 @@ def analytics_csv(request: Request, table: str, session: SessionDep, staff: Edit
     """One table as a CSV download (UTF-8 with BOM for Excel); 404 for an unknown table name."""
     now = utcnow()
     period = Period.last(days, now)
-    found = find_table(build_report(session, period, _calendar(request), now), table)
+    found = build_table(Context(session, period, _calendar(request), now), table)
     if found is None:
         raise StaffPageError(404, NO_SUCH_TABLE, staff=staff)
     filename = f"tsunagu-{found.name}-{period.first_day:%Y%m%d}-{period.last_day:%Y%m%d}.csv"
