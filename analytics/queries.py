@@ -70,22 +70,15 @@ def _in_period(period: Period) -> ColumnElement[bool]:
     return and_(col(Interaction.at) >= period.start, col(Interaction.at) < period.end)
 
 
-def questions_per_day(session: Session, period: Period) -> dict[dt.date, int]:
-    """Searched questions (interactions of kind ``question``) per Japan day, every day of the period present."""
-    counts = dict.fromkeys(period.dates(), 0)
-    query = select(Interaction.at).where(col(Interaction.kind) == "question", _in_period(period))
-    for at in session.exec(query):
-        counts[jst_date(at)] = counts.get(jst_date(at), 0) + 1
-    return counts
-
-
-def decisions_per_day(session: Session, period: Period) -> dict[dt.date, Counter[str]]:
-    """Per Japan day, how many questions got each decision (ANSWER, SUGGEST, HANDOFF, REPHRASE)."""
+def questions_per_day(session: Session, period: Period) -> dict[dt.date, Counter[str]]:
+    """Per Japan day of the period (every day present), the searched questions (interactions of kind
+    ``question``) by decision: ANSWER, SUGGEST, HANDOFF, REPHRASE, or ``""`` when none was recorded.
+    One query serves both the questions per day and the decisions per day."""
     days: dict[dt.date, Counter[str]] = {day: Counter() for day in period.dates()}
-    query = select(Interaction.at, Interaction.decision).where(
-        col(Interaction.kind) == "question", col(Interaction.decision).in_(DECISIONS), _in_period(period))
+    query = select(Interaction.at, Interaction.decision).where(col(Interaction.kind) == "question",
+                                                               _in_period(period))
     for at, decision in session.exec(query):
-        days.setdefault(jst_date(at), Counter())[str(decision)] += 1
+        days.setdefault(jst_date(at), Counter())[decision or ""] += 1
     return days
 
 

@@ -12,6 +12,7 @@ import io
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from markupsafe import Markup
 from sqlmodel import Session
@@ -62,8 +63,8 @@ def minutes(value: float | None) -> Cell:
     return "—" if value is None else round(value, 1)
 
 
-def _messages(session: Session, period: Period) -> Section:
-    counts = queries.questions_per_day(session, period)
+def _messages(days: dict[dt.date, Counter[str]]) -> Section:
+    counts = {day: sum(decisions.values()) for day, decisions in days.items()}
     table = Table("messages", "日別の質問数（日本時間）", ("日付", "質問数"),
                   [(day.isoformat(), count) for day, count in counts.items()])
     chart = column_chart("chart-messages", "日別の質問数", [f"{d.month}/{d.day}" for d in counts],
@@ -71,12 +72,12 @@ def _messages(session: Session, period: Period) -> Section:
     return Section("1. 日別の質問数", [chart], [table], empty=not any(counts.values()))
 
 
-def _decisions(session: Session, period: Period) -> Section:
-    days = queries.decisions_per_day(session, period)
+def _decisions(days: dict[dt.date, Counter[str]]) -> Section:
     per_day = Table("decisions", "日別の判定の内訳", ("日付", *(DECISION_LABELS[d] for d in DECISIONS), "合計"),
-                    [(day.isoformat(), *(c[d] for d in DECISIONS), sum(c.values())) for day, c in days.items()])
+                    [(day.isoformat(), *(c[d] for d in DECISIONS), sum(c[d] for d in DECISIONS))
+                     for day, c in days.items()])
     overall: Counter[str] = sum(days.values(), Counter())
-    total = sum(overall.values())
+    total = sum(overall[d] for d in DECISIONS)
     shares = Table("decision_shares", "期間全体の判定の割合", ("判定", "件数", "割合"),
                    [(DECISION_LABELS[d], overall[d], share(overall[d], total)) for d in DECISIONS])
     chart = column_chart("chart-decisions", "日別の判定の内訳", [f"{d.month}/{d.day}" for d in days],
@@ -152,11 +153,16 @@ class Context:
     calendar: BusinessCalendar
     now: dt.datetime  # for the open unanswered questions
 
+    @cached_property
+    def question_days(self) -> dict[dt.date, Counter[str]]:
+        """Questions per day by decision, read once for both sections that use them."""
+        return queries.questions_per_day(self.session, self.period)
+
 
 # Each section's builder by the names of its tables, so one CSV download builds only its own section.
 BUILDERS: dict[tuple[str, ...], Callable[[Context], Section]] = {
-    ("messages",): lambda c: _messages(c.session, c.period),
-    ("decision_shares", "decisions"): lambda c: _decisions(c.session, c.period),
+    ("messages",): lambda c: _messages(c.question_days),
+    ("decision_shares", "decisions"): lambda c: _decisions(c.question_days),
     ("entries",): lambda c: _entries(c.session, c.period),
     ("ratings",): lambda c: _ratings(c.session, c.period),
     ("teams",): lambda c: _teams(c.session, c.period, c.calendar),
