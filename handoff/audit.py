@@ -12,6 +12,8 @@ ACTION_LABELS = {
     "ticket_opened": "受付", "ticket_urgent": "至急に変更", "ticket_claimed": "担当", "ticket_unclaimed": "担当解除",
     "ticket_transferred": "転送", "ticket_replied": "回答送信", "ticket_resolved": "対応終了",
     "ticket_cancelled": "利用者が取り消し", "ticket_rated": "利用者の評価", "faq_draft_created": "FAQ案作成",
+    "faq_change_saved": "FAQの変更を保存", "faq_change_archived": "FAQのアーカイブを保存",
+    "faq_change_discarded": "FAQの未公開の変更を取り消し", "faq_draft_rejected": "FAQ案を採用しない",
     "citizen_data_deleted": "利用者がデータ削除", "retention_purged": "保存期間を過ぎた記録を削除",
 }
 ACTOR_LABELS = {CITIZEN: "利用者", SYSTEM: "システム"}

@@ -19,6 +19,8 @@ from fastapi import FastAPI
 
 from analytics.routes import router as analytics_router
 from bot.webhook import make_webhook_router
+from editor.entries import router as editor_entries_router
+from editor.home import router as editor_home_router
 from handoff.accounts.admin_routes import router as accounts_admin_router
 from handoff.accounts.deps import add_auth_exception_handlers
 from handoff.accounts.routes import router as accounts_router
@@ -77,6 +79,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.include_router(accounts_admin_router)
     app.include_router(console_router)
     app.include_router(analytics_router)
+    app.include_router(editor_home_router)
+    app.include_router(editor_entries_router)
     add_health(app)
     add_metrics(app, settings)  # GET /metrics (TSUNAGU_METRICS_TOKEN) and request counts by route template
     app.include_router(make_api_router(settings))

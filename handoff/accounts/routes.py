@@ -18,6 +18,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from handoff.accounts.deps import LOGIN_PATH, is_production, reject_cross_site, session_cookie_name, verify_csrf
+from handoff.accounts.models import TICKET_ROLES, StaffUser
 from handoff.accounts.service import (
     SESSION_LIFETIME,
     LoginError,
@@ -31,6 +32,7 @@ from tsunagu.deps import SessionDep
 
 LOGOUT_PATH = "/staff/logout"
 DEFAULT_NEXT = "/staff/"
+EDITOR_HOME = "/staff/editor"  # where users who do not answer tickets (editors) land by default
 LOGIN_CSRF_COOKIE = "tsunagu_login_csrf"
 LOGIN_CSRF_MAX_AGE = 60 * 60
 EXPIRED_FORM = "ログイン画面の有効期限が切れました。もう一度ユーザー名とパスワードを入力してください。"
@@ -58,6 +60,12 @@ def safe_next(value: str | None) -> str:
     return value
 
 
+def landing(next_url: str, user: StaffUser) -> str:
+    """``next_url``, except that the default landing (the ticket queue) becomes the editor's home for a user who
+    does not answer tickets: an editor would otherwise land on 「権限がありません」."""
+    return EDITOR_HOME if next_url == DEFAULT_NEXT and not user.has_role(TICKET_ROLES) else next_url
+
+
 def _login_csrf_cookie(request: Request) -> str:
     return f"__Host-{LOGIN_CSRF_COOKIE}" if is_production(request) else LOGIN_CSRF_COOKIE
 
@@ -82,8 +90,9 @@ def _login_token_ok(request: Request, sent: str) -> bool:
 @router.get(LOGIN_PATH, response_class=HTMLResponse)
 def login_form(request: Request, session: SessionDep, next: str | None = None) -> Response:
     """The login page; someone already logged in goes straight on to ``next``."""
-    if lookup_session(session, request.cookies.get(session_cookie_name(request))) is not None:
-        return RedirectResponse(safe_next(next), status_code=303)
+    found = lookup_session(session, request.cookies.get(session_cookie_name(request)))
+    if found is not None:
+        return RedirectResponse(landing(safe_next(next), found[1]), status_code=303)
     return _login_page(request, next_url=safe_next(next))
 
 
@@ -110,7 +119,7 @@ def login(
         return _login_page(request, next_url=next_url, error=exc.message, username=username, status_code=status_code)
     delete_session(session, request.cookies.get(session_cookie_name(request)))  # never reuse an earlier session id
     token, _ = create_session(session, user)
-    response = RedirectResponse(next_url, status_code=303)
+    response = RedirectResponse(landing(next_url, user), status_code=303)
     response.set_cookie(session_cookie_name(request), token, max_age=int(SESSION_LIFETIME.total_seconds()),
                         path="/", secure=is_production(request), httponly=True, samesite="lax")
     response.delete_cookie(_login_csrf_cookie(request), path="/", secure=is_production(request), httponly=True,
