@@ -15,6 +15,7 @@ from handoff.models import AuditEvent
 from knowledge.changes import PendingChange
 from knowledge.drafts import FaqDraft, create_draft
 from knowledge.models import FaqEntry
+from knowledge.unanswered import record_unanswered
 from tests.test_console import HOSTILE, PASSWORD, Console, csrf_of, make_console
 
 FAQ = "childcare-nursery-documents"  # in the mini pack
@@ -201,6 +202,11 @@ def test_a_draft_can_be_rejected(console: Console) -> None:
 
 def test_the_editor_home_counts_what_needs_attention(console: Console) -> None:
     make_draft(console)
+    with Session(console.services.engine) as session:
+        long_ago = dt.datetime(2026, 1, 5, tzinfo=dt.UTC)
+        for reason in ("feedback_down", "handoff_declined", "none_of_these"):
+            record_unanswered(session, at=long_ago, line_user_id=None, text="質問", reason=reason, candidate_ids=[])
+        session.commit()
     csrf = console.login("editor")
     post(console, f"/staff/faq/{FAQ}", csrf, **form())
     page = console.client.get("/staff/editor").text
@@ -208,4 +214,5 @@ def test_the_editor_home_counts_what_needs_attention(console: Console) -> None:
     entries = len(set(re.findall(r'data-faq-id="([^"]+)"', console.client.get("/staff/faq").text)))
     assert counts["/staff/publish"] == "1" and counts["/staff/drafts"] == "1"
     assert counts["/staff/faq?filter=review"] == str(entries - 1)  # every entry but the reviewed one
-    assert counts["/staff/unanswered"] == "0"
+    assert counts["/staff/unanswered"] == "3"
+    assert "👎がついた回答：1件" in page and "回答できなかった質問：2件" in page
