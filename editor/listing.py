@@ -21,6 +21,7 @@ from tsunagu.clock import utcnow
 REVIEW_AFTER_DAYS = 365
 JAPAN = ZoneInfo("Asia/Tokyo")
 STATUS_FILTERS = {"": "すべて", "published": "公開中", "archived": "アーカイブ", "pending": "未公開の変更あり"}
+# Archived entries are left out of the review filters: nobody has to review what citizens no longer get.
 ATTENTION_FILTERS = {"": "指定なし", "review": "確認が必要（要確認・確認日切れ）", "needs_review": "要確認の印あり",
                      "stale": "確認日が1年以上前・未記入"}
 
@@ -81,9 +82,9 @@ def filter_rows(rows: list[EntryRow], *, query: str = "", category: str = "", st
             return False
         if attention == "review" and not needs_attention(row):
             return False
-        if attention == "needs_review" and not entry.needs_review:
+        if attention == "needs_review" and not (entry.needs_review and entry.status != "archived"):
             return False
-        if attention == "stale" and not row.stale:
+        if attention == "stale" and not (row.stale and entry.status != "archived"):
             return False
         return matches_text(entry, query)
 

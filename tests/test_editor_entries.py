@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from sqlmodel import Session
 
+from handoff.formatting import audit_detail
 from handoff.models import AuditEvent
 from knowledge.changes import PendingChange
 from knowledge.drafts import FaqDraft, create_draft
@@ -127,7 +128,9 @@ def test_archive_stages_an_archived_version_and_discard_drops_the_change(console
     with Session(console.services.engine) as session:
         published = session.get(FaqEntry, FAQ)
         assert published is not None and published.status == "published"
-    assert "アーカイブ" in console.client.get("/staff/faq?status=archived").text
+    archived = console.client.get("/staff/faq?status=archived").text
+    assert f'data-faq-id="{FAQ}"' in archived and "アーカイブ" in archived
+    assert f'data-faq-id="{FAQ}"' not in console.client.get("/staff/faq?filter=stale").text  # no review due
     response = post(console, f"/staff/faq/{FAQ}/discard", csrf)
     assert response.status_code == 303 and response.headers["location"] == f"/staff/faq/{FAQ}?done=discarded"
     assert changes(console) == {}
@@ -183,6 +186,9 @@ def test_a_draft_becomes_a_prefilled_form_and_saving_adopts_it(console: Console)
     assert response.status_code == 303
     assert changes(console)["childcare-tempcare-fee"].source == f"draft:{draft_id}"
     assert console.rows(FaqDraft)[0].status == "adopted"
+    saved = [event.detail for event in console.rows(AuditEvent) if event.action == "faq_change_saved"]
+    assert saved == [f"faq=childcare-tempcare-fee source=draft:{draft_id}"]
+    assert audit_detail(saved[0]) == f"FAQ：childcare-tempcare-fee、元：draft:{draft_id}"
     assert console.client.get(f"/staff/faq/new?draft={draft_id}").status_code == 409  # adopted once only
 
 
