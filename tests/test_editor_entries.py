@@ -222,3 +222,24 @@ def test_the_editor_home_counts_what_needs_attention(console: Console) -> None:
     assert counts["/staff/faq?filter=review"] == str(entries - 1)  # every entry but the reviewed one
     assert counts["/staff/unanswered"] == "3"
     assert "👎がついた回答：1件" in page and "回答できなかった質問：2件" in page
+
+
+@pytest.fixture
+def any_console(database_url: str) -> Iterator[Console]:
+    """A console on SQLite and on PostgreSQL (skipped when no server is reachable, failed under CI=true)."""
+    yield from make_console(database_url)
+
+
+def test_save_archive_discard_and_adopt_on_each_database(any_console: Console) -> None:
+    console = any_console
+    draft_id = make_draft(console)
+    csrf = console.login("editor")
+    assert post(console, f"/staff/faq/{FAQ}", csrf, **form(tags="保育、書類")).status_code == 303
+    assert changes(console)[FAQ].entry().tags == ["保育", "書類"]
+    assert post(console, f"/staff/faq/{FAQ}/archive", csrf).status_code == 303
+    assert changes(console)[FAQ].entry().status == "archived" and changes(console)[FAQ].entry().tags == ["保育", "書類"]
+    assert post(console, f"/staff/faq/{FAQ}/discard", csrf).status_code == 303 and changes(console) == {}
+    new = form(id="childcare-tempcare-fee", draft_id=str(draft_id))
+    assert post(console, "/staff/faq/new", csrf, **new).status_code == 303
+    assert console.rows(FaqDraft)[0].status == "adopted" and set(changes(console)) == {"childcare-tempcare-fee"}
+    assert "childcare-tempcare-fee" in console.client.get("/staff/faq?status=pending").text
