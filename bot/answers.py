@@ -79,9 +79,10 @@ def entry_label(entry: FaqEntryData, *, english: bool = False) -> str:
     return entry.button_label()
 
 
-def handoff_choice(signer: PostbackSigner, user_id: str, label: str) -> PostbackChoice:
-    """A button that sends the user's last question to city staff."""
-    return PostbackChoice(label, signer.sign(user_id, "handoff", "yes"), label)
+def handoff_choice(signer: PostbackSigner, user_id: str, label: str, argument: str = "yes") -> PostbackChoice:
+    """A button that sends the user's last question to city staff; ``argument`` tells which button it was
+    (「どれも違う」 under suggestions is counted apart)."""
+    return PostbackChoice(label, signer.sign(user_id, "handoff", argument), label)
 
 
 class AnswerView:

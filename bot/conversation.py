@@ -8,6 +8,7 @@ for questions about city matters (``bot/scope.py``); anything else is told what 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from bot.answers import AnswerView, handoff_choice, split_language
@@ -24,13 +25,15 @@ from retrieval.decision import Decision, DecisionKind, Reason
 from retrieval.engine import Retriever
 from retrieval.normalize import fold, is_latin_script
 
-__all__ = ["TEXT", "Conversation"]
+__all__ = ["TEXT", "Conversation", "served_only"]
 
 MAX_TEXT_CHARS = 1000
 SUGGEST_INTROS = {Reason.OTHER_PLACE: "suggest_other_place", Reason.TOPIC: "suggest_topic",
                   Reason.UNCOVERED: "suggest_uncovered"}
 RELATED_ENTRIES = 3
 STAFF_QUESTION_PREVIEW = 60
+NONE_FIT_ARGUMENT = "none"  # the hand-off button shown with suggestions: 「どれも違う」
+DECLINE_ARGUMENT = "offer"  # 「いいえ」 to the staff offer after a question the bot could not answer
 
 GREETINGS = ("こんにちは", "こんばんは", "おはよう", "はじめまして", "hello", "hi")
 THANKS = ("ありがとう", "助かりました", "たすかりました", "thank")
@@ -52,15 +55,32 @@ class Conversation:
 
     # -- events ------------------------------------------------------------------------------------------------
     def on_text(self, user_id: str, text: str) -> list[Message]:
+        return self.answer_text(user_id, text)[0]
+
+    def answer_text(self, user_id: str, text: str) -> tuple[list[Message], Decision | None]:
+        """The replies to a text message and the decision they show (None when nothing was searched)."""
         emergencies = detect(text)
         if emergencies:
-            return text_messages(guidance(emergencies))
+            return text_messages(guidance(emergencies)), None
         if len(text) > MAX_TEXT_CHARS:
-            return text_messages(TEXT["too_long"])
+            return text_messages(TEXT["too_long"]), None
         canned = _canned_reply(text)
         if canned:
-            return text_messages(canned)
-        return self.reply_to_decision(user_id, self.retriever.decide(text), question=text)
+            return text_messages(canned), None
+        decision, entries = self.decide(text)
+        return self._reply(user_id, decision, text, entries), decision
+
+    def decide(self, text: str) -> tuple[Decision, dict[str, FaqEntryData]]:
+        """The retriever's decision for ``text`` with the entries it refers to, all of them served.
+
+        A publish swaps the served entries whole (``retrieval.engine.IndexGeneration``), possibly between the
+        search and the lookup of its entries: a decision naming an entry no longer served is made once more on
+        the new entries, and whatever still names a missing entry is left out (``served_only``).
+        """
+        decision, entries = self.retriever.decide(text), self.retriever.entries
+        if served_only(decision, entries) is not decision:
+            decision, entries = self.retriever.decide(text), self.retriever.entries
+        return served_only(decision, entries), entries
 
     def is_question(self, text: str) -> bool:
         """Whether ``on_text`` would search for ``text`` (not emergency words, over-long text or small talk)."""
@@ -79,10 +99,11 @@ class Conversation:
         if postback is None:
             return text_messages(TEXT["unknown_postback"])
         faq_id, english = split_language(postback.argument)
-        if postback.action in ("choose", "browse") and faq_id in self.retriever.entries:
-            return self.answer(user_id, self.retriever.entries[faq_id], related=(), english=english)
-        if postback.action == "more" and faq_id in self.retriever.entries:
-            return self._view().full(user_id, self.retriever.entries[faq_id], english=english)
+        entry = self.retriever.entries.get(faq_id)  # one read: a publish may swap the entries at any time
+        if postback.action in ("choose", "browse") and entry is not None:
+            return self.answer(user_id, entry, related=(), english=english)
+        if postback.action == "more" and entry is not None:
+            return self._view().full(user_id, entry, english=english)
         if postback.action == "feedback":
             if postback.argument.startswith("down:"):
                 return self.feedback_down(user_id, can_ask_staff=can_ask_staff)
@@ -96,10 +117,10 @@ class Conversation:
     # -- guides (category buttons, rich menu) --------------------------------------------------------------------
     def category(self, user_id: str, slug: str) -> list[Message]:
         """What the bot answers in one category, its most asked questions, and a way to city staff."""
-        category = BY_SLUG[slug]
-        faq_ids = top_entries(self.retriever.entries, slug, MAX_QUICK_REPLY_ITEMS - 1)
+        category, view = BY_SLUG[slug], self._view()  # one read of the entries, which a publish may swap
+        faq_ids = top_entries(view.entries, slug, MAX_QUICK_REPLY_ITEMS - 1)
         key = "category" if faq_ids else "category_empty"
-        choices = [self._browse(user_id, faq_id) for faq_id in faq_ids]
+        choices = [view.choice(user_id, "browse", faq_id) for faq_id in faq_ids]
         staff = PostbackChoice(LABELS["menu_staff"], menu_data(MenuAction.STAFF), LABELS["menu_staff"])
         return text_messages(TEXT[key].format(label=category.label, scope=category.scope), [*choices, staff])
 
@@ -128,30 +149,38 @@ class Conversation:
     # -- decisions ---------------------------------------------------------------------------------------------
     def reply_to_decision(self, user_id: str, decision: Decision, question: str | None = None) -> list[Message]:
         """The reply to a typed question; in English when it was written in Latin script."""
+        entries = self.retriever.entries
+        return self._reply(user_id, served_only(decision, entries), question, entries)
+
+    def _reply(self, user_id: str, decision: Decision, question: str | None,
+               entries: dict[str, FaqEntryData]) -> list[Message]:
+        """``reply_to_decision`` with the entries ``decision`` was checked against (see ``decide``)."""
         english = question is not None and is_latin_script(question)
         texts, labels = (TEXT_EN, LABELS_EN) if english else (TEXT, LABELS)
         if decision.kind is DecisionKind.ANSWER and decision.faq_id:
             related = [c.faq_id for c in decision.candidates if c.faq_id != decision.faq_id][:RELATED_ENTRIES]
-            return self.answer(user_id, self.retriever.entries[decision.faq_id], related, english=english)
+            view = AnswerView(self.signer, entries)
+            return view.first(user_id, entries[decision.faq_id], related, english=english)
         if decision.kind is DecisionKind.SUGGEST:
             intro = texts[SUGGEST_INTROS.get(decision.reason, "suggest")]
             if question is not None and asks_several(question):
                 intro = f"{intro}\n{texts['one_at_a_time']}"
-            choices = [self._view().choice(user_id, "choose", c.faq_id, english=english)
-                       for c in decision.suggestions]
-            return text_messages(intro, [*choices, self._handoff(user_id, labels["handoff_none_fit"])])
+            view = AnswerView(self.signer, entries)
+            choices = [view.choice(user_id, "choose", c.faq_id, english=english) for c in decision.suggestions]
+            none_fit = handoff_choice(self.signer, user_id, labels["handoff_none_fit"], NONE_FIT_ARGUMENT)
+            return text_messages(intro, [*choices, none_fit])
         if decision.kind is DecisionKind.REPHRASE:
             key = {Reason.TOO_LONG: "too_long", Reason.NO_TEXT: "no_text"}.get(decision.reason, "empty")
             return text_messages(TEXT[key])
         if question is not None and not offers_staff(question, other_place=self._other_place(question)):
             return text_messages(texts["out_of_scope"], self._category_buttons(user_id))
-        return text_messages(texts["handoff_offer"], self._yes_no(user_id, labels))
+        return text_messages(texts["handoff_offer"], self._yes_no(user_id, labels, DECLINE_ARGUMENT))
 
-    def confident_answer(self, user_id: str, text: str) -> list[Message] | None:
-        """The answer to ``text`` when retrieval is confident (ANSWER), else None."""
-        decision = self.retriever.decide(text)
+    def confident_answer(self, user_id: str, text: str) -> tuple[list[Message], Decision] | None:
+        """The answer to ``text`` and its decision when retrieval is confident (ANSWER), else None."""
+        decision, entries = self.decide(text)
         if decision.kind is DecisionKind.ANSWER and decision.faq_id:
-            return self.reply_to_decision(user_id, decision, question=text)
+            return self._reply(user_id, decision, text, entries), decision
         return None
 
     def bot_view(self, question: str, limit: int = 5) -> tuple[list[dict[str, Any]], str | None]:
@@ -160,14 +189,12 @@ class Conversation:
         The category routes the ticket; it is taken from the best candidate only when that one was at least
         worth suggesting, since a low-scoring candidate says little about the topic.
         """
-        decision = self.retriever.decide(question)
-        candidates = [
-            {"faq_id": c.faq_id, "question": self.retriever.entries[c.faq_id].question, "score": round(c.score, 3)}
-            for c in decision.candidates[:limit] if c.faq_id in self.retriever.entries
-        ]
+        decision, entries = self.decide(question)
+        candidates = [{"faq_id": c.faq_id, "question": entries[c.faq_id].question, "score": round(c.score, 3)}
+                      for c in decision.candidates[:limit]]
         confident = decision.kind in (DecisionKind.ANSWER, DecisionKind.SUGGEST) and decision.candidates
         top = decision.candidates[0].faq_id if confident else None
-        category = self.retriever.entries[top].category if top in self.retriever.entries else None
+        category = entries[top].category if top in entries else None
         return candidates, category
 
     def answer(self, user_id: str, entry: FaqEntryData, related: Sequence[str], *,
@@ -182,23 +209,31 @@ class Conversation:
         return self.retriever.traits(question).unknown_place
 
     # -- buttons -----------------------------------------------------------------------------------------------
-    def _choose(self, user_id: str, faq_id: str) -> PostbackChoice:
-        """An entry offered for the question the user typed."""
-        return self._view().choice(user_id, "choose", faq_id)
-
-    def _browse(self, user_id: str, faq_id: str) -> PostbackChoice:
-        """An entry picked from a category list, without a typed question (the entry's question stands for it)."""
-        return self._view().choice(user_id, "browse", faq_id)
-
     def _category_buttons(self, user_id: str) -> list[PostbackChoice]:
         return [PostbackChoice(c.label, self.signer.sign(user_id, "category", c.slug), c.label) for c in CATEGORIES]
 
     def _handoff(self, user_id: str, label: str) -> PostbackChoice:
         return handoff_choice(self.signer, user_id, label)
 
-    def _yes_no(self, user_id: str, labels: dict[str, str] = LABELS) -> list[PostbackChoice]:
-        no = PostbackChoice(labels["no"], self.signer.sign(user_id, "cancel"), labels["no"])
+    def _yes_no(self, user_id: str, labels: dict[str, str] = LABELS, no_argument: str = "") -> list[PostbackChoice]:
+        """「はい」 sends the last question to staff; 「いいえ」 (``no_argument``: what declining means) does not."""
+        no = PostbackChoice(labels["no"], self.signer.sign(user_id, "cancel", no_argument), labels["no"])
         return [self._handoff(user_id, labels["handoff_yes"]), no]
+
+
+def served_only(decision: Decision, entries: dict[str, FaqEntryData]) -> Decision:
+    """``decision`` without the entries ``entries`` no longer holds (archived by a publish since the search): an
+    answer whose entry is gone is no answer, and suggestions that are all gone are none."""
+    candidates = [c for c in decision.candidates if c.faq_id in entries]
+    suggestions = [c for c in decision.suggestions if c.faq_id in entries]
+    if len(candidates) == len(decision.candidates) and len(suggestions) == len(decision.suggestions) and (
+            decision.faq_id is None or decision.faq_id in entries):
+        return decision
+    lost = (decision.kind is DecisionKind.ANSWER and decision.faq_id not in entries) or (
+        decision.kind is DecisionKind.SUGGEST and not suggestions)
+    if lost:
+        return Decision(DecisionKind.HANDOFF, Reason.LOW_CONFIDENCE, decision.confidence, None, candidates)
+    return replace(decision, candidates=candidates, suggestions=suggestions)
 
 
 def _canned_reply(text: str) -> str | None:

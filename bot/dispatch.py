@@ -8,9 +8,12 @@ from typing import Any
 
 from sqlmodel import Session, col, delete
 
-from bot.conversation import TEXT, Conversation
+from bot import capture
+from bot.answers import split_language
+from bot.conversation import DECLINE_ARGUMENT, NONE_FIT_ARGUMENT, TEXT, Conversation
 from bot.emergency import detect, guidance
 from bot.group_chat import GroupChat, chat_id_of
+from bot.interactions import delete_user_interactions
 from bot.menu_actions import CATEGORY_ACTIONS, MenuAction, parse_menu_data
 from bot.messages import MAX_MESSAGES, Message, PostbackChoice, text_messages
 from bot.models import InboxEvent, LineUser, OutboxMessage
@@ -19,6 +22,7 @@ from handoff.hours import BusinessCalendar, BusinessHours, opening_hours_text
 from handoff.models import Ticket
 from handoff.replies import CANCEL_ARGUMENT, CitizenReplies
 from handoff.tickets import CitizenDesk, ForgottenTickets, Routing, forget_citizen, open_ticket_of, sync_user_state
+from knowledge.unanswered import delete_user_unanswered
 from tsunagu.clock import as_utc, utcnow
 
 logger = logging.getLogger(__name__)
@@ -66,7 +70,7 @@ class EventDispatcher:
         now = now or utcnow()
         payload: dict[str, Any] = event.payload
         if chat_id_of(payload) is not None:
-            return self._group(event, payload)
+            return self._group(session, event, payload, now)
         user_id = event.line_user_id
         if not user_id:
             return []  # events without a user: nothing to answer
@@ -96,9 +100,12 @@ class EventDispatcher:
             return self.conversation.on_non_text()
         return self._text(session, user, message["text"], now)
 
-    def _group(self, event: InboxEvent, payload: dict[str, Any]) -> list[Message]:
-        """Group and room chats (``bot.group_chat``): a message not meant for the bot is not kept either."""
-        replies = self.group_chat.handle(payload)
+    def _group(self, session: Session, event: InboxEvent, payload: dict[str, Any], now: dt.datetime) -> list[Message]:
+        """Group and room chats (``bot.group_chat``): a message not meant for the bot is not kept either; a
+        question it searched is counted, without the chat's or the member's id."""
+        replies, question, decision = self.group_chat.reply(payload)
+        if question is not None and decision is not None:
+            capture.question(session, user_id=None, at=now, text=question, decision=decision)
         if not replies and isinstance(payload.get("message"), dict):
             message = payload["message"]
             event.payload = {**payload, "message": {"type": message.get("type"), "id": message.get("id")}}
@@ -127,7 +134,10 @@ class EventDispatcher:
         sync_user_state(user, None)
         if self.conversation.is_question(text):  # small talk keeps the question a 👎 or 「職員に相談」 refers to
             user.last_question = text[:1000]
-        return self.conversation.on_text(user.user_id, text)
+        replies, decision = self.conversation.answer_text(user.user_id, text)
+        if decision is not None:
+            capture.question(session, user_id=user.user_id, at=now, text=text, decision=decision)
+        return replies
 
     def _follow_up(self, session: Session, user: LineUser, ticket: Ticket, text: str,
                    now: dt.datetime) -> list[Message]:
@@ -136,7 +146,9 @@ class EventDispatcher:
         answer = self.conversation.confident_answer(user.user_id, text) if self.conversation.is_question(text) else None
         if answer is None or ticket.id is None:
             return acknowledgement
-        return [*self.desk.replies.answered_while_open(ticket.id), *answer][:MAX_MESSAGES]
+        messages, decision = answer
+        capture.question(session, user_id=user.user_id, at=now, text=text, decision=decision)
+        return [*self.desk.replies.answered_while_open(ticket.id), *messages][:MAX_MESSAGES]
 
     def _rate_limited(self, user: LineUser, now: dt.datetime) -> list[Message] | None:
         """None when the message may be answered; else the one slow-down message, then silence."""
@@ -160,20 +172,41 @@ class EventDispatcher:
         if postback is None:
             return text_messages(TEXT["unknown_postback"])
         if postback.action == "handoff":
+            if postback.argument == NONE_FIT_ARGUMENT:
+                capture.none_of_these(session, user=user, at=now)
             return self._hand_off(session, user, now)
         if postback.action == "cancel":
             if postback.argument == CANCEL_ARGUMENT:
                 return self.desk.cancel(session, user, now)
+            if postback.argument == DECLINE_ARGUMENT:
+                self._declined(session, user, now)
             key = "delete_kept" if postback.argument == DELETE_CANCEL_ARGUMENT else "cancelled"
             return text_messages(REPLIES[key])
         if postback.action == "delete_data":
             return self._delete(session, user.user_id, postback.argument, now)
         if postback.action == "feedback" and postback.argument.startswith("staff-"):
             return self.desk.rate(session, user, postback.argument)
-        if postback.action == "browse" and postback.argument in self.conversation.retriever.entries:
-            # picked from a category list: the entry's question is what a 👎 →「職員に聞く」 would send
-            user.last_question = self.conversation.retriever.entries[postback.argument].question[:1000]
+        if postback.action == "feedback":
+            capture.feedback(session, user=user, at=now, argument=postback.argument)
+        self._chosen(session, user, postback.action, postback.argument, now)
         return self.conversation.on_postback(user.user_id, data, can_ask_staff=bool(user.last_question))
+
+    def _chosen(self, session: Session, user: LineUser, action: str, argument: str, now: dt.datetime) -> None:
+        """An entry tapped (``choose``: offered for a typed question; ``browse``: from a category list)."""
+        faq_id, english = split_language(argument)
+        entry = self.conversation.retriever.entries.get(faq_id)
+        if action not in ("choose", "browse") or entry is None:
+            return
+        if action == "browse":  # the entry's question is what a 👎 →「職員に聞く」 would send
+            user.last_question = entry.question[:1000]
+        capture.choice(session, user_id=user.user_id, at=now, faq_id=faq_id, english=english,
+                       suggested=action == "choose")
+
+    def _declined(self, session: Session, user: LineUser, now: dt.datetime) -> None:
+        """「いいえ」 to the staff offer: the question is kept (masked) for editors, with what the bot found."""
+        question = user.last_question
+        candidates = [c["faq_id"] for c in self.conversation.bot_view(question)[0]] if question else []
+        capture.handoff_declined(session, user=user, at=now, candidates=candidates)
 
     def _menu(self, session: Session, user: LineUser, action: MenuAction, now: dt.datetime) -> list[Message]:
         """The rich menu (unsigned, shared by all users): only what typing could also get."""
@@ -218,6 +251,7 @@ class EventDispatcher:
         recent_emergency = last_emergency is not None and now - last_emergency < URGENT_AFTER_EMERGENCY
         urgent = bool(detect(question)) or recent_emergency
         user.last_question = None  # one question, one ticket (a second tap on the old button opens nothing)
+        capture.handoff_sent(session, user_id=user.user_id, at=now, text=question)
         return self.desk.open_ticket(session, user, question=question, candidates=candidates, category=category,
                                      urgent=urgent, now=now,
                                      earlier_emergency=user.last_emergency_text if recent_emergency else None)
@@ -234,9 +268,12 @@ def delete_user_data(*, session: Session, user_id: str) -> ForgottenTickets:
     """Remove everything stored about one LINE user (the user's confirmed 「データ削除」).
 
     Tickets and their threads go, the user's question is blanked in FAQ drafts made from them, and the audit log
-    records the deletion by ticket ids only (``handoff.tickets.forget_citizen``).
+    records the deletion by ticket ids only (``handoff.tickets.forget_citizen``). The user's interaction counts
+    and unanswered questions go too.
     """
     forgotten = forget_citizen(session, user_id)
+    delete_user_interactions(session, user_id)
+    delete_user_unanswered(session, user_id)
     session.exec(delete(OutboxMessage).where(col(OutboxMessage.line_user_id) == user_id))
     session.exec(delete(InboxEvent).where(col(InboxEvent.line_user_id) == user_id))
     session.exec(delete(LineUser).where(col(LineUser.user_id) == user_id))

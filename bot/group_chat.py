@@ -12,9 +12,10 @@ from __future__ import annotations
 from typing import Any
 
 from bot.answers import answer_text
+from bot.conversation import served_only
 from bot.emergency import detect, guidance
 from bot.messages import Message, text_messages
-from retrieval.decision import DecisionKind
+from retrieval.decision import Decision, DecisionKind
 from retrieval.engine import Retriever
 
 CHAT_ID_KEYS = {"group": "groupId", "room": "roomId"}
@@ -74,28 +75,37 @@ class GroupChat:
         self.retriever = retriever
 
     def handle(self, payload: dict[str, Any]) -> list[Message]:
+        return self.reply(payload)[0]
+
+    def reply(self, payload: dict[str, Any]) -> tuple[list[Message], str | None, Decision | None]:
+        """The replies, the question asked of the bot, and the decision on it (None when nothing was searched)."""
         kind = payload.get("type")
         if kind == "join":
-            return text_messages(GROUP_TEXT["join"])
+            return text_messages(GROUP_TEXT["join"]), None, None
         if kind != "message":
-            return []  # members joining, leaving, postbacks from old buttons: nothing to say
+            return [], None, None  # members joining, leaving, postbacks from old buttons: nothing to say
         question = question_for_bot(payload.get("message"))
         if question is None:
-            return []
-        return self.answer(question)
+            return [], None, None
+        messages, decision = self.answer_with_decision(question)
+        return messages, question, decision
 
     def answer(self, question: str) -> list[Message]:
+        return self.answer_with_decision(question)[0]
+
+    def answer_with_decision(self, question: str) -> tuple[list[Message], Decision | None]:
         if not question:
-            return text_messages(GROUP_TEXT["empty"])
+            return text_messages(GROUP_TEXT["empty"]), None
         emergencies = detect(question)
         if emergencies:
-            return text_messages(guidance(emergencies))
+            return text_messages(guidance(emergencies)), None
         decision = self.retriever.decide(question[:MAX_GROUP_QUESTION_CHARS])
-        entries = self.retriever.entries
-        if decision.kind is DecisionKind.ANSWER and decision.faq_id in entries:
-            return text_messages(answer_text(entries[decision.faq_id]) + GROUP_TEXT["answer_footer"])
-        if decision.kind is DecisionKind.SUGGEST and decision.suggestions:
-            choices = "\n".join(f"・{entries[c.faq_id].question}" for c in decision.suggestions[:SUGGESTIONS_SHOWN]
-                                if c.faq_id in entries)
-            return text_messages(GROUP_TEXT["suggest"].format(choices=choices))
-        return text_messages(GROUP_TEXT["unknown"])
+        entries = self.retriever.entries  # one read: a publish may have swapped them since the search
+        decision = served_only(decision, entries)
+        if decision.kind is DecisionKind.ANSWER and decision.faq_id:
+            text = answer_text(entries[decision.faq_id]) + GROUP_TEXT["answer_footer"]
+            return text_messages(text), decision
+        if decision.kind is DecisionKind.SUGGEST:
+            choices = "\n".join(f"・{entries[c.faq_id].question}" for c in decision.suggestions[:SUGGESTIONS_SHOWN])
+            return text_messages(GROUP_TEXT["suggest"].format(choices=choices)), decision
+        return text_messages(GROUP_TEXT["unknown"]), decision

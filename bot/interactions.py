@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlmodel import Field, Session, SQLModel
+from sqlmodel import Field, Session, SQLModel, col, delete, or_
 
 KINDS = ("question", "choice", "none_of_these", "feedback", "handoff_declined", "handoff_sent")
 RATINGS = ("up", "down")
@@ -47,3 +47,15 @@ def record_interaction(
                       rating=rating, language=language)
     session.add(row)
     return row
+
+
+def delete_user_interactions(session: Session, user_id: str) -> int:
+    """Delete every row of one LINE user (「データ削除」); the number deleted."""
+    return int(session.exec(delete(Interaction).where(col(Interaction.line_user_id) == user_id)).rowcount or 0)
+
+
+def purge_interactions(session: Session, cutoff: dt.datetime, user_ids: list[str]) -> int:
+    """Delete rows older than ``cutoff`` and every row of the expired ``user_ids`` (retention); the number
+    deleted."""
+    expired = or_(col(Interaction.at) < cutoff, col(Interaction.line_user_id).in_(user_ids))
+    return int(session.exec(delete(Interaction).where(expired)).rowcount or 0)

@@ -17,7 +17,7 @@ import datetime as dt
 from collections.abc import Iterable
 
 from sqlalchemy import JSON, Column, Text
-from sqlmodel import Field, Session, SQLModel, col, select
+from sqlmodel import Field, Session, SQLModel, col, delete, or_, select
 
 from knowledge.pii import mask_personal_data
 from tsunagu.clock import utcnow
@@ -90,3 +90,28 @@ def mark_handled(session: Session, ids: Iterable[int], status: str, by: str) -> 
         row.handled_by, row.handled_at = (None, None) if status == "open" else (by[:100], now)
         session.add(row)
     return len(rows)
+
+
+def open_of_user(session: Session, line_user_id: str, reason: str, limit: int = 10) -> list[UnansweredQuestion]:
+    """The user's newest open rows of ``reason``, newest first (a tap or 「どれも違う」 settles one of them)."""
+    query = (
+        select(UnansweredQuestion)
+        .where(col(UnansweredQuestion.line_user_id) == line_user_id, col(UnansweredQuestion.reason) == reason,
+               col(UnansweredQuestion.status) == "open")
+        .order_by(col(UnansweredQuestion.at).desc(), col(UnansweredQuestion.id).desc())
+        .limit(limit)
+    )
+    return list(session.exec(query))
+
+
+def delete_user_unanswered(session: Session, user_id: str) -> int:
+    """Delete every row of one LINE user (「データ削除」); the number deleted."""
+    statement = delete(UnansweredQuestion).where(col(UnansweredQuestion.line_user_id) == user_id)
+    return int(session.exec(statement).rowcount or 0)
+
+
+def purge_unanswered(session: Session, cutoff: dt.datetime, user_ids: list[str]) -> int:
+    """Delete rows older than ``cutoff`` and every row of the expired ``user_ids`` (retention), whatever their
+    status: the text is the citizen's; the number deleted."""
+    expired = or_(col(UnansweredQuestion.at) < cutoff, col(UnansweredQuestion.line_user_id).in_(user_ids))
+    return int(session.exec(delete(UnansweredQuestion).where(expired)).rowcount or 0)

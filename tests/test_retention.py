@@ -20,6 +20,7 @@ from sqlmodel import Session
 from typer.testing import CliRunner
 
 from bot import retention as bot_retention
+from bot.conversation import DECLINE_ARGUMENT
 from bot.models import InboxEvent, LineUser, OutboxMessage
 from handoff import audit, staff_actions
 from handoff.models import Ticket
@@ -48,10 +49,12 @@ def at(moment: dt.datetime, event: dict[str, Any]) -> dict[str, Any]:
 
 
 def converse(bot: Bot, user: str, mark: str, moment: dt.datetime) -> int:
-    """A question handed to staff, a follow-up and an emergency in its thread, a staff answer quoting the
-    citizen, the ticket resolved and made into an FAQ draft: ``mark`` ends up in every table that keeps text."""
+    """A question first declined, then handed to staff, a follow-up and an emergency in its thread, a staff
+    answer quoting the citizen, the ticket resolved and made into an FAQ draft: ``mark`` ends up in every table
+    that keeps text (the declined question among the unanswered ones)."""
     for step, event in enumerate([
         text_event(f"{user}-q", f"{UNANSWERABLE}（{mark}）", user),
+        postback_event(f"{user}-no", SIGNER.sign(user, "cancel", DECLINE_ARGUMENT), user),
         postback_event(f"{user}-yes", SIGNER.sign(user, "handoff", "yes"), user),
         text_event(f"{user}-more", f"補足です。{mark}のことです", user),
         text_event(f"{user}-sos", f"{mark}で子どもがけいれんしている", user),
@@ -103,7 +106,7 @@ def tables_holding(engine: Engine, *needles: str) -> set[str]:
 
 
 TEXT_TABLES = {"bot_inbox_event", "bot_outbox_message", "bot_line_user", "handoff_ticket", "handoff_ticket_message",
-               "faq_draft"}
+               "faq_draft", "knowledge_unanswered"}
 
 
 @pytest.fixture
@@ -119,7 +122,7 @@ def test_purge_leaves_no_text_or_line_id_of_an_expired_user(bot: Bot, two_users:
     old_ticket, new_ticket = two_users
     assert tables_holding(bot.engine, OLD_TEXT) >= TEXT_TABLES  # the check below can find what it looks for
     assert tables_holding(bot.engine, OLD) >= {"bot_inbox_event", "bot_outbox_message", "bot_line_user",
-                                               "handoff_ticket"}
+                                               "handoff_ticket", "bot_interaction", "knowledge_unanswered"}
 
     with Session(bot.engine) as session:
         report = retention.purge(session, retention_days=365)
@@ -138,6 +141,7 @@ def test_purge_leaves_no_text_or_line_id_of_an_expired_user(bot: Bot, two_users:
         assert fresh is not None and NEW_TEXT in fresh.question
     assert report.rows["bot_line_user"] == 1 and report.rows["handoff_ticket"] == 1
     assert report.rows["faq_draft"] == 1 and report.rows["handoff_ticket_message"] >= 4
+    assert report.rows["knowledge_unanswered"] == 1 and report.rows["bot_interaction"] >= 3
     assert EXPIRED_QUESTION in {text for table, text in rows_of(bot.engine) if table == "faq_draft"}
     events = [text for table, text in rows_of(bot.engine) if table == "handoff_audit_event"]
     assert retention.PURGE_ACTION in events

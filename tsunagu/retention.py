@@ -8,8 +8,10 @@ in one transaction, so a run removes all of a user's text or none of it.
 What is kept ("only counts"): tickets keep their rows with ids, times, status, team, category and the response
 figures, because ticket numbers live on in the audit log and FAQ drafts and the city reports on them; every text
 field and the LINE user id are blanked. The transport queues and the user rows hold nothing but texts and ids
-and no report reads them, so they are deleted. Each run is itself recorded in the audit log with the number of
-rows per table (no text), and that record is how the daily run knows it already ran today, across processes.
+and no report reads them, so they are deleted; so are the interaction counts and unanswered questions older than
+the period (``bot.interactions``, ``knowledge.unanswered``), and all of an expired user's. Each run is itself
+recorded in the audit log with the number of rows per table (no text), and that record is how the daily run
+knows it already ran today, across processes.
 """
 
 from __future__ import annotations
@@ -26,12 +28,14 @@ from sqlalchemy import Engine, func, update
 from sqlmodel import Session, col, select
 
 from bot import retention as bot_retention
+from bot.interactions import Interaction, purge_interactions
 from bot.models import InboxEvent, LineUser, OutboxMessage
 from handoff import audit
 from handoff import retention as handoff_retention
 from handoff.models import AuditEvent, Ticket, TicketMessage
 from knowledge import retention as knowledge_retention
 from knowledge.drafts import FaqDraft
+from knowledge.unanswered import UnansweredQuestion, purge_unanswered
 from tsunagu.clock import as_utc, utcnow
 
 logger = logging.getLogger(__name__)
@@ -44,7 +48,8 @@ ADVISORY_LOCK_KEY = 0x7473_7567  # "tsug": one purge at a time on PostgreSQL
 
 T = TypeVar("T")
 PURGED_TABLES = (InboxEvent.__tablename__, OutboxMessage.__tablename__, LineUser.__tablename__,
-                 Ticket.__tablename__, TicketMessage.__tablename__, FaqDraft.__tablename__)
+                 Ticket.__tablename__, TicketMessage.__tablename__, FaqDraft.__tablename__,
+                 Interaction.__tablename__, UnansweredQuestion.__tablename__)
 
 
 @dataclass(frozen=True)
@@ -80,6 +85,8 @@ def purge(session: Session, *, retention_days: int, now: dt.datetime | None = No
         rows.update(handoff_retention.purge_tickets(session, list(ticket_chunk)))
     for chunk in _batches(users) if users else [[]]:
         rows.update(bot_retention.purge_queues(session, cutoff, list(chunk)))
+        rows[Interaction.__tablename__] += purge_interactions(session, cutoff, list(chunk))
+        rows[UnansweredQuestion.__tablename__] += purge_unanswered(session, cutoff, list(chunk))
     report = PurgeReport(cutoff, dict(rows))
     audit.record(session, action=PURGE_ACTION, actor=audit.SYSTEM, detail=report.summary())
     return report
