@@ -15,6 +15,9 @@ ACTION_LABELS = {
     "faq_change_saved": "FAQの変更を保存", "faq_change_archived": "FAQのアーカイブを保存",
     "faq_change_discarded": "FAQの未公開の変更を取り消し", "faq_draft_rejected": "FAQ案を採用しない",
     "citizen_data_deleted": "利用者がデータ削除", "retention_purged": "保存期間を過ぎた記録を削除",
+    "account_created": "アカウント作成", "account_updated": "アカウント変更",
+    "account_password_reset": "パスワード再設定", "account_disabled": "アカウント無効化",
+    "account_enabled": "アカウント再有効化",
 }
 ACTOR_LABELS = {CITIZEN: "利用者", SYSTEM: "システム"}
 

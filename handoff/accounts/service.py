@@ -16,6 +16,7 @@ from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
 from handoff.accounts.models import (
+    ADMIN_ROLES,
     ROLES,
     USERNAME_MAX_LENGTH,
     USERNAME_MIN_LENGTH,
@@ -80,6 +81,20 @@ def _valid_role(role: str) -> str:
     return role
 
 
+def _valid_display_name(display_name: str | None, username: str) -> str:
+    display = (display_name or "").strip() or username
+    if len(display) > 100:
+        raise AccountError("表示名は100文字以内にしてください。")
+    return display
+
+
+def _valid_team(team: str | None) -> str | None:
+    value = (team or "").strip()
+    if len(value) > 100:
+        raise AccountError("担当課は100文字以内にしてください。")
+    return value or None
+
+
 def get_user(session: Session, username: str) -> StaffUser | None:
     return session.exec(select(StaffUser).where(StaffUser.username == normalize_username(username))).first()
 
@@ -98,11 +113,8 @@ def create_user(
     check_password_policy(password, name)
     if get_user(session, name) is not None:
         raise AccountError(f"ユーザー名「{name}」は既に使われています。")
-    display = (display_name or "").strip() or name
-    if len(display) > 100:
-        raise AccountError("表示名は100文字以内にしてください。")
-    user = StaffUser(username=name, display_name=display, password_hash=hash_password(password), role=role,
-                     team=(team or "").strip() or None)
+    user = StaffUser(username=name, display_name=_valid_display_name(display_name, name),
+                     password_hash=hash_password(password), role=role, team=_valid_team(team))
     session.add(user)
     session.commit()
     session.refresh(user)
@@ -277,3 +289,53 @@ def delete_session(session: Session, token: str | None) -> None:
 
 def _delete_user_sessions(session: Session, user: StaffUser) -> None:
     session.execute(delete(StaffSession).where(col(StaffSession.staff_user_id) == user.id))
+
+
+# --- administration (console and CLI) ------------------------------------------------------------------
+
+LAST_ADMIN = "有効な管理者がいなくなるため、この変更はできません。先に別のアカウントを管理者にしてください。"
+SELF_DISABLE = "自分のアカウントは無効にできません。別の管理者に依頼してください。"
+SELF_DEMOTE = "自分の管理者の役割は外せません。別の管理者に依頼してください。"
+
+
+def _keep_an_admin(session: Session, user: StaffUser) -> None:
+    """AccountError when ``user`` is the only active admin (about to be demoted or disabled).
+
+    The active admins' rows are locked (PostgreSQL), so two admins demoting each other at the same moment
+    cannot both succeed; SQLite writes one transaction at a time.
+    """
+    admins = session.exec(select(StaffUser.id).where(col(StaffUser.role).in_(ADMIN_ROLES),
+                                                      col(StaffUser.active).is_(True)).with_for_update()).all()
+    if user.id in admins and len(admins) <= 1:
+        raise AccountError(LAST_ADMIN)
+
+
+def update_user(
+    session: Session, user: StaffUser, *, role: str, display_name: str | None, team: str | None,
+    actor: StaffUser | None = None,
+) -> None:
+    """Change role, display name and team. Refused (AccountError) when ``actor`` would drop their own admin
+    role or when no active admin would remain. A new role applies at the user's next request."""
+    _valid_role(role)
+    display, new_team = _valid_display_name(display_name, user.username), _valid_team(team)
+    if user.has_role(ADMIN_ROLES) and role not in ADMIN_ROLES:
+        if actor is not None and actor.id == user.id:
+            raise AccountError(SELF_DEMOTE)
+        _keep_an_admin(session, user)
+    user.role, user.display_name, user.team = role, display, new_team
+    session.add(user)
+    session.commit()
+
+
+def set_active(session: Session, user: StaffUser, active: bool, *, actor: StaffUser | None = None) -> None:
+    """Enable or disable an account; disabling ends its sessions and is refused for ``actor`` themselves and
+    for the last active admin (AccountError)."""
+    if active:
+        user.active = True
+        session.add(user)
+        session.commit()
+        return
+    if actor is not None and actor.id == user.id:
+        raise AccountError(SELF_DISABLE)
+    _keep_an_admin(session, user)
+    disable_user(session, user)
