@@ -12,6 +12,8 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, select
 
 from handoff.accounts.models import StaffSession, StaffUser
@@ -21,6 +23,7 @@ from handoff.accounts.service import (
     SELF_DEMOTE,
     SELF_DISABLE,
     AccountError,
+    _keep_an_admin,
     create_user,
     get_user,
     set_active,
@@ -328,3 +331,25 @@ def test_account_pages_need_no_inline_code(console: Console) -> None:
         assert not re.search(r"<script(?![^>]*\bsrc=)", html), "inline <script>"
         assert not re.search(r"\sstyle=|<style", html), "inline style"
         assert not re.search(r"\son[a-z]+=", html), "inline event handler"
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_admin_check_locks_the_admins_so_two_demotions_cannot_both_pass(database_url: str) -> None:
+    """While one transaction checks "another admin remains", a second check waits for it (PostgreSQL locks
+    the active admins' rows), so two admins demoting each other at once cannot leave none."""
+    migrate(database_url)
+    engine = make_engine(database_url)
+    try:
+        with Session(engine) as first, Session(engine) as second:
+            kanri = create_user(first, username="kanri", password=PASSWORD, role="admin")
+            fuku = create_user(first, username="fuku", password=PASSWORD, role="admin")
+            _keep_an_admin(first, kanri)  # transaction open, rows locked
+            second.execute(text("SET lock_timeout = '100ms'"))
+            fuku_again = second.get(StaffUser, fuku.id)
+            assert fuku_again is not None
+            with pytest.raises(OperationalError, match="lock"):
+                set_active(second, fuku_again, False)
+            second.rollback()
+            first.rollback()
+    finally:
+        engine.dispose()
