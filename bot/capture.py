@@ -54,14 +54,20 @@ def question(session: Session, *, user_id: str | None, at: dt.datetime, text: st
                           candidate_ids=candidate_ids(decision))
 
 
-def choice(session: Session, *, user_id: str, at: dt.datetime, faq_id: str, english: bool, suggested: bool) -> None:
-    """An entry tapped; ``suggested``: from a list offered for a typed question, whose row is then ``chosen``."""
-    record_interaction(session, at=at, line_user_id=user_id, kind="choice", faq_id=faq_id[:120],
+def choice(session: Session, *, user: LineUser, at: dt.datetime, faq_id: str, english: bool, suggested: bool) -> None:
+    """An entry tapped; ``suggested``: a ``choose`` button, offered for the question typed last.
+
+    That question's open suggestion row (if the entry was among its candidates) becomes ``chosen``. Quick-reply
+    buttons show under the newest message only, so a tap answers the question typed last, never an older one
+    whose candidates the entry may share.
+    """
+    record_interaction(session, at=at, line_user_id=user.user_id, kind="choice", faq_id=faq_id[:120],
                        language="en" if english else "ja")
-    if not suggested:
+    if not suggested or not user.last_question:
         return
-    for row in open_of_user(session, user_id, SUGGESTED):  # newest first: the list this button came with
-        if faq_id in row.candidate_ids:
+    asked = mask_personal_data(user.last_question)[:MAX_TEXT]
+    for row in open_of_user(session, user.user_id, SUGGESTED):
+        if row.text == asked and faq_id in row.candidate_ids:
             row.status, row.faq_id = "chosen", faq_id[:120]
             session.add(row)
             return

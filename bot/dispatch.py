@@ -199,8 +199,7 @@ class EventDispatcher:
             return
         if action == "browse":  # the entry's question is what a 👎 →「職員に聞く」 would send
             user.last_question = entry.question[:1000]
-        capture.choice(session, user_id=user.user_id, at=now, faq_id=faq_id, english=english,
-                       suggested=action == "choose")
+        capture.choice(session, user=user, at=now, faq_id=faq_id, english=english, suggested=action == "choose")
 
     def _declined(self, session: Session, user: LineUser, now: dt.datetime) -> None:
         """「いいえ」 to the staff offer: the question is kept (masked) for editors, with what the bot found."""

@@ -90,11 +90,19 @@ def test_a_chosen_suggestion_is_marked_chosen_and_not_listed(bot: Bot) -> None:
     assert kinds(bot) == [("question", "SUGGEST", None, None), ("choice", None, NURSERY[1], None)]
 
 
-def test_a_related_entry_tapped_later_does_not_settle_an_unrelated_suggestion(bot: Bot) -> None:
+def test_a_tap_after_a_newer_question_does_not_settle_the_older_suggestions(bot: Bot) -> None:
     send(bot, "q", SUGGESTED)
-    tap(bot, "other", SIGNER.sign(USER, "choose", "tourism-tram-ride"))  # not among the suggestions
+    send(bot, "q2", "児童手当")  # answered; its buttons replace the suggestions
+    tap(bot, "related", SIGNER.sign(USER, "choose", NURSERY[1]))  # among the first question's candidates
     [row] = unanswered(bot)
-    assert row.status == "open" and row.faq_id is None
+    assert row.status == "open" and row.faq_id is None and NURSERY[1] in row.candidate_ids
+
+
+def test_an_entry_that_was_not_a_candidate_does_not_settle_the_suggestions(bot: Bot) -> None:
+    send(bot, "q", SUGGESTED)
+    [row] = unanswered(bot)
+    tap(bot, "other", SIGNER.sign(USER, "choose", "unknown-entry"))
+    assert unanswered(bot)[0].status == "open" and "unknown-entry" not in row.candidate_ids
 
 
 def test_none_of_these_marks_the_suggestion_and_sends_the_question_to_staff(bot: Bot) -> None:
