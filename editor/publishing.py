@@ -49,6 +49,10 @@ class Publisher(Protocol):
 
     def rollback(self, session: Session, *, version_id: int, author: str) -> PublishOutcome: ...
 
+    def replace_all(
+        self, session: Session, *, entries: Sequence[FaqEntryData], author: str, kind: str, note: str = "",
+    ) -> PublishOutcome: ...
+
     def served_version(self) -> int | None: ...
 
     @property

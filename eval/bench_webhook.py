@@ -139,12 +139,14 @@ def _wait_started(processes: Sequence[subprocess.Popen[bytes]], timeout: float =
 
 
 @contextmanager
-def app_processes(env: AppEnv, log_dir: Path) -> Iterator[str]:
+def app_processes(
+    env: AppEnv, log_dir: Path, extra_environ: dict[str, str] | None = None
+) -> Iterator[str]:
     """uvicorn serving ``create_app`` (log level warning, so no access log) and ``env.workers`` worker
     processes at nice ``env.worker_nice`` (as one would run them beside the web process on a small machine);
     everything they print goes to ``log_dir/app.log``."""
     port, log_path = free_port(), log_dir / "app.log"
-    environ = {**os.environ, **env.environ()}
+    environ = {**os.environ, **env.environ(), **(extra_environ or {})}
     server = [sys.executable, "-m", "uvicorn", "tsunagu.app:create_app", "--factory", "--host", "127.0.0.1",
               "--port", str(port), "--log-level", "warning"]
     processes: list[subprocess.Popen[bytes]] = []

@@ -18,6 +18,8 @@ ACTION_LABELS = {
     "account_created": "アカウント作成", "account_updated": "アカウント変更",
     "account_password_reset": "パスワード再設定", "account_disabled": "アカウント無効化",
     "account_enabled": "アカウント再有効化",
+    "faq_published": "FAQを公開", "faq_published_despite_drop": "FAQを公開（正解率の低下を確認済み）",
+    "faq_rolled_back": "FAQを以前の版に戻す", "faq_imported": "FAQを取り込み",
 }
 ACTOR_LABELS = {CITIZEN: "利用者", SYSTEM: "システム"}
 

@@ -19,7 +19,9 @@ SCORE_EXPLANATION = ("ボットが計算した、問い合わせとこのFAQと�
                      "回答として使えるかは内容を読んで判断してください。")
 # Audit details are stored as ``key=value`` words (never citizen text); these are their Japanese names.
 DETAIL_KEYS = {"team": "担当課", "draft": "FAQ案", "tickets": "削除した問い合わせ",
-               "open": "受付中だった問い合わせ", "drafts_blanked": "質問を消したFAQ案", "faq": "FAQ", "source": "元"}
+               "open": "受付中だった問い合わせ", "drafts_blanked": "質問を消したFAQ案", "faq": "FAQ", "source": "元",
+               "version": "版", "entries": "件数", "restored": "戻した版",
+               "accuracy_at_1": "1位正解率の変化（ポイント）", "answer_precision": "回答の正確さの変化（ポイント）"}
 RATINGS = {"up": "役に立った", "down": "役に立たなかった"}
 
 

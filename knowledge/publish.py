@@ -77,6 +77,13 @@ def rollback_to(session: Session, *, version_id: int, author: str) -> KnowledgeV
     return version
 
 
+def replaced_entries(session: Session, entries: Sequence[FaqEntryData]) -> list[FaqEntryData]:
+    """Every entry as ``replace_published`` would leave them, without writing anything."""
+    result = {e.id: e.model_copy(update={"status": "archived"}) for e in list_entries(session=session, status=None)}
+    result.update({e.id: e for e in entries})
+    return [result[faq_id] for faq_id in sorted(result)]
+
+
 def replace_published(
     session: Session, *, entries: Sequence[FaqEntryData], author: str, kind: str, note: str = ""
 ) -> KnowledgeVersion:

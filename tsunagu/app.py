@@ -21,6 +21,10 @@ from analytics.routes import router as analytics_router
 from bot.webhook import make_webhook_router
 from editor.entries import router as editor_entries_router
 from editor.home import router as editor_home_router
+from editor.publish import router as editor_publish_router
+from editor.transfer import router as editor_transfer_router
+from editor.versions import router as editor_versions_router
+from eval.gate import QualityGate
 from handoff.accounts.admin_routes import router as accounts_admin_router
 from handoff.accounts.deps import add_auth_exception_handlers
 from handoff.accounts.routes import router as accounts_router
@@ -34,7 +38,7 @@ from tsunagu.health import add_health
 from tsunagu.live_index import LiveIndex
 from tsunagu.metrics import add_metrics
 from tsunagu.security import HeaderedFastAPI
-from tsunagu.settings import Settings, get_settings
+from tsunagu.settings import Settings, get_settings, quality_gate_folder
 
 DESCRIPTION = (
     "つなぐ: LINE webhook `/callback`, staff console `/staff`, `POST /api/ask`. "
@@ -55,6 +59,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         if not app.state.services.index.ready:
             start_index_build(app.state.services)
         app.state.live_index = LiveIndex(app.state.services, poll_s=settings.knowledge_poll_s)
+        app.state.quality_gate = QualityGate.from_dataset(quality_gate_folder(settings))
         following = threading.Event()
         app.state.live_index.start(following)  # serves each newly published knowledge version
         stop = asyncio.Event()
@@ -80,7 +85,10 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.include_router(console_router)
     app.include_router(analytics_router)
     app.include_router(editor_home_router)
+    app.include_router(editor_transfer_router)  # before /staff/faq/{faq_id}
     app.include_router(editor_entries_router)
+    app.include_router(editor_publish_router)
+    app.include_router(editor_versions_router)
     add_health(app)
     add_metrics(app, settings)  # GET /metrics (TSUNAGU_METRICS_TOKEN) and request counts by route template
     app.include_router(make_api_router(settings))

@@ -406,6 +406,28 @@ def bench_webhook(
     _print_results(results, as_json=as_json, output=output)
 
 
+@bench_app.command("publish")
+def bench_publish(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    rate: Annotated[float, typer.Option(min=1.0, help="Questions per second asked of POST /api/ask meanwhile.")] = 50.0,
+    database_url: Annotated[
+        str | None, typer.Option(help="Database (default: a temporary SQLite file).")
+    ] = None,
+    cache_db: Annotated[Path | None, typer.Option(
+        help="SQLite file whose cached embeddings are copied in first (default: the eval's data/eval.db).")] = None,
+    output: Annotated[Path | None, typer.Option(help="Also write the JSON result to this file.")] = None,
+) -> None:
+    """Publish one edited entry, then every entry, from this process while the app (web + one worker process)
+    answers questions: publish_one_s, publish_all_s, gate_s, how soon the other processes serve each version,
+    and failed_queries_during_swap (must be 0)."""
+    from eval.bench_publish import run_publish_bench
+    from eval.bench_webhook import DEFAULT_CACHE_DB
+
+    results = run_publish_bench(get_settings(), rate=rate, database_url=database_url,
+                                cache_db=cache_db or DEFAULT_CACHE_DB)
+    _print_results(results, as_json=as_json, output=output)
+
+
 @bench_app.command("handoff")
 def bench_handoff(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,

@@ -47,13 +47,14 @@ class IndexInfo(BaseModel):
     state: Literal["indexing", "ready", "failed"]
     entries: int
     knowledge_version: str | None
+    version_id: int | None  # the published knowledge version served (editor: 公開の履歴)
     texts_done: int
     texts_total: int
 
     @classmethod
     def of(cls, snapshot: IndexSnapshot) -> IndexInfo:
         return cls(state=snapshot.status, entries=snapshot.entries, knowledge_version=snapshot.knowledge_version,
-                   texts_done=snapshot.texts_done, texts_total=snapshot.texts_total)
+                   version_id=snapshot.version_id, texts_done=snapshot.texts_done, texts_total=snapshot.texts_total)
 
 
 class Readiness(BaseModel):

@@ -21,7 +21,15 @@ from typing import Any
 
 from sqlmodel import Session
 
-from knowledge.publish import candidate_entries, publish_changes, rollback_entries, rollback_to, versions_between
+from knowledge.publish import (
+    candidate_entries,
+    publish_changes,
+    replace_published,
+    replaced_entries,
+    rollback_entries,
+    rollback_to,
+    versions_between,
+)
 from knowledge.schema import FaqEntryData
 from knowledge.versions import KnowledgeVersion, latest_version_id
 from retrieval.engine import BuildStats, IndexGeneration, Retriever
@@ -103,6 +111,16 @@ class LiveIndex:
     def prepare_rollback(self, session: Session, version_id: int) -> Candidate:
         """The candidate knowledge of rolling back to ``version_id`` (KeyError when there is none)."""
         return self._prepare(session, lambda: rollback_entries(session, version_id))
+
+    def replace_all(
+        self, session: Session, *, entries: Sequence[FaqEntryData], author: str, kind: str, note: str = "",
+    ) -> PublishResult:
+        """Make ``entries`` the knowledge (a console import) as one version, served here at once; entries
+        missing from them are archived."""
+        started = time.perf_counter()
+        candidate = self._prepare(session, lambda: replaced_entries(session, entries))
+        return self._commit_and_swap(session, candidate, started, lambda: replace_published(
+            session, entries=entries, author=author, kind=kind, note=note))
 
     def _prepare(self, session: Session, read: Callable[[], list[FaqEntryData]]) -> Candidate:
         base = latest_version_id(session)  # before the entries: see Services.rebuild_index
