@@ -25,7 +25,8 @@ import secrets
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,7 @@ from typing import Any
 import httpx
 from sqlmodel import Session
 
+from eval.bench_handoff import bench_database
 from eval.bench_webhook import DEFAULT_CACHE_DB, AppEnv, app_processes, copy_embedding_cache
 from eval.datasets import load_questions
 from eval.gate import QualityGate
@@ -40,7 +42,7 @@ from eval.metrics import percentile
 from knowledge.changes import stage_change
 from knowledge.schema import FaqEntryData
 from knowledge.service import list_entries
-from tsunagu.container import build_services
+from tsunagu.container import Services, build_services
 from tsunagu.db import migrate
 from tsunagu.live_index import LiveIndex
 from tsunagu.settings import Settings, quality_gate_folder
@@ -87,15 +89,19 @@ class AskLoad:
         self.outcomes.append((sent, status, time.monotonic() - sent))
 
 
-def _served_everywhere(url: str, log: Path, version_id: int) -> bool:
-    """The web server reports ``version_id`` and the worker process logged it (the web server, under uvicorn's
-    warning level, logs no INFO line)."""
+def _served_everywhere(url: str, log: Path | None, version_id: int) -> bool:
+    """The web server reports ``version_id`` and, with a separate worker process writing ``log``, the worker
+    logged it (the web server, under uvicorn's warning level, logs no INFO line)."""
     ready = httpx.get(f"{url}/readyz", timeout=5).json()
-    logged = log.read_text(encoding="utf-8", errors="replace").count(f"knowledge version {version_id} is served")
-    return bool(ready["index"]["version_id"] == version_id and logged >= 1)
+    if ready["index"]["version_id"] != version_id:
+        return False
+    if log is None:
+        return True
+    text = log.read_text(encoding="utf-8", errors="replace")
+    return f"knowledge version {version_id} is served" in text
 
 
-def _wait_propagated(url: str, log: Path, version_id: int) -> float:
+def _wait_propagated(url: str, log: Path | None, version_id: int) -> float:
     started = time.monotonic()
     while time.monotonic() - started < PROPAGATION_TIMEOUT_S:
         if _served_everywhere(url, log, version_id):
@@ -119,30 +125,48 @@ def _publish(live: LiveIndex) -> tuple[int, float]:
         return result.version.id, result.seconds
 
 
+Launcher = Callable[[AppEnv, Path], AbstractContextManager[tuple[str, Path | None]]]
+
+
+@contextmanager
+def separate_processes(env: AppEnv, folder: Path) -> Iterator[tuple[str, Path | None]]:
+    """The app under uvicorn and one ``tsunagu worker`` process (their log: ``folder/app.log``)."""
+    with app_processes(env, folder, extra_environ={"TSUNAGU_API_RATE_LIMIT": "100000/minute"}) as url:
+        yield url, folder / "app.log"
+
+
 def run_publish_bench(
     settings: Settings, *, rate: float = 50.0, database_url: str | None = None,
-    cache_db: Path | None = DEFAULT_CACHE_DB,
+    cache_db: Path | None = DEFAULT_CACHE_DB, launcher: Launcher = separate_processes,
+    services_factory: Callable[[Settings], Services] = build_services, settle_s: float = 3.0,
 ) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory(prefix="tsunagu-bench-publish-") as tmp:
+    """Run the measurement on a fresh database: a temporary SQLite file, or a temporary PostgreSQL schema.
+    ``launcher`` serves the app (tests serve it in-process with the test embedder)."""
+    with tempfile.TemporaryDirectory(prefix="tsunagu-bench-publish-") as tmp, bench_database(database_url) as url_db:
         folder = Path(tmp)
-        url_db = database_url or f"sqlite:///{folder / 'bench.db'}"
         migrate(url_db)
         if cache_db is not None and cache_db.exists():
             copy_embedding_cache(f"sqlite:///{cache_db}", url_db)
         local = settings.model_copy(update={"database_url": url_db})
-        services = build_services(local)  # loads the pack as version 1 and builds this process's index
+        services = services_factory(local)  # loads the pack as version 1 and builds this process's index
         live = LiveIndex(services)
         env = AppEnv(url_db, "http://127.0.0.1:9", secrets.token_hex(16), secrets.token_hex(16), workers=1)
-        with app_processes(env, folder, extra_environ={"TSUNAGU_API_RATE_LIMIT": "100000/minute"}) as url:
-            return _measure(local, live, url, folder / "app.log", rate)
+        try:
+            with launcher(env, folder) as (url, log):
+                results = _measure(local, live, url, log, rate, settle_s)
+        finally:
+            services.engine.dispose()
+        return {**results, "database": url_db.split(":", 1)[0].split("+", 1)[0]}
 
 
-def _measure(settings: Settings, live: LiveIndex, url: str, log: Path, rate: float) -> dict[str, Any]:
+def _measure(
+    settings: Settings, live: LiveIndex, url: str, log: Path | None, rate: float, settle_s: float
+) -> dict[str, Any]:
     gate = QualityGate.from_dataset(quality_gate_folder(settings))
     first = sorted(live.services.retriever.entries)[0]
     load = AskLoad(url, rate, [q.text for q in load_questions()])
     load.start()
-    time.sleep(3.0)  # a steady load before the first publish
+    time.sleep(settle_s)  # a steady load before the first publish
     window_start = time.monotonic()
     gate_s = None
     try:
@@ -162,7 +186,7 @@ def _measure(settings: Settings, live: LiveIndex, url: str, log: Path, rate: flo
         all_id, publish_all_s = _publish(live)
         propagation_all_s = _wait_propagated(url, log, all_id)
         window_end = time.monotonic()
-        time.sleep(2.0)
+        time.sleep(min(2.0, settle_s))
     finally:
         load.stop()
     during = [o for o in load.outcomes if window_start <= o[0] <= window_end]

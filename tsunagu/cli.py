@@ -411,7 +411,7 @@ def bench_publish(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     rate: Annotated[float, typer.Option(min=1.0, help="Questions per second asked of POST /api/ask meanwhile.")] = 50.0,
     database_url: Annotated[
-        str | None, typer.Option(help="Database (default: a temporary SQLite file).")
+        str | None, typer.Option(help="Database (default: a temporary SQLite file; PostgreSQL: a temporary schema).")
     ] = None,
     cache_db: Annotated[Path | None, typer.Option(
         help="SQLite file whose cached embeddings are copied in first (default: the eval's data/eval.db).")] = None,
