@@ -17,7 +17,6 @@ from sqlmodel import Session
 from bot.categories import CATEGORIES
 from editor.drafts import adopt_draft, open_draft, reject_draft
 from editor.forms import (
-    FIELD_LABELS,
     RESERVED_IDS,
     STATUS_LABELS,
     FormValues,
@@ -35,6 +34,7 @@ from handoff.accounts.deps import EditorStaff, StaffPageError, verify_csrf
 from handoff.accounts.models import StaffUser
 from handoff.web import render
 from knowledge.changes import discard_change, pending_change, stage_change, working_entry
+from knowledge.messages import FIELD_LABELS
 from knowledge.models import FaqEntry
 from knowledge.schema import FaqEntryData
 from tsunagu.deps import SessionDep
@@ -94,9 +94,12 @@ def _form_page(request: Request, session: Session, editor: StaffUser, values: Fo
 
 
 @router.get("/faq/new", response_class=HTMLResponse)
-def new_entry(request: Request, session: SessionDep, editor: EditorStaff, draft: int | None = None) -> Response:
-    """A blank form, or one prefilled from FAQ案 ``draft`` (question, answer, category)."""
+def new_entry(request: Request, session: SessionDep, editor: EditorStaff, draft: int | None = None,
+              question: str = "") -> Response:
+    """A blank form, or one prefilled from FAQ案 ``draft`` (question, answer, category) or with ``question``
+    (an unanswered question, from ``/staff/unanswered``)."""
     values = empty_values()
+    values.update(question=question[:500])
     if draft is not None:
         found = open_draft(session, draft, editor)
         values.update(question=found.question, answer=found.answer, category=found.category or "")

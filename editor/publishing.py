@@ -14,8 +14,9 @@ from typing import Any, Protocol
 from fastapi import Request
 from sqlmodel import Session
 
-from editor.forms import FIELD_LABELS, STATUS_LABELS
+from editor.forms import STATUS_LABELS
 from eval.gate import GATE_METRICS, METRIC_LABELS, QualityGate
+from knowledge.messages import FIELD_LABELS
 from knowledge.schema import FaqEntryData
 from knowledge.versions import EntryDiff, KnowledgeVersion
 from retrieval.engine import Retriever

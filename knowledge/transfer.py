@@ -22,6 +22,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from knowledge.messages import FIELD_LABELS, japanese_message
 from knowledge.packs import SPECIAL_FILES, Pack, PackError, PackValidationError, read_pack
 from knowledge.schema import FaqEntryData
 
@@ -172,7 +173,7 @@ def read_csv(path: Path) -> ImportResult:
         if entry is None:
             continue
         if entry.id in seen:
-            result.errors.append(RowError(start, entry.id, f"duplicate id (also on line {seen[entry.id]})"))
+            result.errors.append(RowError(start, entry.id, f"IDが重複しています（{seen[entry.id]} 行目と同じ）"))
             continue
         seen[entry.id] = start
         result.entries.append(entry)
@@ -228,8 +229,9 @@ def _row_entry(header: list[str], row: list[str], line: int, errors: list[Proble
         return FaqEntryData.model_validate(raw)
     except ValidationError as exc:
         for err in exc.errors():
-            loc = ".".join(str(p) for p in err["loc"]) or "entry"
-            errors.append(RowError(line, label, f"{loc}: {err['msg']}"))
+            name = str(err["loc"][0]) if err["loc"] else "answer"
+            column = f"{name}（{FIELD_LABELS[name]}）" if name in FIELD_LABELS else name
+            errors.append(RowError(line, label, f"{column}: {japanese_message(name, err)}"))
         return None
 
 

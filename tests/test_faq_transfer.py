@@ -86,7 +86,7 @@ def test_bad_row_is_reported_with_its_line_and_reason(tmp_path: Path) -> None:
     path, line, entry_id = _csv_with_bad_row(tmp_path)
     result = read_csv(path)
     assert [(e.line, e.entry_id) for e in result.errors] == [(line, entry_id)]  # type: ignore[union-attr]
-    assert "category" in result.errors[0].message
+    assert result.errors[0].message == "category（分類）: 分類を選んでください。"
     assert result.entries == []
 
 
@@ -96,7 +96,7 @@ def test_every_bad_row_is_listed(tmp_path: Path) -> None:
     (tmp_path / "f.csv").write_text(header + rows, encoding="utf-8")
     errors = read_csv(tmp_path / "f.csv").errors
     assert [str(e).split(":")[0] for e in errors] == ["3 行目 [BAD]", "4 行目 [ok-two]", "5 行目 [ok-one]"]
-    assert "duplicate id (also on line 2)" in str(errors[2])
+    assert "IDが重複しています（2 行目と同じ）" in str(errors[2])
 
 
 @pytest.mark.parametrize(("content", "expected"), [
@@ -130,7 +130,7 @@ def test_cli_dry_run_lists_the_bad_row_and_a_real_import_changes_nothing(
     path, line, entry_id = _csv_with_bad_row(tmp_path)
     dry = runner.invoke(app, ["faq", "import", str(path), "--dry-run"])
     assert dry.exit_code == 1
-    assert f"{line} 行目 [{entry_id}]: category:" in dry.output
+    assert f"{line} 行目 [{entry_id}]: category（分類）: 分類を選んでください。" in dry.output
     real = runner.invoke(app, ["faq", "import", str(path)])
     assert real.exit_code == 1
     assert "何も変更しませんでした" in real.output
