@@ -16,7 +16,7 @@ from handoff import audit
 from handoff.accounts.deps import EditorStaff, StaffPageError, verify_csrf
 from handoff.formatting import jst
 from handoff.web import render
-from knowledge.versions import KIND_LABELS, KnowledgeVersion, diff_entries, list_versions
+from knowledge.versions import KIND_LABELS, KnowledgeVersion, diff_entries, latest_version_id, list_versions
 from tsunagu.deps import SessionDep
 
 router = APIRouter(prefix="/staff", include_in_schema=False)
@@ -60,6 +60,7 @@ def version_page(version_id: int, request: Request, session: SessionDep, editor:
         "previous_id": previous.id if previous else None, "diffs": diffs, "gate": _gate_rows(version),
         "served": publisher.served_version() == version.id, "message": DONE_MESSAGES.get(done or "", ""),
         "entries": sum(1 for e in version.entries if e.get("status") == "published"),
+        "latest": latest_version_id(session) == version.id,
     }, staff=editor)
 
 

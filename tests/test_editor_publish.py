@@ -112,7 +112,11 @@ def test_history_and_rollback(console: Console) -> None:
     first = console.rows(KnowledgeVersion)[0]
     history = console.client.get("/staff/versions").text
     assert "パック読み込み" in history and "公開" in history
+    newest = console.rows(KnowledgeVersion)[-1]
+    newest_page = console.client.get(f"/staff/versions/{newest.id}").text
+    assert "これが最新の版です" in newest_page and "/rollback" not in newest_page
     page = console.client.get(f"/staff/versions/{first.id}").text
+    assert f'action="/staff/versions/{first.id}/rollback"' in page
     csrf = csrf_of(page)
     unconfirmed = console.client.post(f"/staff/versions/{first.id}/rollback", data={"csrf_token": csrf})
     assert unconfirmed.status_code == 400

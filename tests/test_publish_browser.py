@@ -252,8 +252,8 @@ def upload(page: Any, base_url: str, content: bytes, button: str) -> str:
     page.goto(f"{base_url}/staff/faq/transfer")
     page.set_input_files("#file", files=[{"name": "faq.csv", "mimeType": "text/csv", "buffer": content}])
     page.click(f"button:has-text('{button}')")
-    page.wait_for_selector("p[role=alert]", timeout=30_000)
-    return str(page.inner_text("p[role=alert]"))
+    page.wait_for_selector("p.import-message", timeout=30_000)
+    return str(page.inner_text("p.import-message"))
 
 
 def test_an_import_with_one_bad_row_changes_nothing(stack: Stack) -> None:
