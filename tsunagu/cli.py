@@ -211,7 +211,8 @@ def faq_import(
     file: Annotated[Path, typer.Argument(help="A .csv or .yaml file written by `faq export` (or a pack folder).")],
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Only validate and list every bad row.")] = False,
 ) -> None:
-    """Validate every row and, only if none is wrong, replace the FAQ entries with the file's (one transaction).
+    """Validate every row and, only if none is wrong, publish the file's entries as one new knowledge version
+    (entries missing from the file are archived; running servers and workers serve it within seconds).
 
     Exit code 0 only when every row is valid."""
     from knowledge.transfer import read_import
