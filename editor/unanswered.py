@@ -158,7 +158,7 @@ def open_rows(session: Session, raw_ids: list[str] | None, editor: StaffUser) ->
     ids = {int(raw) for raw in (raw_ids or [])[:ROW_LIMIT] if raw.isdigit() and len(raw) < 10}
     if not ids:
         raise StaffPageError(400, "質問を1つ以上選んでください。", staff=editor)
-    query = select(UnansweredQuestion).where(col(UnansweredQuestion.id).in_(ids))
+    query = select(UnansweredQuestion).where(col(UnansweredQuestion.id).in_(ids)).with_for_update()  # one editor
     rows = [row for row in session.exec(query) if row.status == "open"]
     if len(rows) != len(ids):
         raise StaffPageError(409, GONE, staff=editor)
