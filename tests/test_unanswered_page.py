@@ -222,3 +222,21 @@ def test_a_new_entry_starts_from_the_question(console: Console) -> None:
     assert UNANSWERED in form
     assert status_of(console, row_id) == "drafted"
     assert console.rows(AuditEvent)[-1].action == "unanswered_drafted"
+
+
+def test_the_same_question_twice_in_a_theme_is_added_once(console: Console) -> None:
+    first, second = store(console, UNANSWERED), store(console, UNANSWERED, reason="feedback_down")
+    console.login("editor")
+    assert add_as_alt(console, first, second).status_code == 303  # type: ignore[attr-defined]
+    [change] = console.rows(PendingChange)
+    assert change.data["alt_questions"].count(UNANSWERED) == 1
+    assert status_of(console, first) == status_of(console, second) == "added"
+
+
+def test_themes_past_the_shown_ones_are_counted(console: Console, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("editor.unanswered.THEMES_SHOWN", 1)
+    store(console, UNANSWERED)
+    store(console, "ソファの捨て方と料金を詳しく教えてください")
+    console.login("editor")
+    page = console.client.get("/staff/unanswered").text
+    assert "未対応 2 件・テーマ 1 件" in page and "ほかの 1 件は" in page
