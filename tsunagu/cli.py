@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import sys
-from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -15,7 +13,9 @@ from pydantic import ValidationError
 from handoff.accounts.cli import users_app
 from knowledge.packs import PackValidationError
 from retrieval.errors import RetrievalError
+from tsunagu.cli_common import echo_json, fail, fail_with_errors
 from tsunagu.cli_db import db_app
+from tsunagu.cli_measure import bench_app, eval_app
 from tsunagu.cli_purge import purge
 from tsunagu.logging_setup import configure_logging
 from tsunagu.settings import Settings, get_settings
@@ -27,9 +27,9 @@ if TYPE_CHECKING:
 
 app = typer.Typer(help="Tsunagu: a LINE FAQ chatbot for city services.", no_args_is_help=True)
 faq_app = typer.Typer(help="Manage FAQ knowledge packs.", no_args_is_help=True)
-eval_app = typer.Typer(help="Measure retrieval quality on the eval set or a BEIR benchmark.", no_args_is_help=True)
 app.add_typer(faq_app, name="faq")
 app.add_typer(eval_app, name="eval")
+app.add_typer(bench_app, name="bench")
 app.add_typer(users_app, name="users")
 richmenu_app = typer.Typer(
     help="LINE のリッチメニュー（トーク画面下のメニュー）/ The LINE rich menu: preview its image or deploy it.",
@@ -40,22 +40,6 @@ app.add_typer(db_app, name="db")
 app.command("purge")(purge)
 
 logger = logging.getLogger("tsunagu")
-
-
-def _fail(message: str) -> None:
-    typer.echo(f"エラー: {message}", err=True)
-    raise typer.Exit(1)
-
-
-def _fail_with_errors(errors: Sequence[object], outcome: str) -> None:
-    """Print every error on stderr, then fail with their count and what was (not) done."""
-    for error in errors:
-        typer.echo(str(error), err=True)
-    _fail(f"{len(errors)} 件の誤りがあるため、{outcome}")
-
-
-def _echo_json(data: object) -> None:
-    typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
 
 @app.command()
@@ -76,7 +60,7 @@ def serve(
     try:
         run_server(ServeOptions(host=host, port=port, workers=workers, bot_workers=bot_workers))
     except ServeError as exc:
-        _fail(str(exc))
+        fail(str(exc))
 
 
 @app.command()
@@ -119,7 +103,7 @@ def ask(
     services = build_services(get_settings())
     result = ask_question(services.retriever, text)
     if as_json:
-        _echo_json(result.model_dump())
+        echo_json(result.model_dump())
         return
     typer.echo(f"判定: {result.decision} ({result.reason})  確信度: {result.confidence:.3f}")
     if result.answer:
@@ -144,7 +128,7 @@ def faq_load(
     try:
         pack = read_pack(pack_dir)
     except PackValidationError as exc:
-        _fail_with_errors(exc.errors, "何も読み込みませんでした。")
+        fail_with_errors(exc.errors, "何も読み込みませんでした。")
     if check:
         typer.echo(f"OK: {len(pack.entries)} 件 ({pack_dir})")
         return
@@ -183,7 +167,7 @@ def faq_export(
     from knowledge.transfer import export_csv, export_yaml
 
     if file_format not in ("csv", "yaml"):
-        _fail("--format は csv か yaml を指定してください")
+        fail("--format は csv か yaml を指定してください")
     entries = _entries_to_export(pack_dir)
     (export_csv if file_format == "csv" else export_yaml)(entries, file)
     typer.echo(f"{len(entries)} 件を書き出しました ({file})")
@@ -221,7 +205,7 @@ def faq_import(
     if result.encoding:
         typer.echo(f"文字コード: {result.encoding}", err=True)
     if not result.ok:
-        _fail_with_errors(result.errors, "何も変更しませんでした。")
+        fail_with_errors(result.errors, "何も変更しませんでした。")
     if dry_run:
         typer.echo(f"OK: {len(result.entries)} 件、誤りはありません（--dry-run のため何も変更していません）")
         return
@@ -243,209 +227,6 @@ def _embed_pack(settings: Settings, engine: Engine, pack: Pack) -> None:
     typer.echo(f"{stats.embedded} 件の文を新たに埋め込みました（{stats.seconds:.0f} 秒）")
 
 
-@eval_app.command("run")
-def eval_run(
-    split: Annotated[str, typer.Option(help="dev or test (never tune on test).")] = "test",
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
-    report: Annotated[Path | None, typer.Option(help="Also write a Markdown report (+ PNG curve) here.")] = None,
-    question_set: Annotated[str, typer.Option(
-        "--set", help="pack: questions written from the entries; blind: written without seeing them, with near "
-                      "misses (questions no entry answers).")] = "pack",
-) -> None:
-    """Accuracy, recall, MRR, out-of-scope hand-off, answer precision/coverage (and the near-miss answer rate
-    on the blind set), with ablations."""
-    from eval.datasets import DATASETS
-    from eval.runner import run_pack_eval
-
-    if question_set not in DATASETS:
-        _fail(f"--set must be one of {', '.join(DATASETS)}")
-    results = run_pack_eval(get_settings(), split=split, questions_path=DATASETS[question_set], report_path=report)
-    if as_json:
-        _echo_json(results)
-        return
-    for mode, metrics in results["modes"].items():
-        typer.echo(f"[{mode}] " + "  ".join(f"{k}={v}" for k, v in metrics.items()))
-
-
-@eval_app.command("calibrate")
-def eval_calibrate(
-    target_precision: Annotated[
-        float | None, typer.Option(help="Wanted answer precision on the dev split (default from settings).")
-    ] = None,
-    question_sets: Annotated[
-        list[str] | None, typer.Option(
-            "--set", help="Question sets whose dev splits are pooled (repeat the option; default: pack and blind)."
-        )
-    ] = None,
-    tune_fusion: Annotated[
-        bool, typer.Option("--tune-fusion/--keep-fusion", help="Also search the fusion weights (best dev MRR).")
-    ] = True,
-) -> None:
-    """Propose fusion weights and decision thresholds for a target answer precision, from dev splits only."""
-    from eval.calibration import calibrate
-    from eval.datasets import DATASETS
-
-    names = question_sets or ["pack", "blind"]
-    unknown = [name for name in names if name not in DATASETS]
-    if unknown:
-        _fail(f"--set must be one of {', '.join(DATASETS)} (got {', '.join(unknown)})")
-    settings = get_settings()
-    target = target_precision or settings.calibration_target_precision
-    proposal = calibrate(
-        settings, target_precision=target, question_sets=[DATASETS[n] for n in names], tune_fusion=tune_fusion
-    )
-    _echo_json(proposal)
-
-
-@eval_app.command("beir")
-def eval_beir(
-    directory: Annotated[Path, typer.Argument(help="BEIR folder: corpus.jsonl, queries.jsonl, qrels/test.tsv.")],
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON (stdout only; progress goes to stderr).")] = False,
-    limit: Annotated[int | None, typer.Option(help="Use only the first N queries.")] = None,
-    progress: Annotated[bool, typer.Option(
-        help="Progress bars on stderr while the corpus is embedded and the queries run. In a terminal they move; "
-             "when stderr is not a terminal (CI, a log file) only each stage's final line is printed, at the end "
-             "(TTY_COMPATIBLE=1 forces moving bars).")] = True,
-) -> None:
-    """nDCG@10, recall@10, MRR@10, hit@1 and query latency on an external benchmark (as a temporary pack).
-
-    Every text is embedded afresh (1,786 entries, 749 queries: ~1,000 CPU-s, eval/reports/beir-timing-1786.json)."""
-    from eval.beir import BeirFormatError, run_beir
-    from tsunagu.progress import stage_bars
-
-    try:
-        with stage_bars(progress) as report:
-            results = run_beir(get_settings(), directory, limit=limit, progress=report)
-    except BeirFormatError as exc:
-        _fail(str(exc))
-    if as_json:
-        _echo_json(results)
-    else:
-        typer.echo("  ".join(f"{k}={v}" for k, v in results.items()))
-
-
-@eval_app.command("export-beir")
-def eval_export_beir(
-    directory: Annotated[Path, typer.Argument(help="Folder to write corpus.jsonl, queries.jsonl, qrels/test.tsv.")],
-    split: Annotated[str, typer.Option(help="dev or test.")] = "test",
-    question_set: Annotated[str, typer.Option(
-        "--set", help="pack: questions written from the entries; blind: written without seeing them (only the "
-                      "questions an entry answers are written: near misses have no relevant document).")] = "pack",
-) -> None:
-    """Write the configured pack and its eval questions in BEIR layout (without alternative questions)."""
-    from eval.beir import export_beir
-    from eval.datasets import DATASETS, SPLITS, load_questions
-    from knowledge.packs import read_pack
-
-    if question_set not in DATASETS:
-        _fail(f"--set must be one of {', '.join(DATASETS)}")
-    if split not in SPLITS:
-        _fail(f"--split must be one of {', '.join(SPLITS)}")
-    questions = load_questions(DATASETS[question_set], split=split)
-    counts = export_beir(read_pack(get_settings().pack_dir).entries, questions, directory)
-    typer.echo(f"{counts['corpus']} 件の文書と {counts['queries']} 件の質問を書き出しました ({directory})")
-
-
-def _print_results(results: dict[str, Any], *, as_json: bool, output: Path | None = None) -> None:
-    """A benchmark's results as JSON or one ``key=value`` line, and written to ``output`` when given."""
-    if output is not None:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    if as_json:
-        _echo_json(results)
-    else:
-        typer.echo("  ".join(f"{k}={v}" for k, v in results.items()))
-
-
-bench_app = typer.Typer(help="Benchmarks of this machine: retrieval (alone) or the LINE webhook under load.")
-app.add_typer(bench_app, name="bench")
-
-
-@bench_app.callback(invoke_without_command=True)
-def bench(
-    ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False
-) -> None:
-    """Without a subcommand: decision latency, embedding latency, build and rebuild time, and a synthetic
-    10,000-entry corpus."""
-    if ctx.invoked_subcommand is not None:
-        return
-    from eval.bench import run_bench
-
-    _print_results(run_bench(get_settings()), as_json=as_json)
-
-
-@bench_app.command("webhook")
-def bench_webhook(
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
-    rate: Annotated[float, typer.Option(min=0.1, help="Signed events sent per second (open loop).")] = 200.0,
-    duration: Annotated[float, typer.Option(min=0.1, help="Seconds of sending.")] = 60.0,
-    workers: Annotated[
-        int, typer.Option(min=0, help="Separate `tsunagu worker` processes (0: the worker runs in the web app).")
-    ] = 0,
-    worker_nice: Annotated[
-        int, typer.Option(min=0, max=19, help="Nice value of those worker processes (the web process keeps 0).")
-    ] = 10,
-    database_url: Annotated[
-        str | None, typer.Option(help="Database to use (default: a temporary SQLite file); use an empty one.")
-    ] = None,
-    cache_db: Annotated[
-        Path, typer.Option(help="SQLite file whose embedding cache is reused and kept up to date.")
-    ] = Path("data/eval.db"),
-    output: Annotated[Path | None, typer.Option(help="Also write the JSON result to this file.")] = None,
-) -> None:
-    """Signed LINE events at a fixed rate to the app, its worker and a fake Messaging API: ack latency, answers/s.
-
-    Also counts lost and duplicated answers. Runs on loopback with a temporary database.
-    """
-    from eval.bench_webhook import BenchOptions, run_webhook_bench
-    from eval.webhook_load import LoadOptions
-
-    settings = get_settings()
-    options = BenchOptions(LoadOptions(rate=rate, duration=duration), workers=workers, worker_nice=worker_nice,
-                           database_url=database_url, cache_db=cache_db)
-    results = run_webhook_bench(options, labels={"embedder": settings.embedder, "pack": settings.pack_dir.name})
-    _print_results(results, as_json=as_json, output=output)
-
-
-@bench_app.command("publish")
-def bench_publish(
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
-    rate: Annotated[float, typer.Option(min=1.0, help="Questions per second asked of POST /api/ask meanwhile.")] = 50.0,
-    database_url: Annotated[
-        str | None, typer.Option(help="Database (default: a temporary SQLite file; PostgreSQL: a temporary schema).")
-    ] = None,
-    cache_db: Annotated[Path | None, typer.Option(
-        help="SQLite file whose cached embeddings are copied in first (default: the eval's data/eval.db).")] = None,
-    output: Annotated[Path | None, typer.Option(help="Also write the JSON result to this file.")] = None,
-) -> None:
-    """Publish one edited entry, then every entry, from this process while the app (web + one worker process)
-    answers questions: publish_one_s, publish_all_s, gate_s, how soon the other processes serve each version,
-    and failed_queries_during_swap (must be 0)."""
-    from eval.bench_publish import run_publish_bench
-    from eval.bench_webhook import DEFAULT_CACHE_DB
-
-    results = run_publish_bench(get_settings(), rate=rate, database_url=database_url,
-                                cache_db=cache_db or DEFAULT_CACHE_DB)
-    _print_results(results, as_json=as_json, output=output)
-
-
-@bench_app.command("handoff")
-def bench_handoff(
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
-    tickets: Annotated[int, typer.Option(min=1, help="Tickets opened before the staff start.")] = 500,
-    staff: Annotated[int, typer.Option(min=1, help="Concurrent simulated staff (threads).")] = 10,
-    database_url: Annotated[
-        str | None, typer.Option(help="Database (default: a temporary SQLite file; PostgreSQL: a temporary schema).")
-    ] = None,
-    output: Annotated[Path | None, typer.Option(help="Also write the JSON result to this file.")] = None,
-) -> None:
-    """Tickets claimed and resolved by concurrent staff: double_claims and lost (both must be 0), claim latency."""
-    from eval.bench_handoff import run_handoff_bench
-
-    results = run_handoff_bench(tickets=tickets, staff=staff, database_url=database_url)
-    _print_results(results, as_json=as_json, output=output)
-
-
 @richmenu_app.command("preview")
 def richmenu_preview(
     out: Annotated[Path, typer.Argument(help="書き出す PNG ファイル / PNG file to write.")],
@@ -457,7 +238,7 @@ def richmenu_preview(
     try:
         image = render_menu_image()
     except FontNotFoundError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(image)
     typer.echo(f"リッチメニューの画像を書き出しました / wrote the rich menu image: {out} ({len(image):,} bytes)")
@@ -480,7 +261,7 @@ def richmenu_deploy() -> None:
     settings = get_settings()
     token = settings.line_channel_access_token.get_secret_value().strip() if settings.line_channel_access_token else ""
     if not token:
-        _fail("LINE_CHANNEL_ACCESS_TOKEN が設定されていません（LINE Developers コンソールのチャネルアクセストークン）"
+        fail("LINE_CHANNEL_ACCESS_TOKEN が設定されていません（LINE Developers コンソールのチャネルアクセストークン）"
               " / LINE_CHANNEL_ACCESS_TOKEN is not set")
     try:
         image = render_menu_image()
@@ -488,9 +269,9 @@ def richmenu_deploy() -> None:
             deploy_to(settings.line_api_base, settings.line_api_data_base, token, image, CONTENT_TYPE)
         )
     except FontNotFoundError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     except RichMenuDeployError as exc:
-        _fail(f"LINE がリッチメニューの設定を受け付けませんでした / LINE refused the rich menu: {exc}")
+        fail(f"LINE がリッチメニューの設定を受け付けませんでした / LINE refused the rich menu: {exc}")
     typer.echo(f"リッチメニューを設定しました / rich menu deployed: {result.rich_menu_id}"
                f"（以前のもの {len(result.removed)} 件を削除 / {len(result.removed)} earlier removed）")
 

@@ -1,0 +1,221 @@
+"""``tsunagu eval`` and ``tsunagu bench``: retrieval quality on the eval sets and benchmarks of this machine.
+
+Their results print as JSON (or ``key=value``) and can be written to ``eval/reports/``; nothing here changes the
+product's data.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from tsunagu.cli_common import echo_json, fail
+from tsunagu.settings import get_settings
+
+eval_app = typer.Typer(help="Measure retrieval quality on the eval set or a BEIR benchmark.", no_args_is_help=True)
+bench_app = typer.Typer(help="Benchmarks of this machine: retrieval alone, the LINE webhook under load, hand-off "
+                             "claims, publishing.")
+
+
+@eval_app.command("run")
+def eval_run(
+    split: Annotated[str, typer.Option(help="dev or test (never tune on test).")] = "test",
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    report: Annotated[Path | None, typer.Option(help="Also write a Markdown report (+ PNG curve) here.")] = None,
+    question_set: Annotated[str, typer.Option(
+        "--set", help="pack: questions written from the entries; blind: written without seeing them, with near "
+                      "misses (questions no entry answers).")] = "pack",
+) -> None:
+    """Accuracy, recall, MRR, out-of-scope hand-off, answer precision/coverage (and the near-miss answer rate
+    on the blind set), with ablations."""
+    from eval.datasets import DATASETS
+    from eval.runner import run_pack_eval
+
+    if question_set not in DATASETS:
+        fail(f"--set must be one of {', '.join(DATASETS)}")
+    results = run_pack_eval(get_settings(), split=split, questions_path=DATASETS[question_set], report_path=report)
+    if as_json:
+        echo_json(results)
+        return
+    for mode, metrics in results["modes"].items():
+        typer.echo(f"[{mode}] " + "  ".join(f"{k}={v}" for k, v in metrics.items()))
+
+
+@eval_app.command("calibrate")
+def eval_calibrate(
+    target_precision: Annotated[
+        float | None, typer.Option(help="Wanted answer precision on the dev split (default from settings).")
+    ] = None,
+    question_sets: Annotated[
+        list[str] | None, typer.Option(
+            "--set", help="Question sets whose dev splits are pooled (repeat the option; default: pack and blind)."
+        )
+    ] = None,
+    tune_fusion: Annotated[
+        bool, typer.Option("--tune-fusion/--keep-fusion", help="Also search the fusion weights (best dev MRR).")
+    ] = True,
+) -> None:
+    """Propose fusion weights and decision thresholds for a target answer precision, from dev splits only."""
+    from eval.calibration import calibrate
+    from eval.datasets import DATASETS
+
+    names = question_sets or ["pack", "blind"]
+    unknown = [name for name in names if name not in DATASETS]
+    if unknown:
+        fail(f"--set must be one of {', '.join(DATASETS)} (got {', '.join(unknown)})")
+    settings = get_settings()
+    target = target_precision or settings.calibration_target_precision
+    proposal = calibrate(
+        settings, target_precision=target, question_sets=[DATASETS[n] for n in names], tune_fusion=tune_fusion
+    )
+    echo_json(proposal)
+
+
+@eval_app.command("beir")
+def eval_beir(
+    directory: Annotated[Path, typer.Argument(help="BEIR folder: corpus.jsonl, queries.jsonl, qrels/test.tsv.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON (stdout only; progress goes to stderr).")] = False,
+    limit: Annotated[int | None, typer.Option(help="Use only the first N queries.")] = None,
+    progress: Annotated[bool, typer.Option(
+        help="Progress bars on stderr while the corpus is embedded and the queries run. In a terminal they move; "
+             "when stderr is not a terminal (CI, a log file) only each stage's final line is printed, at the end "
+             "(TTY_COMPATIBLE=1 forces moving bars).")] = True,
+) -> None:
+    """nDCG@10, recall@10, MRR@10, hit@1 and query latency on an external benchmark (as a temporary pack).
+
+    Every text is embedded afresh (1,786 entries, 749 queries: ~1,000 CPU-s, eval/reports/beir-timing-1786.json)."""
+    from eval.beir import BeirFormatError, run_beir
+    from tsunagu.progress import stage_bars
+
+    try:
+        with stage_bars(progress) as report:
+            results = run_beir(get_settings(), directory, limit=limit, progress=report)
+    except BeirFormatError as exc:
+        fail(str(exc))
+    if as_json:
+        echo_json(results)
+    else:
+        typer.echo("  ".join(f"{k}={v}" for k, v in results.items()))
+
+
+@eval_app.command("export-beir")
+def eval_export_beir(
+    directory: Annotated[Path, typer.Argument(help="Folder to write corpus.jsonl, queries.jsonl, qrels/test.tsv.")],
+    split: Annotated[str, typer.Option(help="dev or test.")] = "test",
+    question_set: Annotated[str, typer.Option(
+        "--set", help="pack: questions written from the entries; blind: written without seeing them (only the "
+                      "questions an entry answers are written: near misses have no relevant document).")] = "pack",
+) -> None:
+    """Write the configured pack and its eval questions in BEIR layout (without alternative questions)."""
+    from eval.beir import export_beir
+    from eval.datasets import DATASETS, SPLITS, load_questions
+    from knowledge.packs import read_pack
+
+    if question_set not in DATASETS:
+        fail(f"--set must be one of {', '.join(DATASETS)}")
+    if split not in SPLITS:
+        fail(f"--split must be one of {', '.join(SPLITS)}")
+    questions = load_questions(DATASETS[question_set], split=split)
+    counts = export_beir(read_pack(get_settings().pack_dir).entries, questions, directory)
+    typer.echo(f"{counts['corpus']} 件の文書と {counts['queries']} 件の質問を書き出しました ({directory})")
+
+
+def _print_results(results: dict[str, Any], *, as_json: bool, output: Path | None = None) -> None:
+    """A benchmark's results as JSON or one ``key=value`` line, and written to ``output`` when given."""
+    if output is not None:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    if as_json:
+        echo_json(results)
+    else:
+        typer.echo("  ".join(f"{k}={v}" for k, v in results.items()))
+
+
+
+
+@bench_app.callback(invoke_without_command=True)
+def bench(
+    ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False
+) -> None:
+    """Without a subcommand: decision latency, embedding latency, build and rebuild time, and a synthetic
+    10,000-entry corpus."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from eval.bench import run_bench
+
+    _print_results(run_bench(get_settings()), as_json=as_json)
+
+
+@bench_app.command("webhook")
+def bench_webhook(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    rate: Annotated[float, typer.Option(min=0.1, help="Signed events sent per second (open loop).")] = 200.0,
+    duration: Annotated[float, typer.Option(min=0.1, help="Seconds of sending.")] = 60.0,
+    workers: Annotated[
+        int, typer.Option(min=0, help="Separate `tsunagu worker` processes (0: the worker runs in the web app).")
+    ] = 0,
+    worker_nice: Annotated[
+        int, typer.Option(min=0, max=19, help="Nice value of those worker processes (the web process keeps 0).")
+    ] = 10,
+    database_url: Annotated[
+        str | None, typer.Option(help="Database to use (default: a temporary SQLite file); use an empty one.")
+    ] = None,
+    cache_db: Annotated[
+        Path, typer.Option(help="SQLite file whose embedding cache is reused and kept up to date.")
+    ] = Path("data/eval.db"),
+    output: Annotated[Path | None, typer.Option(help="Also write the JSON result to this file.")] = None,
+) -> None:
+    """Signed LINE events at a fixed rate to the app, its worker and a fake Messaging API: ack latency, answers/s.
+
+    Also counts lost and duplicated answers. Runs on loopback with a temporary database.
+    """
+    from eval.bench_webhook import BenchOptions, run_webhook_bench
+    from eval.webhook_load import LoadOptions
+
+    settings = get_settings()
+    options = BenchOptions(LoadOptions(rate=rate, duration=duration), workers=workers, worker_nice=worker_nice,
+                           database_url=database_url, cache_db=cache_db)
+    results = run_webhook_bench(options, labels={"embedder": settings.embedder, "pack": settings.pack_dir.name})
+    _print_results(results, as_json=as_json, output=output)
+
+
+@bench_app.command("publish")
+def bench_publish(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    rate: Annotated[float, typer.Option(min=1.0, help="Questions per second asked of POST /api/ask meanwhile.")] = 50.0,
+    database_url: Annotated[
+        str | None, typer.Option(help="Database (default: a temporary SQLite file; PostgreSQL: a temporary schema).")
+    ] = None,
+    cache_db: Annotated[Path | None, typer.Option(
+        help="SQLite file whose cached embeddings are copied in first (default: the eval's data/eval.db).")] = None,
+    output: Annotated[Path | None, typer.Option(help="Also write the JSON result to this file.")] = None,
+) -> None:
+    """Publish one edited entry, then every entry, from this process while the app (web + one worker process)
+    answers questions: publish_one_s, publish_all_s, gate_s, how soon the other processes serve each version,
+    and failed_queries_during_swap (must be 0)."""
+    from eval.bench_publish import run_publish_bench
+    from eval.bench_webhook import DEFAULT_CACHE_DB
+
+    results = run_publish_bench(get_settings(), rate=rate, database_url=database_url,
+                                cache_db=cache_db or DEFAULT_CACHE_DB)
+    _print_results(results, as_json=as_json, output=output)
+
+
+@bench_app.command("handoff")
+def bench_handoff(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    tickets: Annotated[int, typer.Option(min=1, help="Tickets opened before the staff start.")] = 500,
+    staff: Annotated[int, typer.Option(min=1, help="Concurrent simulated staff (threads).")] = 10,
+    database_url: Annotated[
+        str | None, typer.Option(help="Database (default: a temporary SQLite file; PostgreSQL: a temporary schema).")
+    ] = None,
+    output: Annotated[Path | None, typer.Option(help="Also write the JSON result to this file.")] = None,
+) -> None:
+    """Tickets claimed and resolved by concurrent staff: double_claims and lost (both must be 0), claim latency."""
+    from eval.bench_handoff import run_handoff_bench
+
+    results = run_handoff_bench(tickets=tickets, staff=staff, database_url=database_url)
+    _print_results(results, as_json=as_json, output=output)
