@@ -60,7 +60,11 @@ def _page(
 
 
 @router.get("/publish", response_class=HTMLResponse)
-def publish_page(request: Request, session: SessionDep, editor: EditorStaff) -> Response:
+def publish_page(
+    request: Request, session: SessionDep, editor: EditorStaff, publisher: PublisherDep, gate: GateDep,
+) -> Response:
+    if gate is not None:  # the editor is about to publish: measure the served knowledge meanwhile
+        gate.warm_in_background(publisher.served_retriever, publisher.served_version())
     return _page(request, session, editor)
 
 

@@ -72,3 +72,13 @@ def test_a_harmless_edit_passes(tmp_path: Path, sqlite_url: str) -> None:
 def test_no_eval_set_means_no_gate(tmp_path: Path) -> None:
     assert QualityGate.from_dataset(tmp_path / "missing") is None
     assert QualityGate.from_dataset(None) is None
+
+
+def test_warming_measures_the_served_knowledge_once(tmp_path: Path, sqlite_url: str) -> None:
+    services = make_test_services(_permissive(sqlite_url))
+    gate = _gate(tmp_path)
+    thread = gate.warm_in_background(services.retriever, 1)
+    assert thread is not None
+    thread.join(30)
+    assert gate._baselines[1] == measure(services.retriever, gate.questions)
+    assert gate.warm_in_background(services.retriever, 1) is None  # already measured
