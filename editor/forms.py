@@ -24,6 +24,7 @@ OPTIONAL_FIELDS = ("label", "short_answer", "answer_en", "source_url", "departme
 STATUS_LABELS = {"published": "公開", "draft": "下書き（公開しない）", "archived": "アーカイブ"}
 RESERVED_IDS = ("new", "preview", "transfer")  # would collide with /staff/faq/new, /preview, /transfer
 TAG_SEPARATORS = re.compile(r"[\n,、，]")
+TAG_JOINER = "、"
 
 
 
@@ -42,6 +43,8 @@ def values_from_entry(entry: FaqEntryData) -> FormValues:
         values[name] = data.get(name) or ""
     for name in LIST_FIELDS:
         values[name] = "\n".join(data.get(name) or [])
+    # Tags are edited in a one-line input, where a browser drops line breaks: join them with 「、」.
+    values["tags"] = TAG_JOINER.join(data.get("tags") or [])
     values["needs_review"] = bool(data.get("needs_review"))
     values["status"] = data.get("status") or "published"
     return values

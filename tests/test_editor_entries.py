@@ -243,3 +243,16 @@ def test_save_archive_discard_and_adopt_on_each_database(any_console: Console) -
     assert post(console, "/staff/faq/new", csrf, **new).status_code == 303
     assert console.rows(FaqDraft)[0].status == "adopted" and set(changes(console)) == {"childcare-tempcare-fee"}
     assert "childcare-tempcare-fee" in console.client.get("/staff/faq?status=pending").text
+
+
+def test_an_unchanged_form_keeps_every_tag_through_a_one_line_input() -> None:
+    """Tags are shown in an <input>, whose value a browser submits without line breaks."""
+    from editor.forms import validate, values_from_entry
+    from knowledge.schema import FaqEntryData
+
+    entry = FaqEntryData(id="x-tags", category="childcare", question="質問？", answer="回答。",
+                         tags=["粗大ごみ", "家具", "自転車"])
+    values = values_from_entry(entry)
+    values["tags"] = values["tags"].replace("\n", "")  # what the browser sends back from an <input>
+    saved, errors = validate(values)
+    assert errors == {} and saved is not None and saved.tags == ["粗大ごみ", "家具", "自転車"]
