@@ -71,6 +71,9 @@ class ImportResult:
 # ---------------------------------------------------------------------------------------------------- export
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def export_csv(entries: list[FaqEntryData], path: Path) -> None:
     """Write ``entries`` as CSV, UTF-8 with BOM, every field a column, lists one item per line in their cell."""
     buffer = io.StringIO()
@@ -82,6 +85,10 @@ def export_csv(entries: list[FaqEntryData], path: Path) -> None:
 
 
 def _cell(value: object) -> str:
+    return defuse_formula(_text(value))
+
+
+def _text(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, list):
@@ -91,6 +98,18 @@ def _cell(value: object) -> str:
     if isinstance(value, dt.date):
         return value.isoformat()
     return str(value)
+
+
+def defuse_formula(cell: str) -> str:
+    """``'=…`` for a cell Excel would run as a formula (``= + - @``, tab, CR first). Alternative questions can
+    come from citizens' messages (the unanswered-questions page), so exported text is not trusted;
+    ``restore_formula_text`` takes the quote off again on import."""
+    return f"'{cell}" if cell.startswith(FORMULA_STARTS) else cell
+
+
+def restore_formula_text(cell: str) -> str:
+    """The text ``defuse_formula`` wrote (a lone leading ``'`` before a formula character is dropped)."""
+    return cell[1:] if cell.startswith("'") and cell[1:].startswith(FORMULA_STARTS) else cell
 
 
 def export_yaml(entries: list[FaqEntryData], path: Path) -> None:
@@ -239,7 +258,7 @@ def _row_fields(header: list[str], row: list[str]) -> dict[str, Any]:
     """The row's non-empty cells as entry fields: lists split on new lines, Excel's dates made ISO."""
     fields: dict[str, Any] = {}
     for name, cell in zip(header, row, strict=False):
-        value = cell.replace("\r\n", "\n").replace("\r", "\n").strip()
+        value = restore_formula_text(cell.replace("\r\n", "\n").replace("\r", "\n").strip())
         if not value:
             continue  # an empty cell means the field's default
         if name in LIST_COLUMNS:

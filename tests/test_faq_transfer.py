@@ -163,3 +163,18 @@ def test_cli_rejects_an_unknown_format_or_extension(env: None, tmp_path: Path) -
     result = runner.invoke(app, ["faq", "import", str(tmp_path / "f.txt")])
     assert result.exit_code == 1
     assert "拡張子" in result.output
+
+
+def test_cells_excel_would_run_as_formulas_are_quoted_and_read_back(tmp_path: Path) -> None:
+    """An alternative question added from a citizen's message could be ``=HYPERLINK(...)``: Excel must see text."""
+    import csv
+    import io
+
+    entry = FaqEntryData(id="x-formula", category="childcare", question="@質問？", answer="- 箇条書きの回答",
+                         alt_questions=['=HYPERLINK("http://example.com","押して")', "+81 の番号"])
+    path = tmp_path / "faq.csv"
+    export_csv([entry], path)
+    row = next(r for r in csv.DictReader(io.StringIO(path.read_bytes().decode("utf-8-sig"))))
+    assert row["question"] == "'@質問？" and row["answer"] == "'- 箇条書きの回答"
+    assert row["alt_questions"].startswith("'=HYPERLINK(")
+    assert read_csv(path).entries == [entry]
