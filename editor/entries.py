@@ -28,6 +28,7 @@ from editor.forms import (
 )
 from editor.listing import ATTENTION_FILTERS, STATUS_FILTERS, entry_rows, filter_rows, today_in_japan
 from editor.preview import build_preview
+from editor.unanswered import mark_drafted
 from editor.warnings import entry_warnings
 from handoff import audit
 from handoff.accounts.deps import EditorStaff, StaffPageError, verify_csrf
@@ -79,13 +80,15 @@ def faq_list(request: Request, session: SessionDep, editor: EditorStaff, q: str 
 
 
 def _form_page(request: Request, session: Session, editor: StaffUser, values: FormValues, *, faq_id: str | None,
-               errors: dict[str, str] | None = None, draft_id: int | None = None, status_code: int = 200) -> Response:
+               errors: dict[str, str] | None = None, draft_id: int | None = None, unanswered: str = "",
+               status_code: int = 200) -> Response:
     """The edit form (``faq_id`` None: a new entry) with the preview of what is typed."""
     entry = preview_entry(values)
     change = pending_change(session, faq_id) if faq_id else None
     context = {
         "values": values, "faq_id": faq_id, "errors": errors or {}, "labels": FIELD_LABELS,
         "categories": category_choices(values), "status_labels": STATUS_LABELS, "draft_id": draft_id,
+        "unanswered": unanswered, "unanswered_count": len([n for n in unanswered.split(",") if n]),
         "pending": change, "published": session.get(FaqEntry, faq_id) if faq_id else None,
         "notice": NOTICES.get(request.query_params.get("done", "")), "preview": build_preview(entry),
         "warnings": entry_warnings(entry),
@@ -95,7 +98,7 @@ def _form_page(request: Request, session: Session, editor: StaffUser, values: Fo
 
 @router.get("/faq/new", response_class=HTMLResponse)
 def new_entry(request: Request, session: SessionDep, editor: EditorStaff, draft: int | None = None,
-              question: str = "") -> Response:
+              question: str = "", unanswered: str = "") -> Response:
     """A blank form, or one prefilled from FAQ案 ``draft`` (question, answer, category) or with ``question``
     (an unanswered question, from ``/staff/unanswered``)."""
     values = empty_values()
@@ -103,7 +106,8 @@ def new_entry(request: Request, session: SessionDep, editor: EditorStaff, draft:
     if draft is not None:
         found = open_draft(session, draft, editor)
         values.update(question=found.question, answer=found.answer, category=found.category or "")
-    return _form_page(request, session, editor, values, faq_id=None, draft_id=draft)
+    return _form_page(request, session, editor, values, faq_id=None, draft_id=draft,
+                      unanswered=_numbers(unanswered))
 
 
 @router.post("/faq/preview", response_class=HTMLResponse, dependencies=CSRF)
@@ -119,6 +123,7 @@ def create_entry(request: Request, session: SessionDep, editor: EditorStaff, for
     """Stage a new entry; its id must be new. From a FAQ案, the draft is marked adopted in the same commit."""
     values = values_from_form(form)
     draft_id = _draft_id(form.get("draft_id"))
+    unanswered = _numbers(form.get("unanswered"))
     if draft_id is not None:
         open_draft(session, draft_id, editor)  # refuses a draft already adopted or rejected
     entry, errors = validate(values)
@@ -126,14 +131,23 @@ def create_entry(request: Request, session: SessionDep, editor: EditorStaff, for
         entry, errors = None, {"id": "このIDはすでに使われています。別のIDにしてください。"}
     if entry is None:
         return _form_page(request, session, editor, values, faq_id=None, errors=errors, draft_id=draft_id,
-                          status_code=400)
+                          unanswered=unanswered, status_code=400)
     source = f"draft:{draft_id}" if draft_id is not None else None
     stage_change(session, entry=entry, author=editor.username, source=source)
     if draft_id is not None:
         adopt_draft(session, draft_id, editor)
+    if unanswered:
+        mark_drafted(session, editor, unanswered)  # the unanswered questions this entry was written for
     _record(session, editor, "faq_change_saved", entry.id, source)
     session.commit()
     return RedirectResponse(f"/staff/faq/{entry.id}?done=saved", status_code=303)
+
+
+def _numbers(raw: Any) -> str:
+    """``1,2,3``: the unanswered rows a new entry is written for (anything else dropped)."""
+    if not isinstance(raw, str):
+        return ""
+    return ",".join(n for n in raw.split(",")[:1000] if n.isdigit() and len(n) < 12)
 
 
 def _draft_id(raw: Any) -> int | None:

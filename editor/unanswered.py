@@ -202,14 +202,25 @@ def _message(exc: ValueError) -> str:
 @router.post("/unanswered/draft", dependencies=CSRF)
 def draft_entry(session: SessionDep, editor: EditorStaff, ids: IdsField = None,
                 rep: Annotated[str, Form(max_length=12)] = "") -> Response:
-    """「新しいFAQの下書きを作る」: the rows are marked drafted and the new-entry form opens with the question of
-    row ``rep`` (the theme's representative; else the newest)."""
+    """「新しいFAQの下書きを作る」: the new-entry form opens with the question of row ``rep`` (the theme's
+    representative; else the newest); the rows leave the list when that new FAQ is saved, not before, so an
+    abandoned form loses nothing."""
     rows = open_rows(session, ids, editor)
     text = next((row.text for row in rows if str(row.id) == rep), rows[0].text)[:500]
-    mark_handled(session, [row.id for row in rows if row.id is not None], "drafted", editor.username)
-    _record(session, editor, "unanswered_drafted", rows)
-    session.commit()
-    return RedirectResponse("/staff/faq/new?" + urlencode({"question": text}), status_code=303)
+    numbers = ",".join(str(row.id) for row in rows if row.id is not None)
+    return RedirectResponse("/staff/faq/new?" + urlencode({"question": text, "unanswered": numbers}),
+                            status_code=303)
+
+
+def mark_drafted(session: Session, editor: StaffUser, numbers: str) -> None:
+    """The unanswered rows ``numbers`` (``1,2,3`` from the new-entry form) that are still open become
+    "drafted"; the caller commits with the new entry."""
+    ids = [int(n) for n in numbers.split(",")[:ROW_LIMIT] if n.isdigit() and len(n) < 12]
+    rows = [row for row in session.exec(select(UnansweredQuestion).where(col(UnansweredQuestion.id).in_(ids)))
+            if row.status == "open"]
+    if rows:
+        mark_handled(session, [row.id for row in rows if row.id is not None], "drafted", editor.username)
+        _record(session, editor, "unanswered_drafted", rows)
 
 
 @router.post("/unanswered/dismiss", dependencies=CSRF)
