@@ -14,7 +14,6 @@ import statistics
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, and_, func
 from sqlmodel import Session, col, select
@@ -24,19 +23,13 @@ from handoff.hours import BusinessCalendar
 from handoff.models import Ticket, TicketMessage
 from knowledge.models import FaqEntry
 from knowledge.unanswered import UnansweredQuestion
-from tsunagu.clock import as_utc
+from tsunagu.clock import JAPAN, as_utc, japan_date
 
-JAPAN = ZoneInfo("Asia/Tokyo")
 PERIOD_DAYS = (7, 30, 90)
 DEFAULT_DAYS = 30
 DECISIONS = ("ANSWER", "SUGGEST", "HANDOFF", "REPHRASE")
 TOP_ENTRIES = 20
 SETTLE_MINUTES = 10  # the default of knowledge.unanswered.open_unanswered
-
-
-def jst_date(at: dt.datetime) -> dt.date:
-    """The Japan date of a stored (UTC, possibly naive) timestamp."""
-    return as_utc(at).astimezone(JAPAN).date()
 
 
 @dataclass(frozen=True)
@@ -51,7 +44,7 @@ class Period:
     def last(cls, days: int, now: dt.datetime) -> Period:
         """The period of ``days`` days ending with today (Japan) at ``now``; unknown lengths become 30."""
         days = days if days in PERIOD_DAYS else DEFAULT_DAYS
-        today = jst_date(now)
+        today = japan_date(now)
         return cls(days, today - dt.timedelta(days=days - 1), today)
 
     @property
@@ -78,7 +71,7 @@ def questions_per_day(session: Session, period: Period) -> dict[dt.date, Counter
     query = select(Interaction.at, Interaction.decision).where(col(Interaction.kind) == "question",
                                                                _in_period(period))
     for at, decision in session.exec(query):
-        days.setdefault(jst_date(at), Counter())[decision or ""] += 1
+        days.setdefault(japan_date(at), Counter())[decision or ""] += 1
     return days
 
 

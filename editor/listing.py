@@ -9,17 +9,15 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
 from knowledge.changes import pending_changes
 from knowledge.schema import FaqEntryData
 from knowledge.service import list_entries
-from tsunagu.clock import utcnow
+from tsunagu.clock import japan_date, utcnow
 
 REVIEW_AFTER_DAYS = 365
-JAPAN = ZoneInfo("Asia/Tokyo")
 STATUS_FILTERS = {"": "すべて", "published": "公開中", "archived": "アーカイブ", "pending": "未公開の変更あり"}
 # Archived entries are left out of the review filters: nobody has to review what citizens no longer get.
 ATTENTION_FILTERS = {"": "指定なし", "review": "確認が必要（要確認・確認日切れ）", "needs_review": "要確認の印あり",
@@ -38,7 +36,7 @@ class EntryRow:
 
 def today_in_japan() -> dt.date:
     """The date in Japan, where review dates are written."""
-    return utcnow().astimezone(JAPAN).date()
+    return japan_date(utcnow())
 
 
 def is_stale(entry: FaqEntryData, today: dt.date) -> bool:

@@ -18,10 +18,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from editor.publish import PublisherDep
 from handoff import audit
 from handoff.accounts.deps import EditorStaff, verify_csrf
-from handoff.formatting import JAPAN
 from handoff.web import render
 from knowledge.service import list_entries
 from knowledge.transfer import ImportResult, export_csv, export_yaml, read_import
+from tsunagu.clock import JAPAN
 from tsunagu.deps import SessionDep
 
 router = APIRouter(prefix="/staff/faq", include_in_schema=False)

@@ -7,12 +7,10 @@ they are (slugs, floats, ``key=value`` audit details), so nothing else depends o
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 from bot.categories import CATEGORIES
-from tsunagu.clock import as_utc
+from tsunagu.clock import JAPAN, as_utc
 
-JAPAN = ZoneInfo("Asia/Tokyo")
 # The pack's category slugs in the words staff use: the names of the bot's category buttons.
 CATEGORY_LABELS = {category.slug: category.label for category in CATEGORIES}
 SCORE_EXPLANATION = ("ボットが計算した、問い合わせとこのFAQとの近さ（0〜1、1に近いほど近い）。"

@@ -17,15 +17,15 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Any, Literal, Protocol
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
+from tsunagu.clock import JAPAN
+
 logger = logging.getLogger(__name__)
 
 WebhookStyle = Literal["slack", "teams", "google_chat"]
-DISPLAY_ZONE = ZoneInfo("Asia/Tokyo")  # staff read times in Japan time
 
 
 @dataclass(frozen=True)
@@ -137,7 +137,7 @@ class EmailNotifier:
             f"担当: {notice.team}",
             f"分類: {notice.category or '未分類'}",
             f"至急: {'はい' if notice.urgent else 'いいえ'}",
-            f"受付: {created.astimezone(DISPLAY_ZONE):%Y-%m-%d %H:%M}（日本時間）",
+            f"受付: {created.astimezone(JAPAN):%Y-%m-%d %H:%M}（日本時間）",
             "",
             "内容は職員コンソールで確認してください:",
             notice.console_url,
