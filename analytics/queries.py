@@ -22,14 +22,13 @@ from bot.interactions import Interaction
 from handoff.hours import BusinessCalendar
 from handoff.models import Ticket, TicketMessage
 from knowledge.models import FaqEntry
-from knowledge.unanswered import UnansweredQuestion
+from knowledge.unanswered import SETTLE_MINUTES, UnansweredQuestion, open_and_settled
 from tsunagu.clock import JAPAN, as_utc, japan_date
 
 PERIOD_DAYS = (7, 30, 90)
 DEFAULT_DAYS = 30
 DECISIONS = ("ANSWER", "SUGGEST", "HANDOFF", "REPHRASE")
 TOP_ENTRIES = 20
-SETTLE_MINUTES = 10  # the default of knowledge.unanswered.open_unanswered
 
 
 @dataclass(frozen=True)
@@ -203,12 +202,9 @@ def handoffs_per_team(session: Session, period: Period, calendar: BusinessCalend
 
 def open_unanswered_by_reason(session: Session, now: dt.datetime,
                               settle_minutes: int = SETTLE_MINUTES) -> dict[str, int]:
-    """How many unanswered questions are open now (whatever the period), per reason, most first. Like the list
-    of ``knowledge.unanswered.open_unanswered``, a suggestion list counts only once it is ``settle_minutes``
-    old, since the citizen may still tap one of the suggestions."""
-    settled = now - dt.timedelta(minutes=settle_minutes)
-    query = (select(UnansweredQuestion.reason, func.count()).where(col(UnansweredQuestion.status) == "open")
-             .where((col(UnansweredQuestion.reason) != "suggest_not_chosen") | (col(UnansweredQuestion.at) <= settled))
+    """How many unanswered questions are open now (whatever the period), per reason, most first: the rows of
+    ``knowledge.unanswered.open_unanswered`` (``open_and_settled``)."""
+    query = (select(UnansweredQuestion.reason, func.count()).where(open_and_settled(now, settle_minutes))
              .group_by(col(UnansweredQuestion.reason)))
     counts = {str(reason): int(count) for reason, count in session.exec(query)}
     return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))

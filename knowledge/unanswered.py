@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from sqlalchemy import JSON, Column, Text
+from sqlalchemy import JSON, Column, ColumnElement, Text, and_
 from sqlmodel import Field, Session, SQLModel, col, delete, or_, select
 
 from knowledge.pii import mask_personal_data
@@ -25,6 +25,8 @@ from tsunagu.clock import utcnow
 REASONS = ("handoff_declined", "suggest_not_chosen", "none_of_these", "feedback_down")
 STATUSES = ("open", "chosen", "added", "drafted", "dismissed")
 MAX_TEXT = 2000
+
+SETTLE_MINUTES = 10  # a list of suggestions counts as unanswered once this old (the citizen may still tap)
 
 
 class UnansweredQuestion(SQLModel, table=True):
@@ -59,16 +61,21 @@ def record_unanswered(
     return row
 
 
-def open_unanswered(
-    session: Session, *, now: dt.datetime, settle_minutes: int = 10, limit: int = 1000
-) -> list[UnansweredQuestion]:
-    """Open rows, newest first; a ``suggest_not_chosen`` row only once it is ``settle_minutes`` old, since the
-    citizen may still tap one of the suggestions."""
+def open_and_settled(now: dt.datetime, settle_minutes: int = SETTLE_MINUTES) -> ColumnElement[bool]:
+    """Rows still open; a ``suggest_not_chosen`` row only once it is ``settle_minutes`` old, since the citizen
+    may still tap one of the suggestions."""
     settled = now - dt.timedelta(minutes=settle_minutes)
+    return and_(col(UnansweredQuestion.status) == "open",
+                (col(UnansweredQuestion.reason) != "suggest_not_chosen") | (col(UnansweredQuestion.at) <= settled))
+
+
+def open_unanswered(
+    session: Session, *, now: dt.datetime, settle_minutes: int = SETTLE_MINUTES, limit: int = 1000
+) -> list[UnansweredQuestion]:
+    """Open rows (``open_and_settled``), newest first."""
     query = (
         select(UnansweredQuestion)
-        .where(col(UnansweredQuestion.status) == "open")
-        .where((col(UnansweredQuestion.reason) != "suggest_not_chosen") | (col(UnansweredQuestion.at) <= settled))
+        .where(open_and_settled(now, settle_minutes))
         .order_by(col(UnansweredQuestion.at).desc(), col(UnansweredQuestion.id).desc())
         .limit(limit)
     )
