@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -18,11 +17,9 @@ from sqlmodel import Session
 
 from bot.dispatch import delete_user_data
 from bot.models import LineUser
-from handoff.accounts.service import create_user
 from handoff.models import Ticket, TicketMessage
-from tests.test_emulator import ARTIFACTS, emulator_app
-from tests.test_handoff_browser import LAUNCH_ARGS, PASSWORD
-from tests.utils.servers import free_port, serve
+from tests.test_emulator import ARTIFACTS
+from tests.test_handoff_browser import LAUNCH_ARGS, PASSWORD, Served, serve_with_account
 from tsunagu.container import Services
 
 VIEWPORT = {"width": 1366, "height": 900}
@@ -34,20 +31,10 @@ EMERGENCY = "子どもがけいれんしている"
 pytestmark = pytest.mark.skipif(not shutil.which("chromium"), reason="Debian chromium is not installed")
 
 
-@dataclass
-class Served:
-    base_url: str
-    services: Services
-
-
 @pytest.fixture
 def served(sqlite_url: str) -> Iterator[Served]:
-    port = free_port()
-    app = emulator_app(sqlite_url, port)
-    with serve(app, port=port) as base_url:
-        with Session(app.state.services.engine) as session:
-            create_user(session, username="tanaka", password=PASSWORD, role="staff", team="市民相談課")
-        yield Served(base_url, app.state.services)
+    with serve_with_account(sqlite_url, username="tanaka", role="staff", team="市民相談課") as app:
+        yield app
 
 
 def long_ticket(services: Services, messages: int = 40) -> int:

@@ -9,12 +9,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from sqlmodel import Session
 
-from handoff.accounts.service import create_user
-from tests.test_emulator import ARTIFACTS, emulator_app
-from tests.test_handoff_browser import LAUNCH_ARGS, PASSWORD
-from tests.utils.servers import free_port, serve
+from tests.test_emulator import ARTIFACTS
+from tests.test_handoff_browser import LAUNCH_ARGS, PASSWORD, serve_with_account
 
 FAQ = "childcare-nursery-documents"
 SHORT = "申込書と就労証明書が必要です。"
@@ -24,12 +21,8 @@ pytestmark = pytest.mark.skipif(not shutil.which("chromium"), reason="Debian chr
 
 @pytest.fixture
 def base_url(sqlite_url: str) -> Iterator[str]:
-    port = free_port()
-    app = emulator_app(sqlite_url, port)
-    with serve(app, port=port) as url:
-        with Session(app.state.services.engine) as session:
-            create_user(session, username="henshu", password=PASSWORD, role="editor", team=None)
-        yield url
+    with serve_with_account(sqlite_url, username="henshu", role="editor", team=None) as app:
+        yield app.base_url
 
 
 def test_the_preview_follows_typing_and_the_editor_lands_on_their_home(base_url: str) -> None:

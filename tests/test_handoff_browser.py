@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -18,6 +20,7 @@ from sqlmodel import Session
 from handoff.accounts.service import create_user
 from tests.test_emulator import ARTIFACTS, emulator_app
 from tests.utils.servers import free_port, serve
+from tsunagu.container import Services
 
 PASSWORD = "shokuin-no-pasuwado-7"
 # A city matter the mini pack cannot answer (so the bot offers staff), with HTML in it.
@@ -27,15 +30,30 @@ LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backgro
 pytestmark = pytest.mark.skipif(not shutil.which("chromium"), reason="Debian chromium is not installed")
 
 
-@pytest.fixture
-def served(sqlite_url: str) -> Iterator[str]:
+@dataclass
+class Served:
+    """The emulator app (with its in-process worker) on a free port, and its services."""
+
+    base_url: str
+    services: Services
+
+
+@contextmanager
+def serve_with_account(sqlite_url: str, *, username: str, role: str, team: str | None) -> Iterator[Served]:
+    """Serve the emulator app with one console account whose password is ``PASSWORD``."""
     port = free_port()
     app = emulator_app(sqlite_url, port)
     with serve(app, port=port) as base_url:
         with Session(app.state.services.engine) as session:
-            # an admin sees every team's queue: the two questions may be routed to different teams
-            create_user(session, username="tanaka", password=PASSWORD, role="admin", team="市民相談課")
-        yield base_url
+            create_user(session, username=username, password=PASSWORD, role=role, team=team)
+        yield Served(base_url, app.state.services)
+
+
+@pytest.fixture
+def served(sqlite_url: str) -> Iterator[str]:
+    # an admin sees every team's queue: the two questions may be routed to different teams
+    with serve_with_account(sqlite_url, username="tanaka", role="admin", team="市民相談課") as app:
+        yield app.base_url
 
 
 def bot_bubbles(page: Any) -> list[str]:

@@ -9,18 +9,15 @@ from __future__ import annotations
 import shutil
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from sqlmodel import Session, col, select
 
-from handoff.accounts.service import create_user
 from knowledge.unanswered import UnansweredQuestion
-from tests.test_emulator import ARTIFACTS, emulator_app
-from tests.test_handoff_browser import LAUNCH_ARGS, PASSWORD
+from tests.test_emulator import ARTIFACTS
+from tests.test_handoff_browser import LAUNCH_ARGS, PASSWORD, Served, serve_with_account
 from tests.test_publish_browser import ask, csp_errors
-from tests.utils.servers import free_port, serve
 from tsunagu.container import Services
 
 QUESTION = "育休明けの入園申し込みはいつ"  # the mini pack only suggests entries for it
@@ -31,20 +28,10 @@ PHONE = {"width": 390, "height": 844}
 pytestmark = pytest.mark.skipif(not shutil.which("chromium"), reason="Debian chromium is not installed")
 
 
-@dataclass
-class Served:
-    base_url: str
-    services: Services
-
-
 @pytest.fixture
 def served(sqlite_url: str) -> Iterator[Served]:
-    port = free_port()
-    app = emulator_app(sqlite_url, port)
-    with serve(app, port=port) as url:
-        with Session(app.state.services.engine) as session:
-            create_user(session, username="henshu", password=PASSWORD, role="editor", team=None)
-        yield Served(url, app.state.services)
+    with serve_with_account(sqlite_url, username="henshu", role="editor", team=None) as app:
+        yield app
 
 
 def stored_row(services: Services, timeout: float = 15) -> UnansweredQuestion:
