@@ -25,7 +25,7 @@ from knowledge.drafts import FaqDraft, create_draft
 from retrieval.decision import Decision, DecisionKind, Reason
 from retrieval.engine import Retriever
 from tests.test_line_client import FakeMessagingApi, assert_requests_match_spec
-from tests.test_worker import SIGNER, USER, Bot, postback_event, text_event
+from tests.test_worker import SIGNER, USER, Bot, send, tap
 
 WEATHER = "明日の天気は晴れますか"  # out of scope; the mini pack hands it off
 ANSWERABLE = "粗大ごみの出し方を教えて"
@@ -34,16 +34,6 @@ ANSWERABLE = "粗大ごみの出し方を教えて"
 @pytest.fixture
 def bot(sqlite_url: str, mini_retriever: Retriever) -> Bot:
     return Bot(sqlite_url, mini_retriever, FakeMessagingApi())
-
-
-def send(bot: Bot, event_id: str, text: str) -> None:
-    bot.receive(text_event(event_id, text))
-    bot.run()
-
-
-def tap(bot: Bot, event_id: str, data: str) -> None:
-    bot.receive(postback_event(event_id, data))
-    bot.run()
 
 
 def last_items(bot: Bot) -> list[dict[str, Any]]:

@@ -21,7 +21,7 @@ from retrieval.engine import Retriever
 from retrieval.fusion import Candidate
 from tests.test_group_chat import group_text
 from tests.test_line_client import FakeMessagingApi
-from tests.test_worker import SIGNER, USER, Bot, postback_event, text_event
+from tests.test_worker import SIGNER, USER, Bot, send, tap, text_event
 from tests.test_worker_faults import FailingCommits, stores_a_reply
 from tsunagu.clock import utcnow
 
@@ -33,16 +33,6 @@ WEATHER = "明日の天気は晴れますか"
 @pytest.fixture
 def bot(database_url: str, mini_retriever: Retriever) -> Bot:
     return Bot(database_url, mini_retriever, FakeMessagingApi())
-
-
-def send(bot: Bot, event_id: str, text: str) -> None:
-    bot.receive(text_event(event_id, text))
-    bot.run()
-
-
-def tap(bot: Bot, event_id: str, data: str) -> None:
-    bot.receive(postback_event(event_id, data))
-    bot.run()
 
 
 def rows(bot: Bot) -> list[tuple[Any, ...]]:

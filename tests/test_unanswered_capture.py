@@ -19,7 +19,7 @@ from handoff.models import Ticket
 from knowledge.unanswered import UnansweredQuestion, mark_handled, open_unanswered, purge_unanswered
 from retrieval.engine import Retriever
 from tests.test_line_client import FakeMessagingApi
-from tests.test_worker import OTHER, SIGNER, USER, Bot, confirm_deletion, postback_event, text_event
+from tests.test_worker import OTHER, SIGNER, USER, Bot, confirm_deletion, send, tap, text_event
 from tests.test_worker_faults import FailingCommits, stores_a_reply
 from tsunagu.clock import as_utc, utcnow
 
@@ -32,16 +32,6 @@ DECLINED = "住民票の写しがほしいです。電話番号は090-1234-5678�
 @pytest.fixture
 def bot(database_url: str, mini_retriever: Retriever) -> Bot:
     return Bot(database_url, mini_retriever, FakeMessagingApi())
-
-
-def send(bot: Bot, event_id: str, text: str, user: str = USER) -> None:
-    bot.receive(text_event(event_id, text, user))
-    bot.run()
-
-
-def tap(bot: Bot, event_id: str, data: str, user: str = USER) -> None:
-    bot.receive(postback_event(event_id, data, user))
-    bot.run()
 
 
 def button(bot: Bot, label: str) -> str:

@@ -65,6 +65,18 @@ class Bot:
             return list(session.exec(select(model)).all())
 
 
+def send(bot: Bot, event_id: str, text: str, user: str = USER) -> None:
+    """A text message from ``user``, handled and answered at once."""
+    bot.receive(text_event(event_id, text, user))
+    bot.run()
+
+
+def tap(bot: Bot, event_id: str, data: str, user: str = USER) -> None:
+    """A tap on a button (its postback ``data``) by ``user``, handled and answered at once."""
+    bot.receive(postback_event(event_id, data, user))
+    bot.run()
+
+
 def confirm_deletion(bot: Bot, user: str = USER) -> None:
     """「データ削除」, then the 「削除する」 button of the confirmation (deletion asks first)."""
     bot.receive(text_event(f"del-{user}", "データ削除", user))
