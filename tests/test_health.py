@@ -225,7 +225,7 @@ def test_a_failed_first_build_is_reported(held: Held, monkeypatch: pytest.Monkey
     def broken(*_: object, **__: object) -> None:
         raise RuntimeError("embedder crashed")
 
-    monkeypatch.setattr(held.services.retriever, "build", broken)
+    monkeypatch.setattr(held.services.retriever, "prepare", broken)  # what every build runs
     with TestClient(create_app(held.settings, held.services)) as client:
         assert wait_for(lambda: client.get("/readyz").json()["status"] == "index_failed")
         assert client.get("/readyz").status_code == status.HTTP_503_SERVICE_UNAVAILABLE

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
@@ -15,10 +16,11 @@ from sqlmodel import Session
 
 from knowledge.packs import read_pack, read_synonyms
 from knowledge.publish import ensure_first_version, record_current
+from knowledge.schema import FaqEntryData
 from knowledge.service import count_entries, list_entries, replace_entries
 from knowledge.versions import latest_version_id
 from retrieval.cache import ProgressCallback, SqlVectorStore
-from retrieval.engine import Retriever
+from retrieval.engine import IndexGeneration, Retriever
 from retrieval.factory import make_retriever
 from tsunagu.db import check_schema, make_engine, migrate
 from tsunagu.readiness import IndexState, knowledge_version
@@ -45,8 +47,15 @@ class Services:
         with Session(self.engine) as session:
             version_id = latest_version_id(session)
             entries = list_entries(session=session)
-        stats = self.retriever.build(entries, progress=progress)
-        self.index.mark_ready(stats.entries, knowledge_version(entries), version_id)  # published only
+        generation, _ = self.retriever.prepare(entries, progress=progress)
+        self.serve(generation, entries, version_id)
+
+    def serve(self, generation: IndexGeneration, entries: Sequence[FaqEntryData], version_id: int | None) -> None:
+        """Answer from ``generation`` (built from ``entries``) from now on, and report it ready with the knowledge
+        version it holds."""
+        published = [e for e in entries if e.status == "published"]
+        self.retriever.swap(generation)
+        self.index.mark_ready(len(published), knowledge_version(published), version_id)
 
 
 def load_pack_if_empty(settings: Settings, engine: Engine) -> None:

@@ -34,7 +34,6 @@ from knowledge.schema import FaqEntryData
 from knowledge.versions import KnowledgeVersion, latest_version_id
 from retrieval.engine import BuildStats, IndexGeneration, Retriever
 from tsunagu.container import Services
-from tsunagu.readiness import knowledge_version
 
 logger = logging.getLogger(__name__)
 
@@ -162,9 +161,7 @@ class LiveIndex:
             assert version.id is not None
             in_step = unchanged and versions_between(session, base or 0, version.id) == 0
             if in_step:
-                self.services.retriever.swap(candidate.generation)
-                published = [e for e in candidate.entries if e.status == "published"]
-                self.services.index.mark_ready(len(published), knowledge_version(published), version.id)
+                self.services.serve(candidate.generation, candidate.entries, version.id)
         if not in_step:
             self.refresh()
         return PublishResult(version, candidate.stats, in_step, time.perf_counter() - started)
