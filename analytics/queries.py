@@ -22,7 +22,7 @@ from bot.interactions import Interaction
 from handoff.hours import BusinessCalendar
 from handoff.models import Ticket, TicketMessage
 from knowledge.models import FaqEntry
-from knowledge.unanswered import SETTLE_MINUTES, UnansweredQuestion, open_and_settled
+from knowledge.unanswered import SETTLE_MINUTES, count_open_by_reason
 from tsunagu.clock import JAPAN, as_utc, japan_date
 
 PERIOD_DAYS = (7, 30, 90)
@@ -203,8 +203,6 @@ def handoffs_per_team(session: Session, period: Period, calendar: BusinessCalend
 def open_unanswered_by_reason(session: Session, now: dt.datetime,
                               settle_minutes: int = SETTLE_MINUTES) -> dict[str, int]:
     """How many unanswered questions are open now (whatever the period), per reason, most first: the rows of
-    ``knowledge.unanswered.open_unanswered`` (``open_and_settled``)."""
-    query = (select(UnansweredQuestion.reason, func.count()).where(open_and_settled(now, settle_minutes))
-             .group_by(col(UnansweredQuestion.reason)))
-    counts = {str(reason): int(count) for reason, count in session.exec(query)}
+    ``knowledge.unanswered.open_unanswered``."""
+    counts = count_open_by_reason(session, now=now, settle_minutes=settle_minutes)
     return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))

@@ -19,12 +19,11 @@ from handoff.accounts.deps import EditorStaff
 from handoff.web import render
 from knowledge.changes import pending_changes
 from knowledge.drafts import FaqDraft
-from knowledge.unanswered import open_unanswered
+from knowledge.unanswered import count_open_by_reason
 from tsunagu.clock import utcnow
 from tsunagu.deps import SessionDep
 
 router = APIRouter(prefix="/staff", include_in_schema=False)
-UNANSWERED_LIMIT = 1000  # counted up to here; the unanswered page lists them
 
 
 @dataclass(frozen=True)
@@ -42,8 +41,8 @@ def attention_items(session: Session) -> list[Attention]:
     """The editor's to-do list, in the order an editor works through it."""
     rows = [row for row in entry_rows(session, today_in_japan()) if needs_attention(row)]
     drafts = session.exec(select(func.count()).select_from(FaqDraft).where(col(FaqDraft.status) == "draft")).one()
-    open_rows = open_unanswered(session, now=utcnow(), limit=UNANSWERED_LIMIT)
-    down = sum(1 for row in open_rows if row.reason == "feedback_down")
+    unanswered = count_open_by_reason(session, now=utcnow())
+    open_count, down = sum(unanswered.values()), unanswered.get("feedback_down", 0)
     return [
         Attention("未公開の変更", len(pending_changes(session)), "/staff/publish", "確認して公開する"),
         Attention("FAQ案（職員の回答から）", int(drafts), "/staff/drafts", "FAQにするか決める"),
@@ -51,9 +50,9 @@ def attention_items(session: Session) -> list[Attention]:
             ("要確認の印あり", sum(1 for row in rows if row.entry.needs_review), "/staff/faq?filter=needs_review"),
             ("確認日が1年以上前・未記入", sum(1 for row in rows if row.stale), "/staff/faq?filter=stale"),
         )),
-        Attention("答えられなかった質問", len(open_rows), "/staff/unanswered", "FAQに生かす", (
+        Attention("答えられなかった質問", open_count, "/staff/unanswered", "FAQに生かす", (
             ("👎がついた回答", down, "/staff/unanswered"),
-            ("回答できなかった質問", len(open_rows) - down, "/staff/unanswered"),
+            ("回答できなかった質問", open_count - down, "/staff/unanswered"),
         )),
     ]
 
@@ -61,5 +60,4 @@ def attention_items(session: Session) -> list[Attention]:
 @router.get("/editor", response_class=HTMLResponse)
 def editor_home(request: Request, session: SessionDep, editor: EditorStaff) -> Response:
     """The counts of what needs attention, each with its link."""
-    return render(request, "editor_home.html", {"items": attention_items(session),
-                                                "more": UNANSWERED_LIMIT}, staff=editor)
+    return render(request, "editor_home.html", {"items": attention_items(session)}, staff=editor)

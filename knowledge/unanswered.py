@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from sqlalchemy import JSON, Column, ColumnElement, Text, and_
+from sqlalchemy import JSON, Column, ColumnElement, Text, and_, func
 from sqlmodel import Field, Session, SQLModel, col, delete, or_, select
 
 from knowledge.pii import mask_personal_data
@@ -80,6 +80,15 @@ def open_unanswered(
         .limit(limit)
     )
     return list(session.exec(query))
+
+
+def count_open_by_reason(
+    session: Session, *, now: dt.datetime, settle_minutes: int = SETTLE_MINUTES
+) -> dict[str, int]:
+    """How many rows ``open_unanswered`` would list, per reason (one counting query, no texts read)."""
+    query = (select(UnansweredQuestion.reason, func.count()).where(open_and_settled(now, settle_minutes))
+             .group_by(col(UnansweredQuestion.reason)))
+    return {str(reason): int(count) for reason, count in session.exec(query)}
 
 
 def mark_handled(session: Session, ids: Iterable[int], status: str, by: str) -> int:
