@@ -7,6 +7,8 @@ national service: 119 (救急), #8000 (子ども医療電話相談), 中毒110�
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from enum import StrEnum
 
 from retrieval.normalize import KATAKANA_TO_HIRAGANA, fold
@@ -60,6 +62,27 @@ GUIDANCE: dict[Emergency, str] = {
 }
 
 
+@dataclass(frozen=True)
+class EmergencyCheck:
+    """What one message says of an emergency.
+
+    ``kinds``: the emergencies it may be about, most urgent first (empty: none). ``sure``: False when the message
+    only may be one (e.g. an ordinary question sharing its words): the guidance is sent and the question is still
+    answered, because a missed emergency costs far more than a false alarm.
+    """
+
+    kinds: tuple[Emergency, ...] = ()
+    sure: bool = True
+
+    def __bool__(self) -> bool:
+        return bool(self.kinds)
+
+
+def check(text: str) -> EmergencyCheck:
+    """The emergency check of one message (run once per message; see ``EmergencyCheck``)."""
+    return EmergencyCheck(tuple(detect(text)), sure=True)
+
+
 def detect(text: str) -> list[Emergency]:
     """The emergencies a message mentions, in a fixed order (most urgent first)."""
     folded = fold(text)
@@ -69,6 +92,6 @@ def detect(text: str) -> list[Emergency]:
     ]
 
 
-def guidance(kinds: list[Emergency]) -> str:
+def guidance(kinds: Sequence[Emergency]) -> str:
     """The fixed guidance for the detected emergencies, most urgent first."""
     return "\n\n".join(GUIDANCE[kind] for kind in kinds)

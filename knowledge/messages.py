@@ -14,6 +14,7 @@ from knowledge.schema import LABEL_MAX_CHARS, LINE_TEXT_LIMIT
 FIELD_LABELS = {
     "id": "ID", "category": "分類", "question": "質問", "label": "ボタンの表示名", "alt_questions": "言い換えの質問",
     "questions_en": "英語の質問", "short_answer": "短い回答", "answer": "回答", "answer_en": "英語の回答",
+    "label_en": "英語のボタン名",
     "source_url": "根拠のページ（URL）", "department": "担当課", "contact": "問い合わせ先", "tags": "タグ",
     "last_reviewed": "最終確認日", "needs_review": "要確認", "status": "状態",
 }

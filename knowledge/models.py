@@ -22,6 +22,7 @@ class FaqEntry(SQLModel, table=True):
     short_answer: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     answer: str = Field(sa_column=Column(Text, nullable=False))
     answer_en: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    label_en: str | None = Field(default=None, max_length=20)  # English quick-reply label
     source_url: str | None = Field(default=None, max_length=1000)
     department: str | None = Field(default=None, max_length=200)
     contact: str | None = Field(default=None, max_length=500)

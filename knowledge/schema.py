@@ -34,6 +34,7 @@ class FaqEntryData(BaseModel):
     short_answer: str | None = Field(default=None, min_length=1, max_length=SHORT_ANSWER_MAX_CHARS)
     answer: str = Field(min_length=1)
     answer_en: str | None = Field(default=None, min_length=1)  # from answers_en.yaml
+    label_en: str | None = Field(default=None, min_length=1, max_length=LABEL_MAX_CHARS)  # English button text
     source_url: str | None = None
     department: str | None = Field(default=None, max_length=200)
     contact: str | None = Field(default=None, max_length=500)

@@ -21,7 +21,7 @@ from tsunagu.clock import utcnow
 KIND_LABELS = {"publish": "公開", "rollback": "巻き戻し", "import": "取り込み", "load": "パック読み込み"}
 COMPARED_FIELDS = (
     "status", "category", "question", "alt_questions", "label", "short_answer", "answer", "answer_en",
-    "questions_en", "tags", "source_url", "department", "contact", "last_reviewed", "needs_review",
+    "label_en", "questions_en", "tags", "source_url", "department", "contact", "last_reviewed", "needs_review",
 )
 
 
