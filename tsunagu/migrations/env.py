@@ -9,7 +9,9 @@ from sqlmodel import SQLModel
 import bot.interactions  # noqa: F401  (registers tables on SQLModel.metadata)
 import bot.models  # noqa: F401
 import handoff.accounts.models  # noqa: F401
+import handoff.canned  # noqa: F401
 import handoff.models  # noqa: F401
+import handoff.notes  # noqa: F401
 import knowledge.changes  # noqa: F401
 import knowledge.drafts  # noqa: F401
 import knowledge.models  # noqa: F401
