@@ -18,6 +18,7 @@ from bot.models import LineUser
 from handoff import audit
 from handoff.hours import BusinessCalendar
 from handoff.models import OPEN_STATUSES, Ticket, TicketMessage, TicketStatus
+from handoff.notes import TicketNote
 from handoff.replies import CitizenReplies
 from knowledge.drafts import forget_questions
 from tsunagu.clock import as_utc
@@ -68,6 +69,7 @@ def forget_citizen(session: Session, user_id: str) -> ForgottenTickets:
     open_id = next((t.id for t in tickets if t.status in OPEN_STATUSES), None)
     drafts = forget_questions(session, ticket_ids)
     session.exec(delete(TicketMessage).where(col(TicketMessage.ticket_id).in_(ticket_ids)))
+    session.exec(delete(TicketNote).where(col(TicketNote.ticket_id).in_(ticket_ids)))  # staff notes too
     session.exec(delete(Ticket).where(col(Ticket.line_user_id) == user_id))
     detail = f"tickets={','.join(map(str, ticket_ids)) or '-'} open={open_id or '-'} drafts_blanked={drafts}"
     audit.record(session, action="citizen_data_deleted", actor=audit.CITIZEN, ticket_id=open_id, detail=detail)
