@@ -58,6 +58,14 @@ CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 LATIN_WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 # Letters that only Vietnamese writes among the languages we tell apart (ơ, ư, đ and the stacked tone marks).
 VIETNAMESE_LETTER = re.compile(r"[ơưđƠƯĐ\u1ea0-\u1ef9]")
+# One Hepburn/kunrei romaji word: syllables of an optional (doubled) consonant onset and a vowel, or a syllabic n.
+ROMAJI_WORD = re.compile(
+    r"(?:(?:[kstpc](?=[kstpc]))?(?:ky|gy|sh|sy|ch|ts|ny|hy|by|py|my|ry|j|[kgsztdnhbpmyrwfv])?[aiueoāīūēôō]|n)+"
+)
+# Particles and endings that mark a romaji sentence (「gomi no dashikata oshiete」, 「jumin hyo wa doko」).
+ROMAJI_MARKERS = frozenset("wa ga wo ni de no ka desu masu desuka masuka kudasai onegai doko itsu nani dou".split())
+ROMAJI_ENDINGS = ("masu", "masen", "desu", "tai", "shite", "oshiete", "mashita")
+MIN_ROMAJI_SHARE = 0.8
 UKRAINIAN_LETTER = re.compile(r"[іїєґІЇЄҐ]")
 MONGOLIAN_LETTER = re.compile(r"[өүӨҮ]")
 # Chinese grammar words that a Japanese kanji-only phrase does not contain (的, 了, 想, 需要 do occur in Japanese
@@ -150,6 +158,8 @@ def _latin_language(text: str) -> str | None:
         return None
     if VIETNAMESE_LETTER.search(text):
         return "vi"
+    if _is_romaji(words):
+        return None
     values = {c.language.name: c.value for c in detector().compute_language_confidence_values(text)}
     best = max(values, key=lambda name: values[name])
     if best == "ENGLISH" or values[best] < MIN_CONFIDENCE:
@@ -157,6 +167,18 @@ def _latin_language(text: str) -> str | None:
     if values[best] - values.get("ENGLISH", 0.0) < MIN_LEAD_OVER_ENGLISH:
         return None
     return _iso_code(best)
+
+
+def _is_romaji(words: list[str]) -> bool:
+    """Japanese typed in Latin letters: nearly every word is romaji syllables, with a particle or verb ending.
+
+    lingua reads romaji as Indonesian or German with full confidence; the bot searches romaji as it is (the
+    English path), as it did before this module.
+    """
+    lowered = [word.lower() for word in words]
+    romaji = sum(bool(ROMAJI_WORD.fullmatch(word)) for word in lowered)
+    marked = any(word in ROMAJI_MARKERS or word.endswith(ROMAJI_ENDINGS) for word in lowered)
+    return marked and romaji >= MIN_ROMAJI_SHARE * len(lowered)
 
 
 def _iso_code(language_name: str) -> str:

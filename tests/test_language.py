@@ -105,6 +105,12 @@ ENGLISH_OR_UNCLEAR = [
     "",
     "12345",
     "中",  # one character
+    "jumin hyo wa doko de moraemasu ka",  # romaji Japanese (lingua says Indonesian)
+    "gomi no dashikata oshiete",  # romaji Japanese (lingua says German)
+    "Jidou teate no shinsei houhou wo oshiete kudasai",
+    "pls help my son has fever",
+    "lost my zairyu card what do i do",
+    "Can I pay my tax at konbini?",
 ]
 
 
