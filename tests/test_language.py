@@ -38,16 +38,21 @@ CITY_QUESTIONS = {
         "Como faço para matricular meu filho na creche?",
         "Onde posso pegar o atestado de residência?",
         "Quero saber sobre a vacinação das crianças",
+        "Quero saber sobre a creche",  # lingua's low accuracy mode: Spanish
+        "Como pagar o imposto de residente?",  # lingua: Tagalog
     ],
     "es": [
         "¿Dónde puedo solicitar el certificado de residencia?",
         "Quiero inscribir a mi hijo en la guardería",
         "¿Cómo se separa la basura en esta ciudad?",
+        "Necesito renovar mi visa",  # lingua: Portuguese
+        "¿Dónde tiro la basura grande?",  # lingua: Tagalog 0.39, English 0.20
     ],
     "tl": [
         "Paano po mag-apply ng allowance para sa anak ko?",
         "Saan po ako pwedeng kumuha ng sertipiko ng paninirahan?",
         "Kailan po ang koleksyon ng basura sa aming lugar?",
+        "Buntis po ang asawa ko, saan kukuha ng handbook?",
     ],
     "id": [
         "Saya ingin bertanya tentang pendaftaran sekolah anak saya",
@@ -111,6 +116,10 @@ ENGLISH_OR_UNCLEAR = [
     "pls help my son has fever",
     "lost my zairyu card what do i do",
     "Can I pay my tax at konbini?",
+    # English keyword queries that lingua's low accuracy mode reads as German or French with confidence 0.97-0.99
+    "kindergarten lunch menu",
+    "pension exemption application",
+    "Toyama Bay sushi recommendation",
 ]
 
 
