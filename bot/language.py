@@ -9,8 +9,9 @@ attempt; a wrong foreign reply would keep a citizen from the answer).
 How the language is decided, cheapest and surest signal first:
 
 * any hiragana or katakana: Japanese. Hangul: Korean. Thai script: Thai. Devanagari: Nepali (Hindi when it uses
-  Hindi-only function words). Myanmar script: Burmese. These need no model. Cyrillic: Ukrainian or Mongolian by
-  their own letters, else lingua between Russian, Ukrainian and Mongolian.
+  Hindi-only function words). Myanmar, Arabic, Greek, Bengali... scripts: their main language (which gets the
+  English reply). These need no model. Cyrillic: Ukrainian or Mongolian by their own letters, else lingua
+  between Russian, Ukrainian and Mongolian.
 * kanji/hanzi only: Japanese unless it uses a character Japanese does not write (not in cp932: 们, 这, 吗, 说...)
   or a Chinese function word (什么, 怎么, 请问, 我...). A statistical model cannot tell 「住民票申請」 from Chinese
   (lingua says Chinese with confidence 1.0), so it is not asked. Traditional vs simplified: characters only Big5
@@ -59,7 +60,6 @@ HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 HANGUL = re.compile(r"[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]")
 THAI = re.compile(r"[\u0e00-\u0e7f]")
 DEVANAGARI = re.compile(r"[\u0900-\u097f]")
-MYANMAR = re.compile(r"[\u1000-\u109f]")
 CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 LATIN_WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 # Letters that only Vietnamese writes among the languages we tell apart (ơ, ư, đ and the stacked tone marks).
@@ -130,6 +130,13 @@ LATIN_LANGUAGES = (
     "GERMAN",
 )
 CYRILLIC_LANGUAGES = ("RUSSIAN", "UKRAINIAN", "MONGOLIAN")
+# Scripts that write one main language, by the first word of their letters' Unicode names. The bot reads none of
+# them; those without a reply of their own get the English one (Arabic script stands for Urdu and Persian too).
+SCRIPT_LANGUAGES = {
+    "MYANMAR": "my", "ARABIC": "ar", "GREEK": "el", "HEBREW": "he", "BENGALI": "bn", "SINHALA": "si",
+    "TAMIL": "ta", "KHMER": "km", "LAO": "lo", "GEORGIAN": "ka", "ARMENIAN": "hy", "ETHIOPIC": "am",
+    "GUJARATI": "gu", "GURMUKHI": "pa", "TELUGU": "te", "KANNADA": "kn", "MALAYALAM": "ml", "TIBETAN": "bo",
+}  # fmt: skip
 
 
 def unsupported_language(text: str) -> str | None:
@@ -138,7 +145,7 @@ def unsupported_language(text: str) -> str | None:
     text = unicodedata.normalize("NFKC", text).strip()
     if not has_meaningful_text(text) or KANA.search(text):
         return None
-    for script, code in ((HANGUL, "ko"), (THAI, "th"), (MYANMAR, "my")):
+    for script, code in ((HANGUL, "ko"), (THAI, "th")):
         if len(script.findall(text)) >= MIN_SCRIPT_LETTERS:
             return code
     if len(DEVANAGARI.findall(text)) >= MIN_SCRIPT_LETTERS:
@@ -147,7 +154,19 @@ def unsupported_language(text: str) -> str | None:
         return _cyrillic_language(text)
     if HAN.search(text):
         return _han_language(text)
-    return _latin_language(text)
+    return _other_script_language(text) or _latin_language(text)
+
+
+def _other_script_language(text: str) -> str | None:
+    """The language of a script in ``SCRIPT_LANGUAGES`` when at least two letters are written in it."""
+    counts: dict[str, int] = {}
+    for char in text:
+        if unicodedata.category(char).startswith("L"):
+            code = SCRIPT_LANGUAGES.get(unicodedata.name(char, "").split(" ")[0])
+            if code is not None:
+                counts[code] = counts.get(code, 0) + 1
+    code = max(counts, key=lambda c: counts[c], default=None)
+    return code if code is not None and counts[code] >= MIN_SCRIPT_LETTERS else None
 
 
 def _cyrillic_language(text: str) -> str:
@@ -186,7 +205,7 @@ def _encodable(char: str, codec: str) -> bool:
 
 
 def _latin_language(text: str) -> str | None:
-    """A Latin-script language other than English when lingua is sure of it; None (English path) otherwise."""
+    """A Latin-script language other than English when both lingua and the function words say so; else None."""
     words = LATIN_WORD.findall(text)
     if len(words) < MIN_LATIN_WORDS:
         return None
@@ -195,7 +214,7 @@ def _latin_language(text: str) -> str | None:
     if _is_romaji(words) or _looks_english(words):
         return None
     values = {c.language.name: c.value for c in detector().compute_language_confidence_values(text)}
-    best = max(values, key=lambda name: values[name])
+    best = max(values, key=lambda name: values[name], default="ENGLISH")
     if best == "ENGLISH" or values.get("ENGLISH", 0.0) > MAX_ENGLISH_CONFIDENCE:
         return None
     return _by_function_words(words, values)
@@ -226,7 +245,7 @@ def _is_romaji(words: list[str]) -> bool:
 
 
 def _looks_english(words: list[str]) -> bool:
-    """Two or more English function words (「Is there an infant CPR class in English?」, 「tell me a joke」)."""
+    """At least one English function word (「Is there an infant CPR class in English?」, 「tell me a joke」)."""
     return sum(word.lower() in ENGLISH_WORDS for word in words) >= MIN_ENGLISH_WORDS
 
 

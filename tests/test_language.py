@@ -143,6 +143,19 @@ def test_kanji_only_text_with_chinese_function_word_is_chinese() -> None:
     assert unsupported_language("請問我要去哪個窗口") == "zh-TW"
 
 
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("မင်္ဂလာပါ ကလေးကျောင်း အကြောင်း မေးချင်ပါတယ်", "my"),
+        ("أين يمكنني تسجيل طفلي في الحضانة؟", "ar"),
+        ("আমার সন্তানের স্কুল", "bn"),
+    ],
+)
+def test_other_scripts_are_recognised_and_get_the_english_reply(text: str, code: str) -> None:
+    assert unsupported_language(text) == code
+    assert language_reply(code) == language_reply("en")
+
+
 def test_hindi_is_told_from_nepali() -> None:
     assert unsupported_language("मुझे अपने बच्चे के लिए स्कूल में दाखिला चाहिए, क्या करना है?") == "hi"
 
@@ -171,7 +184,7 @@ def test_every_detected_language_has_its_own_reply() -> None:
         assert language_reply(code).code == code
 
 
-@pytest.mark.parametrize("code", ["xx", "my", "it", ""])
+@pytest.mark.parametrize("code", ["xx", "my", "ar", "it", ""])
 def test_a_language_without_its_own_text_gets_the_english_reply(code: str) -> None:
     reply = language_reply(code)
     assert reply == language_reply("en")
