@@ -80,7 +80,7 @@ def publish(
         return _page(request, session, editor, selected=[], note=note, status_code=400,
                      message="公開する変更を1つ以上選んでください。")
     candidate = publisher.prepare_publish(session, selected)
-    result = _check(gate, publisher, candidate)
+    result = check_gate(gate, publisher, candidate)
     if result is not None and result.needs_confirmation and not confirm_drop:
         return _page(request, session, editor, selected=selected, note=note, gate=result, status_code=409,
                      message="品質チェックで正解率が2ポイント以上下がりました。内容を確認し、それでも公開する場合は"
@@ -94,19 +94,21 @@ def publish(
         return _page(request, session, editor, selected=[], note=note, message=str(exc), status_code=409)
     version_id = outcome.version.id
     audit.record(session, action="faq_published_despite_drop" if confirmed else "faq_published",
-                 actor=editor.username, actor_staff_id=editor.id, detail=_detail(version_id, selected, result))
+                 actor=editor.username, actor_staff_id=editor.id, detail=audit_detail(version_id, selected, result))
     session.commit()
     return RedirectResponse(f"/staff/versions/{version_id}?done=published", status_code=303)
 
 
-def _check(gate: QualityGate | None, publisher: Publisher, candidate: Any) -> GateResult | None:
+def check_gate(gate: QualityGate | None, publisher: Publisher, candidate: Any) -> GateResult | None:
+    """The gate's numbers for ``candidate`` against the served knowledge (None when the pack has no eval set);
+    the same check for a publish and a console import."""
     if gate is None:
         return None
     return gate.check(publisher.served_retriever, publisher.served_version(),
                       publisher.candidate_retriever(candidate))
 
 
-def _detail(version_id: int | None, faq_ids: list[str], result: GateResult | None) -> str:
+def audit_detail(version_id: int | None, faq_ids: list[str], result: GateResult | None) -> str:
     """``version=12 entries=3 accuracy_at_1=-2.5 answer_precision=+0.4``: ids and numbers only."""
     words = [f"version={version_id}", f"entries={len(faq_ids)}"]
     if result is not None:

@@ -20,6 +20,7 @@ ACTION_LABELS = {
     "account_enabled": "アカウント再有効化",
     "faq_published": "FAQを公開", "faq_published_despite_drop": "FAQを公開（正解率の低下を確認済み）",
     "faq_rolled_back": "FAQを以前の版に戻す", "faq_imported": "FAQを取り込み",
+    "faq_imported_despite_drop": "FAQを取り込み（正解率の低下を確認済み）",
     "unanswered_added": "未回答の質問を言い換えとして追加", "unanswered_drafted": "未回答の質問からFAQを作成",
     "unanswered_dismissed": "未回答の質問を対応不要に",
 }

@@ -85,10 +85,12 @@ def replaced_entries(session: Session, entries: Sequence[FaqEntryData]) -> list[
 
 
 def replace_published(
-    session: Session, *, entries: Sequence[FaqEntryData], author: str, kind: str, note: str = ""
+    session: Session, *, entries: Sequence[FaqEntryData], author: str, kind: str, note: str = "",
+    metrics: dict[str, Any] | None = None, gate_confirmed: bool = False,
 ) -> KnowledgeVersion:
     """Make ``entries`` the knowledge (``faq load``, ``faq import``, a console import) as one new version, all
     or nothing: entries missing from ``entries`` are archived, not deleted, so a rollback can bring them back.
+    ``metrics``/``gate_confirmed``: the quality gate's result of a console import, kept with the version.
     Commits."""
     given = {e.id for e in entries}
     for entry in list_entries(session=session, status=None):
@@ -96,13 +98,18 @@ def replace_published(
             save_entry(session=session, entry=entry.model_copy(update={"status": "archived"}), commit=False)
     for entry in entries:
         save_entry(session=session, entry=entry, commit=False)
-    return record_current(session, author=author, kind=kind, note=note)
+    return record_current(session, author=author, kind=kind, note=note, metrics=metrics,
+                          gate_confirmed=gate_confirmed)
 
 
-def record_current(session: Session, *, author: str, kind: str, note: str = "") -> KnowledgeVersion:
+def record_current(
+    session: Session, *, author: str, kind: str, note: str = "", metrics: dict[str, Any] | None = None,
+    gate_confirmed: bool = False,
+) -> KnowledgeVersion:
     """Record the entries as they are now as a version (after ``faq load``/``faq import`` or a first start);
     commits."""
-    version = record_version(session, author=author, kind=kind, note=note)
+    version = record_version(session, author=author, kind=kind, note=note, metrics=metrics,
+                             gate_confirmed=gate_confirmed)
     session.commit()
     return version
 

@@ -2,9 +2,12 @@
 
 CSV is written as UTF-8 with a BOM so that Excel opens Japanese text correctly; on import UTF-8 (with or
 without BOM) and Shift_JIS (cp932, what Japanese Excel writes for plain "CSV") are accepted. Every row is
-validated with the pack's own rules (``FaqEntryData``), and all problems are collected with their CSV line
-number, so an import either applies every row or nothing. YAML goes through ``read_pack`` itself. The column
-layout is documented in ``knowledge/packs/FORMAT.md``.
+validated with the pack's own rules (``FaqEntryData``), and all problems are collected with their row number as
+a spreadsheet shows it (the header is row 1; a cell with line breaks is still one row), so an import either
+applies every row or nothing. A column may be named by its field (``question``) or by the name the editor's form
+shows (「質問」, ``FIELD_LABELS``). An entry's category must be one already in use (``known_categories``): a
+typed 「kosodate」 would otherwise make a category no menu shows. YAML goes through ``read_pack`` itself. The
+column layout is documented in ``knowledge/packs/FORMAT.md``.
 """
 
 from __future__ import annotations
@@ -15,20 +18,26 @@ import io
 import re
 import shutil
 import tempfile
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 from pydantic import ValidationError
+from sqlmodel import Session
 
 from knowledge.messages import FIELD_LABELS, japanese_message
 from knowledge.packs import SPECIAL_FILES, Pack, PackError, PackValidationError, read_pack
 from knowledge.schema import FaqEntryData
+from knowledge.service import list_entries
 
 CSV_COLUMNS = tuple(FaqEntryData.model_fields)
 LIST_COLUMNS = ("alt_questions", "questions_en", "tags")  # one item per line inside the quoted cell
 REQUIRED_COLUMNS = tuple(name for name, info in FaqEntryData.model_fields.items() if info.is_required())
+# A header cell may be the field's name or the label the editor's form shows for it (「質問」 for question).
+COLUMN_NAMES = {**{name: name for name in CSV_COLUMNS},
+                **{label: name for name, label in FIELD_LABELS.items() if name in CSV_COLUMNS}}
 LIST_SEPARATOR = "\n"
 UTF8_BOM = b"\xef\xbb\xbf"
 ENCODING_LABELS = {"utf-8-sig": "UTF-8（BOM付き）", "utf-8": "UTF-8", "cp932": "Shift_JIS"}
@@ -37,7 +46,8 @@ _EXCEL_DATE = re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})$")  # Excel rewrites 202
 
 @dataclass(frozen=True)
 class RowError:
-    """One problem of a CSV file: its line (header is line 1; None for the whole file) and the entry id."""
+    """One problem of an import file: its row as a spreadsheet numbers it (header is row 1; None for the whole
+    file) and the entry id."""
 
     line: int | None
     entry_id: str | None
@@ -58,6 +68,7 @@ class ImportResult:
     entries: list[FaqEntryData]
     errors: list[Problem] = field(default_factory=list)
     encoding: str | None = None  # a label of ENCODING_LABELS for CSV, None for YAML
+    rows: dict[str, int] = field(default_factory=dict)  # entry id -> its spreadsheet row (CSV only)
 
     @property
     def ok(self) -> bool:
@@ -137,9 +148,18 @@ _BlockDumper.add_representer(str, _str_representer)
 # ---------------------------------------------------------------------------------------------------- import
 
 
-def read_import(path: Path) -> ImportResult:
-    """Read and validate an import source by its kind: a ``.csv`` file, a YAML entries file or a pack folder."""
-    path = Path(path)
+def read_import(path: Path, known_categories: Collection[str] | None = None) -> ImportResult:
+    """Read and validate an import source by its kind: a ``.csv`` file, a YAML entries file or a pack folder.
+
+    ``known_categories``: the categories an entry may have (``known_categories(session)``); None or empty checks
+    none (an empty database has no categories to compare with)."""
+    result = _read_source(Path(path))
+    if known_categories:
+        refuse_unknown_categories(result, known_categories)
+    return result
+
+
+def _read_source(path: Path) -> ImportResult:
     if path.is_dir():
         return _read_pack_result(path)
     if not path.is_file():
@@ -149,6 +169,26 @@ def read_import(path: Path) -> ImportResult:
     if path.suffix.lower() in (".yaml", ".yml"):
         return read_yaml_file(path)
     return ImportResult([], [RowError(None, None, "拡張子が .csv / .yaml / .yml のファイルを指定してください")])
+
+
+def known_categories(session: Session) -> set[str]:
+    """The categories of the entries in the database, any status (an archived entry that the file brings back
+    keeps its category). The database, not a pack folder: the console has no pack, and the database holds what
+    the import replaces and what the bot's menus and staff routing already know."""
+    return {entry.category for entry in list_entries(session=session, status=None)}
+
+
+def refuse_unknown_categories(result: ImportResult, known: Collection[str]) -> None:
+    """Add an error for every entry whose category is not in ``known``; the import then changes nothing."""
+    allowed = ", ".join(sorted(known))
+    for entry in result.entries:
+        if entry.category not in known:
+            line = result.rows.get(entry.id)
+            message = (f"category（{FIELD_LABELS['category']}）: 「{entry.category}」という分類はありません"
+                       f"（使える分類: {allowed}）")
+            result.errors.append(RowError(line, entry.id, message))
+    if result.errors:
+        result.entries = []
 
 
 def read_yaml_file(path: Path) -> ImportResult:
@@ -167,7 +207,8 @@ def _read_pack_result(folder: Path) -> ImportResult:
 
 
 def read_csv(path: Path) -> ImportResult:
-    """Validate every row of a CSV file; problems name the CSV line (embedded newlines counted)."""
+    """Validate every row of a CSV file; problems name the row as Excel or LibreOffice numbers it: the header is
+    row 1 and each record one row, however many line breaks its cells hold (blank lines are rows too)."""
     raw = Path(path).read_bytes()
     text, encoding = decode_csv(raw)
     if text is None:
@@ -177,24 +218,23 @@ def read_csv(path: Path) -> ImportResult:
     if not text.strip():
         return ImportResult([], [RowError(None, None, "ファイルが空です（1 行目に列名が必要です）")], label)
     reader = csv.reader(io.StringIO(text, newline=""))
-    header = [name.strip() for name in next(reader)]
-    header_errors = _check_header(header)
+    typed = [name.strip() for name in next(reader)]
+    header_errors = _check_header(typed)
     if header_errors:
         return ImportResult([], header_errors, label)
+    header = [COLUMN_NAMES[name] for name in typed]
     result = ImportResult([], [], label)
-    seen: dict[str, int] = {}
-    line = reader.line_num + 1  # first line of the next record
-    for row in reader:
-        start, line = line, reader.line_num + 1
+    seen = result.rows
+    for number, row in enumerate(reader, start=2):
         if not any(cell.strip() for cell in row):
             continue  # blank lines and Excel's trailing rows of empty cells
-        entry = _row_entry(header, row, start, result.errors)
+        entry = _row_entry(header, row, number, result.errors)
         if entry is None:
             continue
         if entry.id in seen:
-            result.errors.append(RowError(start, entry.id, f"IDが重複しています（{seen[entry.id]} 行目と同じ）"))
+            result.errors.append(RowError(number, entry.id, f"IDが重複しています（{seen[entry.id]} 行目と同じ）"))
             continue
-        seen[entry.id] = start
+        seen[entry.id] = number
         result.entries.append(entry)
     if not result.entries and not result.errors:
         result.errors.append(RowError(None, None, "エントリが 1 件もありません"))
@@ -222,16 +262,18 @@ def _decodes(raw: bytes, codec: str) -> bool:
 
 def _check_header(header: list[str]) -> list[Problem]:
     """Header problems: unknown, repeated or missing columns (each is an error, since any of them would lose
-    or misplace an editor's text without a word)."""
+    or misplace an editor's text without a word). A column is known by its field name or its Japanese label."""
     errors: list[Problem] = []
-    unknown = [name for name in header if name not in CSV_COLUMNS]
+    unknown = [name for name in header if name not in COLUMN_NAMES]
     if unknown:
-        allowed = ", ".join(CSV_COLUMNS)
+        allowed = ", ".join(f"{name}（{FIELD_LABELS[name]}）" if name in FIELD_LABELS else name
+                            for name in CSV_COLUMNS)
         errors.append(RowError(1, None, f"不明な列があります: {', '.join(unknown)}（使える列: {allowed}）"))
-    repeated = sorted({name for name in header if name and header.count(name) > 1})
+    fields = [COLUMN_NAMES.get(name, name) for name in header]
+    repeated = sorted({name for name in fields if name and fields.count(name) > 1})
     if repeated:
         errors.append(RowError(1, None, f"同じ列が 2 回以上あります: {', '.join(repeated)}"))
-    missing = [name for name in REQUIRED_COLUMNS if name not in header]
+    missing = [f"{name}（{FIELD_LABELS[name]}）" for name in REQUIRED_COLUMNS if name not in fields]
     if missing:
         errors.append(RowError(1, None, f"必須の列がありません: {', '.join(missing)}"))
     return errors

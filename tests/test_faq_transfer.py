@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 from pathlib import Path
 
 import pytest
@@ -33,15 +35,15 @@ def _db_entries(sqlite_url: str) -> list[FaqEntryData]:
 
 
 def _csv_with_bad_row(tmp_path: Path) -> tuple[Path, int, str]:
-    """The mini pack as CSV with its second entry's category broken; returns the file, that row's first line
-    (counted independently of the reader, embedded new lines included) and the entry id."""
+    """The mini pack as CSV with its second entry's category broken; returns the file, that row's number as a
+    spreadsheet shows it (header row 1, one row per record whatever line breaks its cells hold) and the id."""
     entries = read_pack(MINI_PACK).entries
     bad = entries[1]
     broken = [*entries[:1], bad.model_copy(update={"category": "Not A Slug"}), *entries[2:]]
     path = tmp_path / "faq.csv"
     export_csv(broken, path)
-    text = path.read_bytes().decode("utf-8-sig")
-    line = text[: text.index(f"\r\n{bad.id},")].count("\n") + 2
+    records = list(csv.reader(io.StringIO(path.read_bytes().decode("utf-8-sig"), newline="")))
+    line = next(number for number, record in enumerate(records, start=1) if record[0] == bad.id)
     return path, line, bad.id
 
 

@@ -201,7 +201,7 @@ def faq_import(
     Exit code 0 only when every row is valid."""
     from knowledge.transfer import read_import
 
-    result = read_import(file)
+    result = read_import(file, _known_categories(get_settings()))
     if result.encoding:
         typer.echo(f"文字コード: {result.encoding}", err=True)
     if not result.ok:
@@ -212,6 +212,22 @@ def faq_import(
     _, loaded = _replace_entries(get_settings(), result.pack(file.stem), kind="import",
                                 note=f"tsunagu faq import {file.name}")
     typer.echo(f"{loaded} 件を読み込みました ({file})")
+
+
+def _known_categories(settings: Settings) -> set[str]:
+    """The categories of the database's entries: an import may use only these (none known: no check)."""
+    from sqlmodel import Session
+
+    from knowledge.transfer import known_categories
+    from tsunagu.db import make_engine, migrate
+
+    migrate(settings.database_url)
+    engine = make_engine(settings.database_url)
+    try:
+        with Session(engine) as session:
+            return known_categories(session)
+    finally:
+        engine.dispose()
 
 
 def _embed_pack(settings: Settings, engine: Engine, pack: Pack) -> None:

@@ -111,15 +111,21 @@ class LiveIndex:
         """The candidate knowledge of rolling back to ``version_id`` (KeyError when there is none)."""
         return self._prepare(session, lambda: rollback_entries(session, version_id))
 
+    def prepare_replace(self, session: Session, entries: Sequence[FaqEntryData]) -> Candidate:
+        """The candidate knowledge of making ``entries`` the knowledge (a console import, for its gate)."""
+        return self._prepare(session, lambda: replaced_entries(session, entries))
+
     def replace_all(
         self, session: Session, *, entries: Sequence[FaqEntryData], author: str, kind: str, note: str = "",
+        metrics: dict[str, Any] | None = None, gate_confirmed: bool = False, candidate: Candidate | None = None,
     ) -> PublishResult:
         """Make ``entries`` the knowledge (a console import) as one version, served here at once; entries
-        missing from them are archived."""
+        missing from them are archived. ``candidate``: from ``prepare_replace`` (the gate checked it)."""
         started = time.perf_counter()
-        candidate = self._prepare(session, lambda: replaced_entries(session, entries))
+        candidate = candidate or self.prepare_replace(session, entries)
         return self._commit_and_swap(session, candidate, started, lambda: replace_published(
-            session, entries=entries, author=author, kind=kind, note=note))
+            session, entries=entries, author=author, kind=kind, note=note, metrics=metrics,
+            gate_confirmed=gate_confirmed))
 
     def _prepare(self, session: Session, read: Callable[[], list[FaqEntryData]]) -> Candidate:
         base = latest_version_id(session)  # before the entries: see Services.rebuild_index
