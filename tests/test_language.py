@@ -138,6 +138,12 @@ def test_english_and_short_latin_text_go_the_usual_way(text: str) -> None:
     assert unsupported_language(text) is None
 
 
+def test_kanji_only_text_is_japanese_unless_a_character_is_simplified_only() -> None:
+    """申請 is written in both languages; 申请 (请 is not in Japanese's character set) only in Chinese."""
+    assert unsupported_language("住民票申請") is None
+    assert unsupported_language("住民票申请") == "zh"
+
+
 def test_kanji_only_text_with_chinese_function_word_is_chinese() -> None:
     """No simplified-only character, but 請問 and 我 are Chinese grammar: Chinese (Traditional)."""
     assert unsupported_language("請問我要去哪個窗口") == "zh-TW"
