@@ -17,10 +17,11 @@ from knowledge.schema import FaqEntryData
 
 FormValues = dict[str, Any]
 
-TEXT_FIELDS = ("id", "category", "question", "label", "short_answer", "answer", "answer_en", "source_url",
-               "department", "contact", "last_reviewed", "status")
+TEXT_FIELDS = ("id", "category", "question", "label", "label_en", "short_answer", "answer", "answer_en",
+               "source_url", "department", "contact", "last_reviewed", "status")
 LIST_FIELDS = ("alt_questions", "questions_en", "tags")
-OPTIONAL_FIELDS = ("label", "short_answer", "answer_en", "source_url", "department", "contact", "last_reviewed")
+OPTIONAL_FIELDS = ("label", "label_en", "short_answer", "answer_en", "source_url", "department", "contact",
+                   "last_reviewed")
 STATUS_LABELS = {"published": "公開", "draft": "下書き（公開しない）", "archived": "アーカイブ"}
 RESERVED_IDS = ("new", "preview", "transfer")  # would collide with /staff/faq/new, /preview, /transfer
 TAG_SEPARATORS = re.compile(r"[\n,、，]")

@@ -87,6 +87,9 @@ def entry_warnings(entry: FaqEntryData) -> list[EditorWarning]:
         warnings.append(EditorWarning("no_source", "根拠のページ（source_url）がありません。"
                                       "市のページのURLを入れると「詳しくは」として案内されます。"))
     warnings.extend(_label_warnings(entry))
+    if entry.questions_en and not entry.label_en:
+        warnings.append(EditorWarning("no_label_en", "英語の質問がありますが、英語のボタン名（label_en）がありません。"
+                                      "英語で質問した人の選択肢ボタンに日本語の名前が出ます。"))
     if entry.questions_en and not entry.answer_en:
         warnings.append(EditorWarning("no_answer_en", "英語の質問がありますが、英語の回答（answer_en）がありません。"
                                       "英語で質問した人には日本語の回答が届きます。"))

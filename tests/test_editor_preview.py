@@ -81,7 +81,7 @@ def test_the_preview_fragment_shows_bubbles_quick_replies_limits_and_warnings(co
     assert bubbles(response.text)[:2] == ["10月です。", "こども家庭部にお問い合わせください。"]
     assert "<li>くわしく見る</li>" in response.text and "LINEの制限" in response.text
     warnings = set(re.findall(r'data-warning="(\w+)"', response.text))
-    assert warnings == {"deflects", "no_source", "no_answer_en"}
+    assert warnings == {"deflects", "no_source", "no_answer_en", "no_label_en"}
 
 
 def test_html_typed_into_the_preview_is_escaped(console: Console) -> None:
