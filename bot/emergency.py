@@ -1,40 +1,25 @@
-"""Emergency words and the fixed guidance sent for them, before anything else and in any conversation state.
+"""Emergencies: the check run on every message, and the fixed guidance sent for them in any conversation state.
+
+The detector (``bot.emergency_rules``) recognises the situation a message describes (a substance and an
+ingestion verb, a body state and a negation, an actor and a violence verb, a wish to die), in everyday, dialect,
+hiragana and uncertain forms, and stays quiet on ordinary questions that share its words.
 
 The texts are fixed (never retrieved or generated) and must be reviewed in code review. Every number here is a
-national service: 119 (救急), #8000 (子ども医療電話相談), 中毒110番 (日本中毒情報センター), 189 (児童相談所
-虐待対応ダイヤル), and the national suicide-prevention lines.
+national service: 119 (救急), 110 (警察), #8000 (子ども医療電話相談), 中毒110番 (日本中毒情報センター), 189
+(児童相談所虐待対応ダイヤル), #8008 (DV相談ナビ), 0120-279-889 (DV相談＋), the national suicide-prevention
+lines and 171 (災害用伝言ダイヤル). No local number is given: the city's web page is named instead.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 
-from retrieval.normalize import KATAKANA_TO_HIRAGANA, fold
+from bot.emergency_kinds import DETECTED, Emergency
+from bot.emergency_rules import assess
 
-
-class Emergency(StrEnum):
-    LIFE = "life"  # unconscious, not breathing, seizures
-    POISONING = "poisoning"
-    ABUSE = "abuse"
-    SUICIDE = "suicide"
-
-
-# Matched as substrings of the folded (NFKC, lower-case) message; hiragana spellings included on purpose,
-# because people in a panic do not convert to kanji.
-EMERGENCY_WORDS: dict[Emergency, tuple[str, ...]] = {
-    Emergency.LIFE: (
-        "意識がない", "意識が無い", "意識がありません", "いしきがない",
-        "息をしていない", "息してない", "いきしてない", "呼吸していない", "呼吸してない", "呼吸が止ま",
-        "けいれん", "痙攣", "ひきつけ", "引きつけ", "ぐったりして動かない",
-    ),
-    Emergency.POISONING: (
-        "誤飲", "ごいん", "飲み込んだ", "のみこんだ", "飲みこんだ", "食べてしまった電池", "たばこを食べ",
-    ),
-    Emergency.ABUSE: ("虐待", "ぎゃくたい", "叩かれている", "殴られている", "育児放棄"),
-    Emergency.SUICIDE: ("死にたい", "しにたい", "消えたい", "きえたい", "自殺", "じさつ", "死んでしまいたい"),
-}
+__all__ = ["DETECTED", "GUIDANCE", "MENU_INTRO", "MENU_LABELS", "Emergency", "EmergencyCheck", "check", "detect",
+           "guidance"]
 
 GUIDANCE: dict[Emergency, str] = {
     Emergency.LIFE: (
@@ -48,9 +33,11 @@ GUIDANCE: dict[Emergency, str] = {
         "受診に迷うときは子ども医療電話相談 #8000 へ。"
     ),
     Emergency.ABUSE: (
-        "【虐待かもしれないとき】子どもの命に危険があるときは、すぐ110番または119番へ。\n"
-        "虐待の疑いや子育てのつらさは、児童相談所虐待対応ダイヤル 189（いちはやく）で、24時間相談・通告できます。"
-        "通告した人の秘密は守られます。"
+        "【暴力・虐待】いま危険があるときは、すぐ110番（けがをしているときは119番）へ。\n"
+        "子どもへの虐待の疑いや子育てのつらさは、児童相談所虐待対応ダイヤル 189（いちはやく）で、"
+        "24時間相談・通告できます。"
+        "通告した人の秘密は守られます。\n"
+        "配偶者やパートナーからの暴力（DV）は、DV相談ナビ #8008、DV相談＋ 0120-279-889（24時間）へ。"
     ),
     Emergency.SUICIDE: (
         "つらい気持ちを話してくださって、ありがとうございます。ひとりで抱え込まずに、今すぐ話を聞いてもらってください。\n"
@@ -59,6 +46,30 @@ GUIDANCE: dict[Emergency, str] = {
         "・こころの健康相談統一ダイヤル 0570-064-556\n"
         "命の危険が迫っているときは119番へ電話してください。"
     ),
+    Emergency.ILLNESS: (
+        "【子どもの急病・けが】意識がない、呼吸が苦しそう・していない、けいれんが止まらない、"
+        "頭を強く打って吐いている、大量に出血しているときは、すぐ119番に電話してください。\n"
+        "救急車を呼ぶか、すぐ受診するか迷うときは、子ども医療電話相談 #8000 で小児科医・看護師に相談できます。\n"
+        "休日・夜間に診てもらえる医療機関は、富山市のホームページで確認できます。"
+    ),
+    Emergency.DISASTER: (
+        "【災害のとき】火事やけが人は119番、事件や事故は110番へ。\n"
+        "家族の安否の確認には、災害用伝言ダイヤル 171 が使えます。\n"
+        "避難情報や避難所は、富山市のホームページの防災情報や、テレビ・ラジオで確認してください。"
+    ),
+}
+
+# The emergency menu (rich menu 「緊急のとき」): a short first reply, then one guidance per choice.
+MENU_INTRO = (
+    "【緊急のとき】命に関わるときは、迷わず119番に電話してください（事件は110番）。\n"
+    "どのようなことですか？下のボタンから選ぶと、相談先をお知らせします。"
+)
+MENU_LABELS: dict[Emergency, str] = {
+    Emergency.ILLNESS: "子どもの急病・けが",
+    Emergency.POISONING: "誤飲",
+    Emergency.SUICIDE: "こころがつらい",
+    Emergency.ABUSE: "暴力・虐待",
+    Emergency.DISASTER: "災害",
 }
 
 
@@ -80,16 +91,13 @@ class EmergencyCheck:
 
 def check(text: str) -> EmergencyCheck:
     """The emergency check of one message (run once per message; see ``EmergencyCheck``)."""
-    return EmergencyCheck(tuple(detect(text)), sure=True)
+    kinds, sure = assess(text)
+    return EmergencyCheck(kinds, sure=sure)
 
 
 def detect(text: str) -> list[Emergency]:
-    """The emergencies a message mentions, in a fixed order (most urgent first)."""
-    folded = fold(text)
-    spellings = (folded, folded.translate(KATAKANA_TO_HIRAGANA))  # キエタイ is きえたい too
-    return [
-        kind for kind, words in EMERGENCY_WORDS.items() if any(word in s for word in words for s in spellings)
-    ]
+    """The emergencies a message may be about, most urgent first (sure or not; see ``check``)."""
+    return list(check(text).kinds)
 
 
 def guidance(kinds: Sequence[Emergency]) -> str:

@@ -1,43 +1,164 @@
+"""The emergency check: situations recognised in everyday, dialect, hiragana, typo and uncertain forms, ordinary
+questions sharing their words left quiet, and the fixed guidance for every kind.
+
+Every example here was written for this test (none is copied from the blind set in ``eval/datasets/emergency``).
+"""
+
+from __future__ import annotations
+
+import time
+
 import pytest
 
-from bot.emergency import EMERGENCY_WORDS, GUIDANCE, Emergency, detect, guidance
+from bot.emergency import DETECTED, GUIDANCE, MENU_LABELS, Emergency, check, detect, guidance
 from bot.messages import text_messages
 from knowledge.schema import utf16_length
 
+LIFE, POISONING, ABUSE, SUICIDE = Emergency.LIFE, Emergency.POISONING, Emergency.ABUSE, Emergency.SUICIDE
+
 
 @pytest.mark.parametrize(
-    ("text", "expected"),
+    ("text", "kind"),
     [
-        ("子どもの意識がない！どうしよう", [Emergency.LIFE]),
-        ("むすこが けいれん してる", [Emergency.LIFE]),
-        ("赤ちゃんが息をしていないみたい", [Emergency.LIFE]),
-        ("ボタン電池を誤飲したかも", [Emergency.POISONING]),
-        ("たばこ のみこんだ", [Emergency.POISONING]),
-        ("隣の家で虐待されてるかもしれない", [Emergency.ABUSE]),
-        ("もう死にたい", [Emergency.SUICIDE]),
-        ("ｷｴﾀｲ…", [Emergency.SUICIDE]),  # half-width katakana reads as きえたい
-        ("子どもが薬を飲み込んだあと、けいれんしてる", [Emergency.LIFE, Emergency.POISONING]),
+        # life: not breathing, unconscious, limp, seizure, head injury and vomiting, drowning, choking
+        ("赤ちゃんが息してない！", LIFE),
+        ("いきしてへん、どないしよ", LIFE),  # Kansai, hiragana
+        ("うちの子、息しとらん", LIFE),  # Toyama / Hokuriku
+        ("息しちょらん", LIFE),
+        ("息してなぃ", LIFE),  # small ぃ typed by mistake
+        ("こきゅうしてない", LIFE),
+        ("子どもの意識がありません", LIFE),
+        ("呼びかけても反応がない", LIFE),
+        ("揺すっても起きん", LIFE),
+        ("熱が40度あってぐったりしてる", LIFE),
+        ("ひきつけ起こしとる！", LIFE),
+        ("けいれんが10分止まらない", LIFE),
+        ("階段から落ちて頭打って、何回も吐いとる", LIFE),
+        ("頭ぶつけてからぼーっとしとる", LIFE),
+        ("お風呂で溺れた", LIFE),
+        ("おもちゃが喉に詰まった", LIFE),
+        ("唇が紫色になってる", LIFE),
+        ("ストーブで大やけどした", LIFE),
+        ("my baby is not breathing", LIFE),
+        # poisoning: a substance or object and an ingestion verb, in any tense or uncertain form
+        ("子どもが洗剤飲んだかもしれん", POISONING),  # the issue's example
+        ("子どもが洗剤を飲んだ", POISONING),
+        ("ボタン電池飲み込んだみたい", POISONING),
+        ("たばこ食べちゃった", POISONING),
+        ("タバコの吸い殻を口に入れとった", POISONING),
+        ("灯油を飲んでしもた", POISONING),
+        ("漂白剤なめたかも", POISONING),
+        ("せんざいのんだかも", POISONING),
+        ("ジェルボールかじった", POISONING),  # じぇ: small vowels fold to full size on both sides
+        ("おばあちゃんの薬を飲んだかもしれない", POISONING),
+        ("2さいの子が薬を全部飲んでしまった", POISONING),
+        ("何か飲み込んだみたいで苦しそう", POISONING),
+        ("間違えて大人の薬を飲ませてしまった", POISONING),
+        ("my toddler swallowed a battery", POISONING),
+        # abuse: an actor and a violence verb, a hit person, a child hurt, neglect
+        ("夫に殴られた", ABUSE),
+        ("旦那に毎日たたかれる", ABUSE),
+        ("パパがママをなぐっとる", ABUSE),
+        ("彼氏に首を絞められた", ABUSE),
+        ("隣の家から子どもの悲鳴と怒鳴り声がする", ABUSE),
+        ("子どもを叩いてしまいそうで怖い", ABUSE),
+        ("夫に殺すぞって言われた", ABUSE),
+        ("My husband hits me", ABUSE),
+        # suicide
+        ("もう死にたい", SUICIDE),
+        ("しにたい", SUICIDE),
+        ("ｷｴﾀｲ…", SUICIDE),  # half-width katakana reads as きえたい
+        ("きえてしまいたい", SUICIDE),
+        ("生きていたくない", SUICIDE),
+        ("子どもと一緒に死のうかな", SUICIDE),
+        ("I want to die", SUICIDE),
     ],
 )
-def test_detect_finds_emergencies(text: str, expected: list[Emergency]) -> None:
-    assert detect(text) == expected
+def test_situations_are_recognised(text: str, kind: Emergency) -> None:
+    assert kind in check(text).kinds
 
 
 @pytest.mark.parametrize(
-    "text", ["保育園の申し込みはいつから？", "予防接種の予約をしたい", "粗大ごみの出し方", "熱が出た"]
+    "text",
+    [
+        "子どもの薬の飲ませ方を教えて",
+        "薬を飲んでくれない",
+        "ミルクを飲んでくれない",
+        "洗剤の捨て方",
+        "電池の捨て方は？",
+        "水遊びで溺れないための注意点",
+        "熱性けいれんの既往があり保育園で座薬を預かってもらえますか",  # the issue's false alarm
+        "けいれん止めの薬は保育園で預かってもらえる？",
+        "#8000って何時まで？",
+        "忙しすぎて死にそう",
+        "死ぬほど眠い",
+        "ボタン電池の誤飲を防ぐには",
+        "誤飲防止の講習会はありますか",
+        "太鼓をたたくイベント",
+        "DV相談の窓口は何時まで？",
+        "自殺対策の講演会",
+        "死亡届の出し方",
+        "息子が保育園に行きたがらない",  # 息子 is not 息
+        "息抜きできる場所はありますか",
+        "やけどの応急手当を知りたい",
+        "タバコはどこで吸えますか",
+        "子どもが風邪薬を飲んだ後、眠そう",
+        "保育園の見学に行きたいんやけど、いつがいい？",  # 〜やけど is Kansai for 〜けど, not a burn
+        "健診はどこで受けられますか",  # 受けられ is not 蹴られ
+        "飼っていた犬が死んでしまい、子どもが落ち込んでいます",
+        "消えるボールペンで申請書を書いてもいいですか",
+        "保育園の申し込みはいつから？",
+        "熱が出た",
+    ],
 )
-def test_ordinary_questions_are_not_emergencies(text: str) -> None:
-    assert detect(text) == []
+def test_ordinary_questions_sharing_the_words_stay_quiet(text: str) -> None:
+    assert check(text).kinds == ()
 
 
-def test_every_kind_has_words_and_guidance() -> None:
-    assert set(EMERGENCY_WORDS) == set(GUIDANCE) == set(Emergency)
+def test_a_present_danger_sentence_wins_over_a_question_form() -> None:
+    result = check("子どもが洗剤を飲んだかも！吐かせた方がいいですか")
+    assert result.kinds == (POISONING,)
+    assert check("夫に殴られました。どこに相談すればいいですか").kinds == (ABUSE,)
+
+
+def test_weak_evidence_is_flagged_but_not_sure() -> None:
+    breathing = check("息が苦しそう")
+    assert breathing.kinds == (LIFE,) and not breathing.sure
+    head = check("子どもが頭をぶつけた")
+    assert head.kinds == (LIFE,) and not head.sure
+    assert check("子どもが頭をぶつけて吐いた").sure
+
+
+def test_clear_emergencies_are_sure() -> None:
+    assert check("子どもが洗剤飲んだかもしれん").sure
+    assert check("もう死にたい").sure
+
+
+def test_several_kinds_come_most_urgent_first() -> None:
+    assert detect("子どもが薬を飲み込んだあと、けいれんしてる") == [LIFE, POISONING]
+
+
+def test_check_is_fast_enough_for_every_message() -> None:
+    check("warm up")  # loads the tagger once
+    texts = [f"子どもが洗剤飲んだかもしれん、息もしとらんみたいでぐったりしとる {i}" for i in range(200)]
+    started = time.perf_counter()
+    for text in texts:
+        check(text)
+    assert (time.perf_counter() - started) / len(texts) < 0.005  # measured ~0.5 ms; generous for a busy machine
+
+
+def test_every_kind_has_guidance_and_the_menu_offers_five() -> None:
+    assert set(GUIDANCE) == set(Emergency)
+    assert set(DETECTED) <= set(GUIDANCE)
+    assert list(MENU_LABELS.values()) == ["子どもの急病・けが", "誤飲", "こころがつらい", "暴力・虐待", "災害"]
 
 
 @pytest.mark.parametrize(
     ("kind", "numbers"),
-    [(Emergency.LIFE, ["119", "#8000"]), (Emergency.POISONING, ["119", "072-727-2499", "029-852-9999"]),
-     (Emergency.ABUSE, ["189"]), (Emergency.SUICIDE, ["0570-783-556", "0120-279-338", "0570-064-556", "119"])],
+    [(LIFE, ["119", "#8000"]), (POISONING, ["119", "072-727-2499", "029-852-9999"]),
+     (ABUSE, ["189", "110番", "#8008", "0120-279-889"]),
+     (SUICIDE, ["0570-783-556", "0120-279-338", "0570-064-556", "119"]),
+     (Emergency.ILLNESS, ["119", "#8000"]), (Emergency.DISASTER, ["171", "119", "110"])],
 )
 def test_guidance_names_the_national_numbers(kind: Emergency, numbers: list[str]) -> None:
     text = guidance([kind])
