@@ -123,6 +123,41 @@ def eval_export_beir(
     typer.echo(f"{counts['corpus']} 件の文書と {counts['queries']} 件の質問を書き出しました ({directory})")
 
 
+@eval_app.command("emergency")
+def eval_emergency(
+    split: Annotated[str, typer.Option(help="dev, test or all (tune on dev only; test is run once to report).")]
+    = "dev",
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    baseline: Annotated[str | None, typer.Option(
+        help="Also measure bot/emergency.py as it was at this git revision (loaded into a temporary module).")]
+    = None,
+    errors: Annotated[bool, typer.Option(help="List missed emergencies and false alarms (dev only).")] = False,
+    report: Annotated[Path | None, typer.Option(help="Also write the JSON results to this file.")] = None,
+) -> None:
+    """Emergency detection on the blind emergency set: recall per kind and overall, false alarms on ordinary
+    look-alikes (sure, unsure, together), per style (eval/emergency_eval.py)."""
+    from eval.emergency_eval import run_emergency_eval
+
+    if split not in ("dev", "test", "all"):
+        fail("--split must be dev, test or all")
+    if errors and split != "dev":
+        fail("--errors lists texts of the dev split only")
+    results = run_emergency_eval(split, baseline=baseline, list_errors=errors)  # type: ignore[arg-type]
+    if report is not None:
+        report.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    if as_json:
+        echo_json(results)
+        return
+    for name in ("detector", "baseline"):
+        if name in results:
+            typer.echo(f"[{name}] " + "  ".join(f"{k}={v}" for k, v in results[name]["overall"].items()))
+            for kind, summary in results[name]["per_kind"].items():
+                typer.echo(f"  {kind}: " + "  ".join(f"{k}={v}" for k, v in summary.items()))
+    for error in results["detector"].get("errors", []):
+        typer.echo(f"error {error['id']} {error['kind']} flagged={error['flagged']} sure={error['sure']}: "
+                   f"{error['text']}")
+
+
 def _print_results(results: dict[str, Any], *, as_json: bool, output: Path | None = None) -> None:
     """A benchmark's results as JSON or one ``key=value`` line, and written to ``output`` when given."""
     if output is not None:
