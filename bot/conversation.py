@@ -13,7 +13,8 @@ from typing import Any
 
 from bot.answers import AnswerView, handoff_choice, split_language
 from bot.categories import BY_SLUG, CATEGORIES, top_entries
-from bot.emergency import Emergency, detect, guidance
+from bot.emergency import detect, guidance
+from bot.emergency_menu import emergency_menu
 from bot.menu_actions import MenuAction, menu_data
 from bot.messages import MAX_QUICK_REPLY_ITEMS, Message, PostbackChoice, shorten, text_messages
 from bot.postback import PostbackSigner
@@ -132,9 +133,9 @@ class Conversation:
             return text_messages(text, self._yes_no(user_id))
         return text_messages(TEXT["staff_how"].format(hours=hours, expectation=expectation))
 
-    def emergency_guide(self) -> list[Message]:
-        """Every fixed national emergency number (119, #8000, 中毒110番, 189, the counselling lines)."""
-        return text_messages(TEXT["emergency_menu"].format(guidance=guidance(list(Emergency))))
+    def emergency_guide(self, action: MenuAction = MenuAction.EMERGENCY) -> list[Message]:
+        """The emergency menu: 119 and a choice of five topics; a chosen topic shows its own guidance only."""
+        return emergency_menu(action)
 
     def usage_guide(self) -> list[Message]:
         return text_messages(TEXT["help"].format(retention_days=self.retention_days))

@@ -211,8 +211,8 @@ class EventDispatcher:
         """The rich menu (unsigned, shared by all users): only what typing could also get."""
         if action in CATEGORY_ACTIONS:
             return self.conversation.category(user.user_id, action.value)
-        if action is MenuAction.EMERGENCY:
-            return self.conversation.emergency_guide()
+        if action.is_emergency:
+            return self.conversation.emergency_guide(action)
         if action is MenuAction.HELP:
             return self.conversation.usage_guide()
         ticket = open_ticket_of(session, user.user_id)
