@@ -16,6 +16,7 @@ from sqlmodel import Session
 
 from editor.forms import STATUS_LABELS
 from eval.gate import GATE_METRICS, METRIC_LABELS, QualityGate
+from handoff.formatting import category_label
 from knowledge.messages import FIELD_LABELS
 from knowledge.schema import FaqEntryData
 from knowledge.versions import EntryDiff, KnowledgeVersion
@@ -86,13 +87,19 @@ class DiffRow:
     kind: str
     question: str
     fields: tuple[FieldRow, ...]
+    category: str = ""  # in Japanese (子育て), as the console names categories everywhere
 
 
 def diff_rows(diffs: Sequence[EntryDiff]) -> list[DiffRow]:
-    """Entry differences in the editors' words, values as text (lists one item a line)."""
+    """Entry differences in the editors' words, values as text (lists one item a line).
+
+    Categories are named with ``handoff.formatting.category_label`` (the bot's category buttons: 子育て, 手続き,
+    観光): the one mapping the console already shows on tickets, the FAQ list and the routing page. There is no
+    mapping in ``knowledge`` to prefer, and a second copy here would drift from the buttons citizens see."""
     return [DiffRow(d.faq_id, KIND_OF_CHANGE.get(d.kind, d.kind), d.question,
                     tuple(FieldRow(FIELD_LABELS.get(f.field, f.field), _shown(f.field, f.before),
-                                   _shown(f.field, f.after)) for f in d.fields))
+                                   _shown(f.field, f.after)) for f in d.fields),
+                    category_label(d.category) if d.category else "")
             for d in diffs]
 
 
@@ -101,6 +108,8 @@ def _shown(field: str, value: Any) -> str:
         return "（なし）"
     if field == "status":
         return STATUS_LABELS.get(value, str(value))
+    if field == "category":
+        return category_label(str(value))
     if isinstance(value, bool):
         return "はい" if value else "いいえ"
     if isinstance(value, list):

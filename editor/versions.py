@@ -1,5 +1,10 @@
 """``/staff/versions``: every knowledge version (publish, import, load, rollback), what it changed, and rolling
 back to one — which publishes that version's entries again as a new version, so nothing of the history is lost.
+
+A version's page starts with what an editor decides on: a summary (how many entries were added, changed and
+archived, who, when and why) and the rollback button; each entry's differences follow, collapsed
+(``<details>``, no script under the console's CSP), so a first version of 400 entries is a list of 400 lines
+rather than a page hundreds of thousands of pixels long.
 """
 
 from __future__ import annotations
@@ -11,12 +16,19 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session, col, select
 
 from editor.publish import PublisherDep
-from editor.publishing import diff_rows, gate_rows
+from editor.publishing import KIND_OF_CHANGE, diff_rows, gate_rows
 from handoff import audit
 from handoff.accounts.deps import EditorStaff, StaffPageError, verify_csrf
 from handoff.formatting import jst
 from handoff.web import render
-from knowledge.versions import KIND_LABELS, KnowledgeVersion, diff_entries, latest_version_id, list_versions
+from knowledge.versions import (
+    KIND_LABELS,
+    KnowledgeVersion,
+    count_kinds,
+    diff_entries,
+    latest_version_id,
+    list_versions,
+)
 from tsunagu.deps import SessionDep
 
 router = APIRouter(prefix="/staff", include_in_schema=False)
@@ -27,6 +39,7 @@ DONE_MESSAGES = {
     "rolled_back": "以前の版に戻しました（新しい版として記録しました）。数秒以内にすべてのボットに反映されます。",
 }
 NOT_FOUND = "この版は見つかりませんでした。"
+SUMMARY_ORDER = ("added", "changed", "archived", "restored", "removed")  # kinds of change, as the summary lists them
 
 
 def _previous(session: Session, version: KnowledgeVersion) -> KnowledgeVersion | None:
@@ -54,14 +67,23 @@ def version_page(version_id: int, request: Request, session: SessionDep, editor:
     if version is None:
         raise StaffPageError(404, NOT_FOUND, staff=editor)
     previous = _previous(session, version)
-    diffs = diff_rows(diff_entries(previous.entry_map() if previous else {}, version.entry_map()))
+    changes = diff_entries(previous.entry_map() if previous else {}, version.entry_map())
     return render(request, "version.html", {
         "version": version, "at": jst(version.created_at), "kind": KIND_LABELS.get(version.kind, version.kind),
-        "previous_id": previous.id if previous else None, "diffs": diffs, "gate": _gate_rows(version),
+        "previous_id": previous.id if previous else None, "diffs": diff_rows(changes), "gate": _gate_rows(version),
+        "summary": summary_counts(count_kinds(changes)),
         "served": publisher.served_version() == version.id, "message": DONE_MESSAGES.get(done or "", ""),
         "entries": sum(1 for e in version.entries if e.get("status") == "published"),
         "latest": latest_version_id(session) == version.id,
     }, staff=editor)
+
+
+def summary_counts(counts: dict[str, int]) -> list[tuple[str, int]]:
+    """(label, count) of each kind of change in the summary's order: added, changed and archived always shown
+    (「アーカイブ 0 件」 is news too), restored and removed only when there are any."""
+    always = SUMMARY_ORDER[:3]
+    return [(KIND_OF_CHANGE[kind], counts.get(kind, 0)) for kind in SUMMARY_ORDER
+            if kind in always or counts.get(kind)]
 
 
 @router.post("/versions/{version_id}/rollback", dependencies=[Depends(verify_csrf)])

@@ -59,6 +59,7 @@ class EntryDiff:
     kind: str
     question: str
     fields: tuple[FieldChange, ...]
+    category: str = ""  # the entry's category after the change (before it, for a removed entry)
 
 
 def latest_version_id(session: Session) -> int | None:
@@ -102,14 +103,22 @@ def diff_entries(before: dict[str, FaqEntryData], after: dict[str, FaqEntryData]
     for faq_id in sorted(before.keys() | after.keys()):
         old, new = before.get(faq_id), after.get(faq_id)
         if old is None and new is not None:
-            diffs.append(EntryDiff(faq_id, "added", new.question, _field_changes(None, new)))
+            diffs.append(EntryDiff(faq_id, "added", new.question, _field_changes(None, new), new.category))
         elif new is None and old is not None:
-            diffs.append(EntryDiff(faq_id, "removed", old.question, ()))
+            diffs.append(EntryDiff(faq_id, "removed", old.question, (), old.category))
         elif old is not None and new is not None:
             fields = _field_changes(old, new)
             if fields:
-                diffs.append(EntryDiff(faq_id, _change_kind(old, new), new.question, fields))
+                diffs.append(EntryDiff(faq_id, _change_kind(old, new), new.question, fields, new.category))
     return diffs
+
+
+def count_kinds(diffs: list[EntryDiff]) -> dict[str, int]:
+    """How many entries each kind of change touched (``added``, ``changed``, ``archived`` ...), for a summary."""
+    counts: dict[str, int] = {}
+    for diff in diffs:
+        counts[diff.kind] = counts.get(diff.kind, 0) + 1
+    return counts
 
 
 def _change_kind(old: FaqEntryData, new: FaqEntryData) -> str:
