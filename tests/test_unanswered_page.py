@@ -153,9 +153,11 @@ def test_reloading_does_not_embed_the_questions_again(console: Console) -> None:
 
 
 def add_as_alt(console: Console, *row_ids: int, faq_id: str = APPLY) -> object:
+    """Post 「言い換えとして追加」, already confirmed (tests/test_unanswered_targets.py covers the confirmation)."""
     csrf = csrf_of(console.client.get("/staff/unanswered").text)
     return console.client.post("/staff/unanswered/add", data={
-        "csrf_token": csrf, "id": [str(i) for i in row_ids], "faq_id": faq_id}, follow_redirects=False)
+        "csrf_token": csrf, "id": [str(i) for i in row_ids], "faq_id": faq_id, "confirmed": "true"},
+        follow_redirects=False)
 
 
 def check_add_then_publish(console: Console) -> None:

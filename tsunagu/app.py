@@ -29,6 +29,7 @@ from eval.gate import QualityGate
 from handoff.accounts.admin_routes import router as accounts_admin_router
 from handoff.accounts.deps import add_auth_exception_handlers
 from handoff.accounts.routes import router as accounts_router
+from handoff.canned_routes import router as canned_router
 from handoff.console import router as console_router
 from handoff.web import mount_static
 from tsunagu.api import make_api_router
@@ -84,6 +85,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.include_router(accounts_router)
     app.include_router(accounts_admin_router)
     app.include_router(console_router)
+    app.include_router(canned_router)
     app.include_router(analytics_router)
     app.include_router(editor_home_router)
     app.include_router(editor_transfer_router)  # before /staff/faq/{faq_id}

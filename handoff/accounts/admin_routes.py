@@ -55,21 +55,25 @@ NOTICES = {
 PASSWORD_MISMATCH = "2回入力したパスワードが一致しません。"
 NOT_FOUND = "このアカウントは見つかりません。"
 NAME_TAKEN = "ユーザー名「{name}」は既に使われています。"
+UNKNOWN_TEAM = "担当課「{team}」は登録されていません。一覧から選んでください。"
 
 router = APIRouter(prefix=ACCOUNTS_PATH, tags=["staff console"], include_in_schema=False)
 templates.env.filters.update(jst=jst)
 
 
-def _teams(desk: StaffDesk, users: list[StaffUser]) -> list[str]:
-    """Team names to suggest: the routing's teams and those already given to someone."""
-    return sorted(set(desk.routing.teams) | {user.team for user in users if user.team})
+def unknown_team(desk: StaffDesk, team: str, *, current: str | None = None) -> str:
+    """The Japanese refusal when ``team`` is neither empty, a known team (``Routing.teams``) nor the account's
+    current team (kept when only the role or name changes); "" when it is fine."""
+    team = team.strip()
+    if not team or team in desk.routing.teams or team == (current or ""):
+        return ""
+    return UNKNOWN_TEAM.format(team=team)
 
 
 def _context(request: Request, session: Session, desk: StaffDesk, error: str) -> dict[str, object]:
-    users = list_users(session)
     notice = "" if error else NOTICES.get(request.query_params.get("done", ""), "")
-    return {"users": users, "teams": _teams(desk, users), "roles": ROLES, "error": error, "notice": notice,
-            "min_password": MIN_PASSWORD_LENGTH, "max_password": MAX_PASSWORD_LENGTH}
+    return {"users": list_users(session), "teams": list(desk.routing.teams), "roles": ROLES, "error": error,
+            "notice": notice, "min_password": MIN_PASSWORD_LENGTH, "max_password": MAX_PASSWORD_LENGTH}
 
 
 def _list_page(request: Request, session: Session, admin: StaffUser, desk: StaffDesk, *,
@@ -119,6 +123,8 @@ def create_account(
     form = {"username": username, "display_name": display_name, "role": role, "team": team}
     if password != password_confirm:
         return _list_page(request, session, admin, desk, form=form, error=PASSWORD_MISMATCH, status_code=400)
+    if refusal := unknown_team(desk, team):
+        return _list_page(request, session, admin, desk, form=form, error=refusal, status_code=400)
     name = normalize_username(username)
     _audit(session, admin, "account_created",
            f"ユーザー：{name}、役割：{ROLE_LABELS.get(role, role)}、担当課：{team.strip() or '未設定'}")
@@ -152,6 +158,9 @@ def update_account(
 ) -> Response:
     """Change role, display name and team (not for one's own admin role, never for the last admin)."""
     account = _load(session, admin, user_id)
+    if refusal := unknown_team(desk, team, current=account.team):
+        form = {"role": role, "display_name": display_name, "team": team}
+        return _edit_page(request, session, admin, desk, account, form=form, error=refusal, status_code=400)
     changes = _changes(account, role, display_name.strip() or account.username, team.strip() or None)
     if not changes:
         return _done(account, "unchanged")
