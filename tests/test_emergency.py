@@ -72,6 +72,14 @@ LIFE, POISONING, ABUSE, SUICIDE = Emergency.LIFE, Emergency.POISONING, Emergency
         ("生きていたくない", SUICIDE),
         ("子どもと一緒に死のうかな", SUICIDE),
         ("I want to die", SUICIDE),
+        ("明日が来なければいいのに", SUICIDE),
+        ("死ぬことばかり考えてしまう", SUICIDE),
+        # indirect situations
+        ("お風呂で顔が沈んでた、呼吸が弱い", LIFE),
+        ("子どもの首にひもが絡まってた", LIFE),
+        ("薬の瓶があいてた、何錠かたりない", POISONING),
+        ("夫がナイフを持って暴れてる", ABUSE),
+        ("元夫が家の前で待ち伏せしてる、怖い", ABUSE),
     ],
 )
 def test_situations_are_recognised(text: str, kind: Emergency) -> None:
@@ -109,6 +117,16 @@ def test_situations_are_recognised(text: str, kind: Emergency) -> None:
         "消えるボールペンで申請書を書いてもいいですか",
         "保育園の申し込みはいつから？",
         "熱が出た",
+        "猫が洗剤なめたかも",  # a pet, not a child: the vet, not 119
+        "メダカが浮いて動かない、どうしたらいい？",
+        "息子がサッカーでけられて青あざ",
+        "イヤイヤ期で子どもが私を叩いてくる",
+        "鼻血が止まらない時はどうする",
+        "頭をぶつけやすい時期",
+        "子どもが誤飲しやすいもの一覧",
+        "おぼれる夢を見た",
+        "スマホが動かない！助けて！",
+        "図書館で子どもが泣き叫んで周りに迷惑をかけてしまいます",
     ],
 )
 def test_ordinary_questions_sharing_the_words_stay_quiet(text: str) -> None:
