@@ -80,7 +80,7 @@ ALCOHOL = (r"(?:お酒|おさけ|酒|泡盛|あわもり|焼酎|しょうちゅ�
 # Someone else's medicine, too much of it, or some missing: an accident whoever took it.
 OVERDOSE = _compile(
     r"大人の|おとなの|親の|おやの|じいちゃん|ばあちゃん|じーちゃん|ばーちゃん|祖母|祖父|[母父夫妻姉兄]の|ままの|ぱぱの|"
-    r"ぜんぶ|全部|大量|たいりょう|まとめて|一気|いっき|(?:いっぱい|たくさん|山ほど|やまほど)(?:の|飲|呑)ん|一箱|"
+    r"ぜんぶ|全部|大量|たいりょう|まとめて|一気|いっき|(?:いっぱい|たくさん|山ほど|やまほど)(?:の|飲|呑)[んみ]|一箱|"
     r"ひとはこ|ひと箱|一本|いっぽん|一瓶|ひとびん|しーと|箱ごと|"
     r"はこごと|瓶ごと|びんごと|何錠|なんじょう|何粒|なんつぶ|(?:[2-9]|[1-9][0-9])(?:錠|粒|つぶ|じょう)|空っぽ|からっぽ|"
     r"空に|からに|足りな|たりな|見当たら|みあたら|減って|へって|間違|まちが|まちご|誤って|あやまって|勝手に|かってに"
@@ -91,10 +91,11 @@ CHILD = (r"(?:子|こども|娘|むすめ|息子|むすこ|赤ちゃん|あか�
          r"\bkid|\bbaby|\btoddler|\bson\b|\bdaughter)")
 UNKNOWN_OBJECT = r"(?:何か|なにか|何を|なにを|何が|なにが|何やら|なんか(?:を|の|が)?(?:口|くち|飲|のみ|の[んみ]))"
 # Swallowing, eating, putting in the mouth, licking, biting, inhaling: every tense and dialect.
-INGEST = (r"(?:(?:の|飲|呑)(?:ん[だでじどたて]|みこ|み込|みよ|みちょ|みほ|み干|まれ)|"
-          r"(?:た|食)べ(?:た|て|ちゃ|よ[るっ]|と[るっら]|"
+INGEST = (r"(?:(?:の|飲|呑)(?:ん[だでじどたて]|みこ|み込|みよ|みちょ|みほ|み干|まれ|みまし)|"
+          r"(?:た|食)べ(?:た|て|ちゃ|まし|よ[るっ]|と[るっら]|"
           r"ちょ[るっ]|しも|てもう|てしも)|くった|食った|(?:くち|口)に(?:いれ|入れ|ふく|含|つっこ|突っ込|入っ|はいっ)|"
-          r"くわえ|咥え|(?:な|舐|嘗)め(?:た|て|ちゃ|と[るっ]|よ[るっ]|ちょ[るっ])|(?:かじ|齧)(?:った|って|っちゃ)|"
+          r"くわえ|咥え|(?:な|舐|嘗)め(?:た|て|ちゃ|まし|と[るっ]|よ[るっ]|ちょ[るっ])|(?:かじ|齧)(?:った|って|"
+          r"っちゃ|りまし)|"
           r"しゃぶ(?:った|って|っちゃ)|(?:すす|啜)(?:った|って)|(?:噛|咬)ん[でだ]|(?<=[をばもが])かん[でだ]|すいこ|"
           r"吸い込|吸いこ|ごっくん|ごくん|誤飲|ごいん|誤嚥|ごえん|飲み下)")
 # What may follow an ingestion verb and make it not an accident: refusal, negation, ease, hypothesis, giving.
@@ -134,8 +135,8 @@ BEATEN = (r"(?:(?:なぐ|殴)られ|(?<!肩を)(?<!かたを)(?:たた|叩)か�
           r"ぼこ(?:ぼこ|ら)?れ|ぼこぼこに|ボコボコ|(?:け|蹴)り(?:とば|飛ば)され|(?:ひっぱた|引っぱた|引っ叩)かれ|"
           r"(?:つね|抓)られ|(?:ころ|殺)され(?:る|そう|かけ|た)|(?:ころ|殺)す(?:ぞ|って|と言)|"
           r"(?:と|閉)じ(?:こ|込)められ|(?:し|閉|締)め(?:だ|出)され|(?:おど|脅)され|"
-          r"(?:ひきず|引きず)られ|(?:髪|かみ)[をの]?(?:ひっぱ|引っ張)られ|暴力(?:を)?(?:ふる|振る)われ|"
-          r"(?:手|て)を(?:あげ|上げ|挙げ)られ|暴力を?(?:受け|うけ))")
+          r"(?:ひきず|引きず)られ|(?:髪|かみ)[をの]?(?:ひっぱ|引っ張)られ|(?:暴力|ぼうりょく)(?:を)?(?:ふる|振る)われ|"
+          r"(?:手|て)を(?:あげ|上げ|挙げ)られ|(?:暴力|ぼうりょく)を?(?:受け|うけ))")
 # Active violence verbs, used only with an actor or a child as their object.
 HITS = (r"(?:なぐ[らりるっれ]|殴|たた[かきくけい]|叩|ぶっ[たて]|ぶ[たちつ](?:[。、!！]|$)|しば[かきくい]|蹴|けっ[たて]|"
         r"けりとば|首を|くびを|くびしめ|首絞|首締|暴力|ぼうりょく|暴れ|あばれ|ころ[すさしそ]|殺|つきとば|突き飛ば|"
@@ -229,7 +230,8 @@ SITUATIONS: tuple[Situation, ...] = (
           r"れないよう|ないよう)"),
     _rule(LIFE, r"(?:くちびる|唇|顔|かお|まぶた|瞼|のど|喉|全身|ぜんしん)[がもはじゅう]*(?:はれ|腫れ|むくん|"
           r"ぶつぶつ|じんましん|蕁麻疹)|(?:咳|せき)[がもは]?(?:とまら|止まら|とまん|止まん)", strong=False),
-    _rule(LIFE, r"(?:おぼれ|溺れ)(?:た|て|かけ|と[るっ]|よ[るっ]|ちょ[るっ]|そうにな|そうだった|る[!！])|溺水|できすい|"
+    _rule(LIFE, r"(?:おぼれ|溺れ)(?:た|て|かけ|ま(?:した|して)|と[るっ]|よ[るっ]|ちょ[るっ]|そうにな|そうだった|"
+          r"る[!！])|溺水|できすい|"
           r"" + WATER + r"(?:で|に|から)(?:流され|ながされ|落ち|おち|はま|転落|てんらく)|"
           r"(?:うつぶせ|うつ伏せ)で(?:うい|浮い)"),
     _rule(LIFE, r"(?:のど|喉|気管|きかん)(?:[にでがを][^。！？!?]{0,8}?)?(?:つまら|詰まら|つまっ|詰まっ|つまり|"
@@ -330,7 +332,8 @@ SITUATIONS: tuple[Situation, ...] = (
 ENGLISH: tuple[Situation, ...] = (
     _rule(LIFE, r"\b(?:not|isn'?t|stopped|stop|can'?t|cannot|won'?t|no longer|hardly|trouble) ?breath|"
           r"\bunconscious|\bunresponsive|passed out|not waking|won'?t wake|can'?t wake|seizure|convuls|fitting|"
-          r"choking|choked|drown|\blimp\b|floppy|turning blue|turned blue|not responding|no pulse|"
+          r"choking|choked|drown|\blimp\b|floppy|turning blue|turned blue|not responding|no pulse|collapsed|"
+          r"faint(?:ed|ing)|fell (?:in|into) (?:the |a )?(?:pond|pool|river|water|sea|bath|lake|canal)|"
           r"hit (?:his|her|their|the) head|fell (?:from|off|out)"),
     _rule(POISONING, r"\b(?:swallow\w*|ate|eaten|drank|drunk|licked|chewed|ingest\w*|put \w+ in (?:his|her) mouth)\b"
           r"[^.?!]{0,40}\b(?:detergent|bleach|battery|batteries|medicine|medication|pills?|tablets?|cigarettes?|"
@@ -339,13 +342,16 @@ ENGLISH: tuple[Situation, ...] = (
           r"pesticide|insecticide|mouthwash|sanitizer|vitamins?|cream)|"
           r"\b(?:detergent|bleach|battery|batteries|medicine|medication|pills?|tablets?|cigarettes?|tobacco|"
           r"magnets?|coins?|chemicals?|cleaner|pods?)\b[^.?!]{0,30}\b(?:swallow\w*|ate|eaten|drank|drunk)\b|"
+          r"got into (?:the |my |our )?(?:medicine|pills|cleaning|cabinet|bleach|detergent)|(?:toddler|baby|kid|child|"
+          r"son|daughter)\b[^.?!]{0,40}\b(?:took|ate|swallowed)\b[^.?!]{0,20}\b(?:pills?|tablets?|medicine)|"
           r"\bpoison(?:ed|ing)\b|\boverdose"),
     _rule(ABUSE, r"\b(?:hits?|hitting|beats?|beating|beaten|kicks?|kicked|kicking|punch\w*|slap\w*|chok\w* me|"
           r"hurts?|hurting|strangl\w*) (?:me|my|him|her|us|the kids?|the children|the baby)\b|domestic violence|"
           r"\babus\w*|being hit|\bhit me\b|\bhits me\b|violent|threaten\w* to kill|(?:scream\w*|crying|"
           r"hitting|yelling|shouting)[^.?!]{0,60}(?:next door|neighbo)|(?:next door|neighbo)[^.?!]{0,60}(?:scream\w*|"
           r"hitting|yelling|shouting|hit)"),
-    _rule(SUICIDE, r"\b(?:want(?:s)? to die|wanna die|kill (?:myself|me)|suicid\w*|end (?:my life|it all)|"
+    _rule(SUICIDE, r"\b(?:want(?:s)? to die|wanna die|kill (?:myself|me)|suicid\w*|end(?:ing)? (?:my life|it all)|"
+          r"wish i (?:was|were) dead|(?:want|feel like|wanna) (?:to )?disappear\w*|"
           r"don'?t want to (?:live|be alive|be here)|better off dead|hurt myself|self[- ]harm|cut(?:ting)? myself|"
           r"no reason to live|disappear forever|jump\w* (?:in front of|off|from) (?:a |the |my )?"
           r"(?:train|bridge|building|roof|balcony)|not (?:want|wanting) to (?:live|wake up))"),
@@ -429,7 +435,7 @@ class Views:
         self.reading = self.reading.translate(SMALL_VOWELS)
 
     def search(self, pattern: re.Pattern[str]) -> re.Match[str] | None:
-        return pattern.search(self.surface) or pattern.search(self.reading)
+        return pattern.search(self.surface) or pattern.search(self.reading) or pattern.search(self.latin)
 
 
 @lru_cache(maxsize=1)
