@@ -185,17 +185,23 @@ class Conversation:
         return None
 
     def bot_view(self, question: str, limit: int = 5) -> tuple[list[dict[str, Any]], str | None]:
-        """What the bot thought of ``question``, for staff: the best candidates and a likely category.
+        """What the bot thought of ``question``, for staff and for routing: the best candidates, each with its
+        category, score and whether the citizen was shown it (``shown``), and the category of the best entry
+        shown (None when none was).
 
-        The category routes the ticket; it is taken from the best candidate only when that one was at least
-        worth suggesting, since a low-scoring candidate says little about the topic.
+        The ticket's team is weighed from all of these (``handoff.routing``), not taken from the top one alone.
         """
         decision, entries = self.decide(question)
-        candidates = [{"faq_id": c.faq_id, "question": entries[c.faq_id].question, "score": round(c.score, 3)}
-                      for c in decision.candidates[:limit]]
-        confident = decision.kind in (DecisionKind.ANSWER, DecisionKind.SUGGEST) and decision.candidates
-        top = decision.candidates[0].faq_id if confident else None
-        category = entries[top].category if top in entries else None
+        shown: set[str] = set()  # what the reply offered: the suggestions, or the answer and its related entries
+        if decision.kind is DecisionKind.SUGGEST:
+            shown = {c.faq_id for c in decision.suggestions}
+        elif decision.kind is DecisionKind.ANSWER and decision.faq_id:
+            shown = {c.faq_id for c in decision.candidates[:RELATED_ENTRIES + 1]} | {decision.faq_id}
+        candidates: list[dict[str, Any]] = [
+            {"faq_id": c.faq_id, "question": entries[c.faq_id].question, "score": round(c.score, 3),
+             "category": entries[c.faq_id].category, "shown": c.faq_id in shown}
+            for c in decision.candidates[:limit]]
+        category = next((str(c["category"]) for c in candidates if c["shown"]), None)
         return candidates, category
 
     def answer(self, user_id: str, entry: FaqEntryData, related: Sequence[str], *,

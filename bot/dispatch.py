@@ -10,7 +10,9 @@ from sqlmodel import Session, col, delete
 
 from bot import capture
 from bot.answers import split_language
+from bot.categories import BY_SLUG as CATEGORY_SLUGS
 from bot.conversation import DECLINE_ARGUMENT, NONE_FIT_ARGUMENT, TEXT, Conversation
+from bot.emergency import check as emergency_check
 from bot.emergency import detect, guidance
 from bot.group_chat import GroupChat, chat_id_of
 from bot.interactions import delete_user_interactions
@@ -21,6 +23,7 @@ from bot.postback import is_fresh, timestamp_argument
 from handoff.hours import BusinessCalendar, BusinessHours, opening_hours_text
 from handoff.models import Ticket
 from handoff.replies import CANCEL_ARGUMENT, CitizenReplies
+from handoff.routing import chosen_for, remember_choice
 from handoff.tickets import CitizenDesk, ForgottenTickets, Routing, forget_citizen, open_ticket_of, sync_user_state
 from knowledge.unanswered import delete_user_unanswered
 from tsunagu.clock import as_utc, utcnow
@@ -192,13 +195,18 @@ class EventDispatcher:
         return self.conversation.on_postback(user.user_id, data, can_ask_staff=bool(user.last_question))
 
     def _chosen(self, session: Session, user: LineUser, action: str, argument: str, now: dt.datetime) -> None:
-        """An entry tapped (``choose``: offered for a typed question; ``browse``: from a category list)."""
+        """An entry tapped (``choose``: offered for a typed question; ``browse``: from a category list), or a
+        category opened; the choice is remembered to route a hand-off of the same question to its team."""
+        if action == "category" and argument in CATEGORY_SLUGS:
+            remember_choice(user, category=argument)
+            return
         faq_id, english = split_language(argument)
         entry = self.conversation.retriever.entries.get(faq_id)
         if action not in ("choose", "browse") or entry is None:
             return
         if action == "browse":  # the entry's question is what a 👎 →「職員に聞く」 would send
             user.last_question = entry.question[:1000]
+        remember_choice(user, category=entry.category, faq_id=faq_id)
         capture.choice(session, user=user, at=now, faq_id=faq_id, english=english, suggested=action == "choose")
 
     def _declined(self, session: Session, user: LineUser, now: dt.datetime) -> None:
@@ -245,14 +253,16 @@ class EventDispatcher:
         question = user.last_question
         if not question:
             return text_messages(REPLIES["handoff_nothing"])
-        candidates, category = self.conversation.bot_view(question)
+        candidates, _ = self.conversation.bot_view(question)
+        chosen_entry, chosen_category = chosen_for(user, question)
         last_emergency = as_utc(user.last_emergency_at)
         recent_emergency = last_emergency is not None and now - last_emergency < URGENT_AFTER_EMERGENCY
-        urgent = bool(detect(question)) or recent_emergency
         user.last_question = None  # one question, one ticket (a second tap on the old button opens nothing)
         capture.handoff_sent(session, user_id=user.user_id, at=now, text=question)
-        return self.desk.open_ticket(session, user, question=question, candidates=candidates, category=category,
-                                     urgent=urgent, now=now,
+        # Only the ticket's own words make it 至急; an emergency message sent before it is shown with its time.
+        return self.desk.open_ticket(session, user, question=question, candidates=candidates,
+                                     category=chosen_category, chosen_entry=chosen_entry,
+                                     urgent=bool(emergency_check(question)), now=now,
                                      earlier_emergency=user.last_emergency_text if recent_emergency else None)
 
 

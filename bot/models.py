@@ -49,6 +49,11 @@ class LineUser(SQLModel, table=True):
     slowed_until: dt.datetime | None = None
     last_emergency_at: dt.datetime | None = None  # a hand-off soon after emergency words is urgent
     last_emergency_text: str | None = Field(default=None, max_length=1000)  # shown to staff in that ticket
+    # The entry or category the citizen last chose, and a digest of the question it was chosen for: it routes
+    # a hand-off of that question to the team of the chosen topic (handoff/routing.py).
+    last_category: str | None = Field(default=None, max_length=40)
+    last_entry: str | None = Field(default=None, max_length=120)
+    last_choice_for: str | None = Field(default=None, max_length=16)
 
 
 class OutboxMessage(SQLModel, table=True):

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from handoff.accounts.models import ADMIN_ROLES, StaffUser
 from handoff.models import Ticket
+from handoff.routing import UNROUTED
 
 NOT_YOUR_TEAM = "この問い合わせは、あなたの担当課（{team}）の問い合わせではないため、開けません。"
 NO_TEAM = "担当課が設定されていないため、問い合わせを表示できません。管理者に担当課の設定を依頼してください。"
@@ -34,7 +35,8 @@ class TeamScope:
         return self.teams is None
 
     def allows(self, ticket: Ticket) -> bool:
-        return self.teams is None or ticket.team in self.teams
+        """Every staff member may see 振り分け待ち tickets: someone has to take them."""
+        return self.teams is None or ticket.team in self.teams or ticket.team == UNROUTED
 
     def visible(self, teams: list[str]) -> list[str]:
         """The teams of ``teams`` this scope may filter the queue by."""

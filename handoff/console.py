@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 
@@ -229,7 +229,12 @@ def transfer(ticket_id: int, request: Request, session: SessionDep, staff: Ticke
             raise staff_actions.TicketActionError(TRANSFER_REFUSED)
         staff_actions.transfer(session, staff, ticket_id, team, desk.routing)
 
-    return _act(request, session, staff, desk, ticket_id, "transferred", transfer_ticket)
+    response = _act(request, session, staff, desk, ticket_id, "transferred", transfer_ticket)
+    if response.status_code != status.HTTP_303_SEE_OTHER:
+        return response  # refused: the ticket page with the reason
+    # The ticket now belongs to another team, which the transferring staff member may no longer see: back to the
+    # queue, which says 「転送しました」.
+    return RedirectResponse(f"/staff/?done=transferred&ticket={ticket_id}", status_code=status.HTTP_303_SEE_OTHER)
 
 
 @router.post("/tickets/{ticket_id}/notes", dependencies=CSRF)

@@ -38,7 +38,8 @@ class Ticket(SQLModel, table=True):
     candidates: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     category: str | None = Field(default=None, max_length=40)
     team: str = Field(max_length=100, index=True)
-    urgent: bool = Field(default=False, index=True)
+    urgent: bool = Field(default=False, index=True)  # the ticket's own messages have emergency words
+    emergency_before_at: dt.datetime | None = None  # emergency words sent shortly before it (shown, not 至急)
     status: str = Field(default=TicketStatus.WAITING, max_length=20, index=True)
     assignee_id: int | None = Field(default=None, foreign_key="staff_user.id", index=True, ondelete="SET NULL")
     unread: int = 0  # citizen messages the staff side has not opened yet

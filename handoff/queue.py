@@ -1,4 +1,7 @@
-"""Reading the ticket queue for the console: filters, ordering (urgent first, then oldest), threads."""
+"""Reading the ticket queue for the console: filters, ordering (urgent first, then oldest), threads.
+
+Tickets no team is sure of (振り分け待ち, ``handoff.routing.UNROUTED``) are in every staff member's queue.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ from dataclasses import dataclass
 from sqlmodel import Session, col, select
 
 from handoff.models import OPEN_STATUSES, Ticket, TicketMessage, TicketStatus
+from handoff.routing import UNROUTED
 
 STATUS_LABELS = {
     TicketStatus.WAITING: "受付待ち",
@@ -28,9 +32,9 @@ class QueueFilter:
 
     @classmethod
     def parse(cls, team: str | None, status: str | None, mine: str | None, teams: list[str]) -> QueueFilter:
-        """Unknown values fall back to the defaults instead of failing."""
+        """Unknown values fall back to the defaults instead of failing; 振り分け待ち is a team anyone may pick."""
         return cls(
-            team=team if team in teams else "",
+            team=team if team in teams or team == UNROUTED else "",
             status=status if status in STATUS_FILTERS else "open",
             mine=mine in ("1", "true", "on"),
         )
@@ -38,11 +42,11 @@ class QueueFilter:
 
 def list_tickets(session: Session, queue: QueueFilter, staff_id: int | None, limit: int = 200, *,
                  teams: frozenset[str] | None = None) -> list[Ticket]:
-    """Tickets matching ``queue`` within ``teams`` (None: every team): open ones urgent first then oldest first;
-    closed ones newest first."""
+    """Tickets matching ``queue`` within ``teams`` (None: every team) and 振り分け待ち, which every staff member
+    sees: open ones urgent first then oldest first; closed ones newest first."""
     query = select(Ticket)
     if teams is not None:
-        query = query.where(col(Ticket.team).in_(sorted(teams)))
+        query = query.where(col(Ticket.team).in_(sorted({*teams, UNROUTED})))
     if queue.team:
         query = query.where(col(Ticket.team) == queue.team)
     if queue.mine:

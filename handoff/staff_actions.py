@@ -28,6 +28,7 @@ from handoff import audit
 from handoff.hours import BusinessCalendar
 from handoff.models import HELD_STATUSES, OPEN_STATUSES, Ticket, TicketMessage, TicketStatus
 from handoff.replies import CitizenReplies
+from handoff.routing import give_team
 from handoff.text import normalize_newlines
 from handoff.tickets import Routing, sync_user_state
 from tsunagu.clock import as_utc, utcnow
@@ -46,6 +47,9 @@ class StaffMember(Protocol):
 
     @property
     def username(self) -> str: ...
+
+    @property
+    def team(self) -> str | None: ...
 
 
 class TicketActionError(Exception):
@@ -148,6 +152,8 @@ def claim(
         Conflict.CLAIMED, status=TicketStatus.ASSIGNED, assignee_id=staff.id, updated_at=now)
     _sync_user(session, ticket)
     _record(session, staff, "ticket_claimed", ticket_id)
+    give_team(session, ticket, staff.team or "", routing.table(session), actor=staff.username,
+              actor_staff_id=staff.id)  # a 振り分け待ち ticket becomes the claimer's team's
 
 
 def _require_open(ticket: Ticket) -> None:
@@ -177,7 +183,8 @@ def unclaim(session: Session, staff: StaffMember, ticket_id: int, now: dt.dateti
 
 def transfer(session: Session, staff: StaffMember, ticket_id: int, team: str, routing: Routing,
              now: dt.datetime | None = None) -> None:
-    """Send an open ticket to another team's queue (unassigned)."""
+    """Send an open ticket to another team's queue (unassigned); its category becomes one that team answers
+    (``RoutingTable.category_for``), so 分類 no longer names the topic of the team it left."""
     ticket = _get(session, ticket_id)
     _require_open(ticket)
     if team not in routing.teams:
@@ -185,11 +192,12 @@ def transfer(session: Session, staff: StaffMember, ticket_id: int, team: str, ro
     if team == ticket.team:
         raise TicketActionError("すでにその担当課の問い合わせです。")
     previous, assignee = ticket.team, ticket.assignee_id
+    category = routing.table(session).category_for(team, ticket.category)
     _lock_user(session, ticket)
     seen = [col(Ticket.status).in_(OPEN_STATUSES), col(Ticket.team) == previous,
             col(Ticket.assignee_id).is_(None) if assignee is None else col(Ticket.assignee_id) == assignee]
-    ticket = _transition(session, ticket_id, seen, Conflict.CHANGED,
-                         team=team, assignee_id=None, status=TicketStatus.WAITING, updated_at=now or utcnow())
+    ticket = _transition(session, ticket_id, seen, Conflict.CHANGED, team=team, category=category,
+                         assignee_id=None, status=TicketStatus.WAITING, updated_at=now or utcnow())
     _sync_user(session, ticket)
     _record(session, staff, "ticket_transferred", ticket_id, f"{previous} → {team}")
 

@@ -20,6 +20,7 @@ from handoff.hours import BusinessCalendar
 from handoff.models import OPEN_STATUSES, Ticket, TicketMessage, TicketStatus
 from handoff.notes import TicketNote
 from handoff.replies import CitizenReplies
+from handoff.routing import RoutingDecision, RoutingTable, TopicEvidence, TopicRouter, load_table, seed_words
 from knowledge.drafts import forget_questions
 from tsunagu.clock import as_utc
 
@@ -35,18 +36,37 @@ USER_STATE = {
 
 @dataclass(frozen=True)
 class Routing:
-    """Which team answers which FAQ category, and how many open tickets one staff member may hold."""
+    """The teams, how a ticket finds its team, and how many open tickets one staff member may hold.
+
+    Args:
+        routes: category → team from the settings; they seed the routing table editors own (``RoutingRule``).
+        default_team: the team for everything no category covers (it is listed among ``teams``).
+        max_open_per_staff: open assignments one staff member may hold.
+        router: weighs what a question is about into a team, or 振り分け待ち (``handoff.routing``).
+    """
 
     routes: dict[str, str] = field(default_factory=dict)
     default_team: str = "市民相談課"
     max_open_per_staff: int = 10
-
-    def team_for(self, category: str | None) -> str:
-        return self.routes.get(category or "", self.default_team)
+    router: TopicRouter = field(default_factory=TopicRouter)
 
     @property
     def teams(self) -> list[str]:
+        """Every known team (the transfer, account and routing-table selects offer these)."""
         return sorted({*self.routes.values(), self.default_team})
+
+    def table(self, session: Session) -> RoutingTable:
+        """The routing table in force: the editors' rules over the settings' routes and the seed topic words."""
+        return load_table(session, self.routes, seed_words(self.teams))
+
+    def route(self, session: Session, evidence: TopicEvidence) -> RoutingDecision:
+        """The team (or 振り分け待ち) and category of a new ticket."""
+        return self.decide(self.table(session), evidence)
+
+    def decide(self, table: RoutingTable, evidence: TopicEvidence) -> RoutingDecision:
+        """``route`` with a table already read; a city matter no entry covers goes to the default team (the
+        general counter)."""
+        return self.router.route(table, evidence, uncovered=self.default_team)
 
 
 @dataclass(frozen=True)
@@ -118,27 +138,36 @@ class CitizenDesk:
 
     def open_ticket(
         self, session: Session, user: LineUser, *, question: str, candidates: list[dict[str, Any]],
-        category: str | None, urgent: bool, now: dt.datetime, earlier_emergency: str | None = None,
+        urgent: bool, now: dt.datetime, category: str | None = None, chosen_entry: str | None = None,
+        earlier_emergency: str | None = None,
     ) -> list[Message]:
         """A new ticket for ``question``; when one is already open, the question joins its thread instead.
 
-        ``earlier_emergency``: the message with emergency words that makes the ticket urgent, sent before it;
-        it opens the thread (marked) so staff see why.
+        The team comes from what the question is about (``handoff.routing``): ``candidates`` (the bot's entries,
+        with their category, score and whether the citizen was shown them), and ``category`` / ``chosen_entry``,
+        what the citizen chose for this question. ``urgent``: the question itself has emergency words.
+        ``earlier_emergency``: a message with emergency words sent shortly before; it opens the thread (marked)
+        and its time is shown as 「直前に緊急の言葉あり」, but it does not make this ticket urgent.
         """
         existing = open_ticket_of(session, user.user_id)
         if existing is not None:
-            return self.add_message(session, user, existing, question, now)
+            return self.add_message(session, user, existing, question, now, urgent=urgent)
+        evidence = TopicEvidence.of(question, candidates, chosen_entry=chosen_entry, chosen_category=category)
+        routed = self.routing.route(session, evidence)
+        emergency_at = (as_utc(user.last_emergency_at) or now) if earlier_emergency else None
         ticket = Ticket(
-            line_user_id=user.user_id, question=question[:1000], candidates=candidates, category=category,
-            team=self.routing.team_for(category), urgent=urgent, created_at=now, updated_at=now, last_ack_at=now,
+            line_user_id=user.user_id, question=question[:1000], candidates=candidates, category=routed.category,
+            team=routed.team, urgent=urgent, emergency_before_at=emergency_at, created_at=now, updated_at=now,
+            last_ack_at=now,
         )
         session.add(ticket)
         session.flush()
         assert ticket.id is not None
         if earlier_emergency:
             session.add(TicketMessage(ticket_id=ticket.id, author="user", text=earlier_emergency[:5000],
-                                      created_at=as_utc(user.last_emergency_at) or now, emergency=True))
-        session.add(TicketMessage(ticket_id=ticket.id, author="user", text=question[:5000], created_at=now))
+                                      created_at=emergency_at or now, emergency=True))
+        session.add(TicketMessage(ticket_id=ticket.id, author="user", text=question[:5000], created_at=now,
+                                  emergency=urgent))
         audit.record(session, action="ticket_opened", actor=audit.CITIZEN, ticket_id=ticket.id,
                      detail=f"team={ticket.team} urgent={urgent}")
         sync_user_state(user, ticket)

@@ -63,6 +63,8 @@ ALLOWED = {
     "/staff/unanswered/add": {"editor", "admin"},
     "/staff/unanswered/draft": {"editor", "admin"},
     "/staff/unanswered/dismiss": {"editor", "admin"},
+    "/staff/routing": {"editor", "admin"},
+    "/staff/routing/{rule_id}/delete": {"editor", "admin"},
     "/staff/analytics": {"editor", "admin"},
     "/staff/analytics/{table}.csv": {"editor", "admin"},
     "/staff/accounts": {"admin"},

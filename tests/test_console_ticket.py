@@ -126,17 +126,17 @@ def thread_of(bot: Bot, ticket_id: int | None) -> list[tuple[str, bool]]:
         return [(m.text, m.emergency) for m in session.exec(query)]
 
 
-def test_urgent_ticket_says_why_and_the_emergency_message_before_it_joins_the_thread(
+def test_emergency_message_before_a_ticket_is_shown_with_its_time_and_joins_the_thread(
         bot_console: tuple[Bot, Console]) -> None:
     bot, console = bot_console
     bot.receive(text_event("e1", EMERGENCY))
     bot.run()
     ticket = open_ticket(bot)
-    assert ticket.urgent
+    assert not ticket.urgent and ticket.emergency_before_at is not None  # issue 17: not inherited as 至急
     assert thread_of(bot, ticket.id) == [(EMERGENCY, True), (UNANSWERABLE, False)]
-    console.login("admin")  # the bot's tickets go to the default team; admins see every team
+    console.login("admin")  # admins see every team
     page = console.client.get(f"/staff/tickets/{ticket.id}").text
-    assert "至急：緊急の言葉を含むメッセージがありました" in section(page, "urgent-reason")
+    assert "直前に緊急の言葉あり" in page and "urgent-reason" not in page
     highlighted = re.findall(r'<li class="msg user emergency"[^>]*>(.*?)</li>', page, re.S)
     assert len(highlighted) == 1 and EMERGENCY in highlighted[0] and "緊急の言葉" in highlighted[0]
     assert "urgent=True" not in page and "urgent=" not in page

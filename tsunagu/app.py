@@ -22,6 +22,7 @@ from bot.webhook import make_webhook_router
 from editor.entries import router as editor_entries_router
 from editor.home import router as editor_home_router
 from editor.publish import router as editor_publish_router
+from editor.routing import router as editor_routing_router
 from editor.transfer import router as editor_transfer_router
 from editor.unanswered import router as editor_unanswered_router
 from editor.versions import router as editor_versions_router
@@ -93,6 +94,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.include_router(editor_publish_router)
     app.include_router(editor_versions_router)
     app.include_router(editor_unanswered_router)
+    app.include_router(editor_routing_router)
     add_health(app)
     add_metrics(app, settings)  # GET /metrics (TSUNAGU_METRICS_TOKEN) and request counts by route template
     app.include_router(make_api_router(settings))

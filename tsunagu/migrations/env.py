@@ -12,6 +12,7 @@ import handoff.accounts.models  # noqa: F401
 import handoff.canned  # noqa: F401
 import handoff.models  # noqa: F401
 import handoff.notes  # noqa: F401
+import handoff.routing_models  # noqa: F401
 import knowledge.changes  # noqa: F401
 import knowledge.drafts  # noqa: F401
 import knowledge.models  # noqa: F401
