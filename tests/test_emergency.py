@@ -55,6 +55,8 @@ LIFE, POISONING, ABUSE, SUICIDE = Emergency.LIFE, Emergency.POISONING, Emergency
         ("何か飲み込んだみたいで苦しそう", POISONING),
         ("間違えて大人の薬を飲ませてしまった", POISONING),
         ("my toddler swallowed a battery", POISONING),
+        ("子どもが電池食べてる", POISONING),  # ongoing, not the plain 「口に入れる時期」
+        ("タバコなめとる", POISONING),
         # abuse: an actor and a violence verb, a hit person, a child hurt, neglect
         ("夫に殴られた", ABUSE),
         ("旦那に毎日たたかれる", ABUSE),
@@ -125,6 +127,10 @@ def test_situations_are_recognised(text: str, kind: Emergency) -> None:
         "頭をぶつけやすい時期",
         "子どもが誤飲しやすいもの一覧",
         "おぼれる夢を見た",
+        "おもちゃを何でも口に入れる時期",
+        "ボタン電池を飲み込んだらどうなるの？",
+        "死にたいと言う友人にどう接すればいい？",
+        "消えてしまいたいくらい恥ずかしい",
         "スマホが動かない！助けて！",
         "図書館で子どもが泣き叫んで周りに迷惑をかけてしまいます",
     ],
