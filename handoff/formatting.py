@@ -19,7 +19,8 @@ SCORE_EXPLANATION = ("ボットが計算した、問い合わせとこのFAQと�
 DETAIL_KEYS = {"team": "担当課", "draft": "FAQ案", "tickets": "削除した問い合わせ",
                "open": "受付中だった問い合わせ", "drafts_blanked": "質問を消したFAQ案", "faq": "FAQ", "source": "元",
                "version": "版", "entries": "件数", "restored": "戻した版",
-               "accuracy_at_1": "1位正解率の変化（ポイント）", "answer_precision": "回答の正確さの変化（ポイント）"}
+               "accuracy_at_1": "1位正解率の変化（ポイント）", "answer_precision": "回答の正確さの変化（ポイント）",
+               "note": "内部メモ", "canned": "定型文"}
 RATINGS = {"up": "役に立った", "down": "役に立たなかった"}
 
 
