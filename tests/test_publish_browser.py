@@ -4,7 +4,7 @@ The web app (emulator on, no worker inside it) and a separate bot worker process
 the test services (mini pack, hashing embedder) — share one SQLite database. The worker learns of a new knowledge
 version only by polling that database (every 0.2 s here), so the citizen's second answer proves the cross-process
 pickup. A citizen at phone size asks in the emulator; an editor at a desk screen fixes the answer and publishes;
-the same question then gets the new answer. An import with one bad row lists that row with its CSV line and
+the same question then gets the new answer. An import with one bad row lists that row with its spreadsheet row and
 changes nothing, and a dry run of a valid file changes nothing either. Screenshots go to ``test-artifacts/``.
 """
 
@@ -229,15 +229,15 @@ def test_an_edited_answer_reaches_the_worker_process_without_a_restart(stack: St
 
 def broken_import(exported: bytes) -> tuple[bytes, bytes, int, str]:
     """From an export: a valid file with the new answer, the same with one row's category emptied, and that
-    row's CSV line (embedded newlines counted) and id."""
+    row's number as a spreadsheet shows it (header row 1, one row per record whatever its line breaks) and id."""
     rows = list(csv.reader(io.StringIO(exported.decode("utf-8-sig"), newline="")))
     header, entries = rows[0], rows[1:]
     entries[[r[header.index("id")] for r in entries].index(FAQ)][header.index("answer")] = NEW
-    bad = len(entries) - 1  # the last row, so the line must count every earlier record's lines
+    bad = len(entries) - 1  # the last row, after records whose cells hold line breaks
     valid = write_csv([header, *entries])
     broken_rows = [list(row) for row in entries]
     broken_rows[bad][header.index("category")] = ""
-    line = write_csv([header, *entries[:bad]]).decode("utf-8-sig").count("\n") + 1
+    line = len([header, *entries[:bad]]) + 1
     return valid, write_csv([header, *broken_rows]), line, entries[bad][header.index("id")]
 
 
