@@ -131,7 +131,8 @@ def last_buttons(bot: Bot) -> dict[str, str]:
 def the_ticket(bot: Bot) -> Ticket:
     tickets = bot.rows(Ticket)
     assert len(tickets) == 1
-    return tickets[0]
+    ticket: Ticket = tickets[0]
+    return ticket
 
 
 def test_hoikuen_kengaku_none_fit_is_not_routed_to_tourism(bot: Bot, toyama: Retriever) -> None:

@@ -158,6 +158,35 @@ def eval_emergency(
                    f"{error['text']}")
 
 
+@eval_app.command("routing")
+def eval_routing(
+    split: Annotated[str, typer.Option(help="dev, test or all (tune on dev only; test is run once to report).")]
+    = "dev",
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    misses: Annotated[bool, typer.Option(help="List the unrouted and wrong questions' ids (no texts).")] = False,
+    report: Annotated[Path | None, typer.Option(help="Also write the JSON results to this file.")] = None,
+) -> None:
+    """Routing on the blind hand-off set: right team, 振り分け待ち, wrong team, per team and style, with the real
+    retriever and the routing table in the configured database (eval/routing_eval.py)."""
+    from eval.routing_eval import run_routing_eval
+
+    if split not in ("dev", "test", "all"):
+        fail("--split must be dev, test or all")
+    results = run_routing_eval(get_settings(), split=split, details=misses)  # type: ignore[arg-type]
+    if report is not None:
+        report.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    if as_json:
+        echo_json(results)
+        return
+    typer.echo("  ".join(f"{k}={results[k]}" for k in ("split", "questions", "right", "unrouted", "wrong")))
+    for group in ("by_team", "by_style"):
+        for name, rates in results[group].items():
+            typer.echo(f"  {name}: " + "  ".join(f"{k}={rates[k]}" for k in ("questions", "right", "unrouted",
+                                                                             "wrong")))
+    for miss in results.get("misses", []):
+        typer.echo(f"{miss['id']} {miss['team']} → {miss['routed']} ({miss['why']} {miss['share']})")
+
+
 def _print_results(results: dict[str, Any], *, as_json: bool, output: Path | None = None) -> None:
     """A benchmark's results as JSON or one ``key=value`` line, and written to ``output`` when given."""
     if output is not None:
