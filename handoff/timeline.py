@@ -161,7 +161,7 @@ def _thread_lines(ticket: Ticket, messages: list[TicketMessage], names: Mapping[
                   delivery=deliveries.get(m.id or 0, "") if is_staff else "", rank=REPLY if is_staff else OWN,
                   seq=m.id or 0)
              for m, is_staff in zip(messages, staff, strict=True)]
-    return [Line("opened", opened, f"職員への問い合わせ（受付番号 {ticket.id}・{ticket.team}）", rank=OPENED), *lines]
+    return [Line("opened", opened, f"ここから職員への問い合わせ（受付番号 {ticket.id}）", rank=OPENED), *lines]
 
 
 def _without_copies(chat: list[Line], own: list[Line]) -> list[Line]:
