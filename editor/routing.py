@@ -15,7 +15,16 @@ from handoff.accounts.deps import EditorStaff, StaffPageError, verify_csrf
 from handoff.accounts.models import StaffUser
 from handoff.desk import StaffDesk, get_staff_desk
 from handoff.formatting import category_label, jst
-from handoff.routing import UNROUTED, RuleChoices, RuleError, delete_rule, list_rules, save_rule
+from handoff.routing import (
+    SEED_WORDS,
+    UNROUTED,
+    RuleChoices,
+    RuleError,
+    delete_rule,
+    folded,
+    list_rules,
+    save_rule,
+)
 from handoff.routing_models import MAX_KEY_CHARS, RULE_KIND_LABELS, RuleKind
 from handoff.web import render
 from tsunagu.deps import SessionDep
@@ -45,8 +54,12 @@ def _context(session: Session, desk: StaffDesk) -> dict[str, Any]:
               "question": entries[rule.key].question if rule.key in entries else ""}
              for (kind, _), rule in sorted(stored.items()) if kind != RuleKind.CATEGORY.value]
     entry_options = sorted((entry.category, entry.id, entry.question) for entry in entries.values())
+    seeded: dict[str, list[str]] = {}  # team → its seed topic words (as written) that no stored rule overrides
+    for team, words in SEED_WORDS.items():
+        if team in desk.routing.teams:
+            seeded[team] = [word for word in words if (RuleKind.WORD.value, folded(word)) not in stored]
     return {"categories": categories, "rules": rules, "teams": choices.teams, "unrouted": UNROUTED,
-            "entry_options": entry_options, "max_key": MAX_KEY_CHARS}
+            "entry_options": entry_options, "max_key": MAX_KEY_CHARS, "seeded_words": sorted(seeded.items())}
 
 
 def _page(request: Request, session: Session, editor: StaffUser, desk: StaffDesk, *, error: str = "",

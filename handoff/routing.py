@@ -38,8 +38,9 @@ UNROUTED = "振り分け待ち"  # stored as the ticket's team: no team is sure 
 CHOICE_KEY_CHARS = 16
 
 
-def _folded(text: str) -> str:
-    """NFKC, lower case, katakana as hiragana: 「ホイクエン」 and 「ほいくえん」 are one word."""
+def folded(text: str) -> str:
+    """How words of the routing table are compared: NFKC, lower case, katakana as hiragana (「ホイクエン」 and
+    「ほいくえん」 are one word)."""
     return fold(text).translate(KATAKANA_TO_HIRAGANA)
 
 
@@ -62,7 +63,7 @@ class RoutingTable:
 
     def words_in(self, question: str) -> list[tuple[str, str]]:
         """The topic words found in ``question``, with their teams."""
-        text = _folded(question)
+        text = folded(question)
         return [(word, team) for word, team in self.words.items() if word and word in text]
 
     def category_for(self, team: str, current: str | None = None) -> str | None:
@@ -92,7 +93,7 @@ SEED_WORDS: dict[str, tuple[str, ...]] = {
 def seed_words(teams: Iterable[str]) -> dict[str, str]:
     """The ``SEED_WORDS`` of the teams in ``teams``, folded, word → team."""
     known = set(teams)
-    return {_folded(word): team for team, words in SEED_WORDS.items() if team in known for word in words}
+    return {folded(word): team for team, words in SEED_WORDS.items() if team in known for word in words}
 
 
 def load_table(session: Session, seed: Mapping[str, str], words_seed: Mapping[str, str] | None = None,
@@ -281,7 +282,7 @@ def clean_key(kind: RuleKind, key: str, choices: RuleChoices) -> str:
     """The key as stored (a word folded); raises ``RuleError`` for an unknown category or entry."""
     key = key.strip()
     if kind is RuleKind.WORD:
-        word = _folded(key)
+        word = folded(key)
         if not 1 <= len(word) <= MAX_WORD_CHARS:
             raise RuleError(f"言葉は1〜{MAX_WORD_CHARS}文字で入力してください。")
         return word

@@ -106,6 +106,7 @@ def test_routing_page_is_for_editors_and_admins(console: Console) -> None:
         assert page.status_code == expected, username
         if expected == 200:
             assert "分類ごとの担当課" in page.text and "こども家庭部" in page.text
+            assert "初期設定の言葉" in page.text and "保育園" in page.text  # the seed topic words are shown
 
 
 def test_routing_rule_needs_the_csrf_token(console: Console) -> None:
