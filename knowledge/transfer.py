@@ -68,7 +68,6 @@ class ImportResult:
     entries: list[FaqEntryData]
     errors: list[Problem] = field(default_factory=list)
     encoding: str | None = None  # a label of ENCODING_LABELS for CSV, None for YAML
-    rows: dict[str, int] = field(default_factory=dict)  # entry id -> its spreadsheet row (CSV only)
 
     @property
     def ok(self) -> bool:
@@ -153,9 +152,12 @@ def read_import(path: Path, known_categories: Collection[str] | None = None) -> 
 
     ``known_categories``: the categories an entry may have (``known_categories(session)``); None or empty checks
     none (an empty database has no categories to compare with)."""
-    result = _read_source(Path(path))
-    if known_categories:
-        refuse_unknown_categories(result, known_categories)
+    path, known = Path(path), set(known_categories or ())
+    if path.is_file() and path.suffix.lower() == ".csv":
+        return read_csv(path, known)  # checks each row's category with its other fields
+    result = _read_source(path)
+    if known:
+        refuse_unknown_categories(result, known)
     return result
 
 
@@ -164,8 +166,6 @@ def _read_source(path: Path) -> ImportResult:
         return _read_pack_result(path)
     if not path.is_file():
         return ImportResult([], [RowError(None, None, f"ファイルが見つかりません: {path}")])
-    if path.suffix.lower() == ".csv":
-        return read_csv(path)
     if path.suffix.lower() in (".yaml", ".yml"):
         return read_yaml_file(path)
     return ImportResult([], [RowError(None, None, "拡張子が .csv / .yaml / .yml のファイルを指定してください")])
@@ -180,15 +180,17 @@ def known_categories(session: Session) -> set[str]:
 
 def refuse_unknown_categories(result: ImportResult, known: Collection[str]) -> None:
     """Add an error for every entry whose category is not in ``known``; the import then changes nothing."""
-    allowed = ", ".join(sorted(known))
     for entry in result.entries:
         if entry.category not in known:
-            line = result.rows.get(entry.id)
-            message = (f"category（{FIELD_LABELS['category']}）: 「{entry.category}」という分類はありません"
-                       f"（使える分類: {allowed}）")
-            result.errors.append(RowError(line, entry.id, message))
+            result.errors.append(unknown_category(entry, None, known))
     if result.errors:
         result.entries = []
+
+
+def unknown_category(entry: FaqEntryData, line: int | None, known: Collection[str]) -> RowError:
+    message = (f"category（{FIELD_LABELS['category']}）: 「{entry.category}」という分類はありません"
+               f"（使える分類: {', '.join(sorted(known))}）")
+    return RowError(line, entry.id, message)
 
 
 def read_yaml_file(path: Path) -> ImportResult:
@@ -206,9 +208,10 @@ def _read_pack_result(folder: Path) -> ImportResult:
         return ImportResult([], list(exc.errors))
 
 
-def read_csv(path: Path) -> ImportResult:
+def read_csv(path: Path, known_categories: Collection[str] = ()) -> ImportResult:
     """Validate every row of a CSV file; problems name the row as Excel or LibreOffice numbers it: the header is
-    row 1 and each record one row, however many line breaks its cells hold (blank lines are rows too)."""
+    row 1 and each record one row, however many line breaks its cells hold (blank lines are rows too). With
+    ``known_categories``, a row whose category is not one of them is an error too."""
     raw = Path(path).read_bytes()
     text, encoding = decode_csv(raw)
     if text is None:
@@ -224,7 +227,7 @@ def read_csv(path: Path) -> ImportResult:
         return ImportResult([], header_errors, label)
     header = [COLUMN_NAMES[name] for name in typed]
     result = ImportResult([], [], label)
-    seen = result.rows
+    seen: dict[str, int] = {}
     for number, row in enumerate(reader, start=2):
         if not any(cell.strip() for cell in row):
             continue  # blank lines and Excel's trailing rows of empty cells
@@ -234,6 +237,8 @@ def read_csv(path: Path) -> ImportResult:
         if entry.id in seen:
             result.errors.append(RowError(number, entry.id, f"IDが重複しています（{seen[entry.id]} 行目と同じ）"))
             continue
+        if known_categories and entry.category not in known_categories:
+            result.errors.append(unknown_category(entry, number, known_categories))
         seen[entry.id] = number
         result.entries.append(entry)
     if not result.entries and not result.errors:

@@ -85,6 +85,16 @@ def test_an_unknown_category_is_refused_with_its_row(tmp_path: Path) -> None:
         "（使える分類: childcare, procedures, tourism）"]
 
 
+def test_an_unknown_category_is_listed_with_the_other_bad_rows(tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "f.csv", [
+        ["id", "category", "question", "answer"],
+        ["no-question", "childcare", "", "回答"],
+        ["typo", "kosodate", "質問", "回答"],
+    ])
+    errors = read_import(path, KNOWN).errors
+    assert [(e.line, e.entry_id) for e in errors] == [(2, "no-question"), (3, "typo")]  # type: ignore[union-attr]
+
+
 def test_an_unknown_category_in_a_yaml_file_is_refused_too(tmp_path: Path) -> None:
     entries = [e.model_copy(update={"category": "kosodate"}) if i == 0 else e
                for i, e in enumerate(read_pack(MINI_PACK).entries)]
