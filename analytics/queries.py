@@ -200,6 +200,29 @@ def handoffs_per_team(session: Session, period: Period, calendar: BusinessCalend
     return sorted(teams, key=lambda t: (-t.opened, t.team))
 
 
+@dataclass(frozen=True)
+class StaffPaths:
+    """What questions the bot could not answer got, counted apart: the scope reply (a refusal, which still ends
+    with 「職員に聞く」), the offer to send the question to staff, and real hand-offs (a ticket was opened)."""
+
+    refused: int
+    offered: int
+    handed_off: int
+
+
+STAFF_PATH_KINDS = ("scope_reply", "staff_offered", "handoff_sent")
+
+
+def staff_paths(session: Session, period: Period) -> StaffPaths:
+    """Scope replies, staff offers and tickets opened in the period (interactions ``scope_reply``,
+    ``staff_offered``, ``handoff_sent``)."""
+    query = (select(Interaction.kind, func.count())
+             .where(col(Interaction.kind).in_(STAFF_PATH_KINDS), _in_period(period))
+             .group_by(col(Interaction.kind)))
+    counts = {str(kind): int(count) for kind, count in session.exec(query)}
+    return StaffPaths(counts.get("scope_reply", 0), counts.get("staff_offered", 0), counts.get("handoff_sent", 0))
+
+
 def open_unanswered_by_reason(session: Session, now: dt.datetime,
                               settle_minutes: int = SETTLE_MINUTES) -> dict[str, int]:
     """How many unanswered questions are open now (whatever the period), per reason, most first: the rows of

@@ -23,11 +23,15 @@ from analytics.queries import DECISIONS, Period
 from handoff.hours import BusinessCalendar
 
 Cell = str | int | float
-DECISION_LABELS = {"ANSWER": "回答", "SUGGEST": "候補を提示", "HANDOFF": "職員へ引き継ぎ", "REPHRASE": "言い換え依頼"}
+# HANDOFF is the retrieval decision "no answer found": it led to a staff offer or a scope reply, and only a tap
+# on 「はい」 hands the question to staff (section 7 counts those apart).
+DECISION_LABELS = {"ANSWER": "回答", "SUGGEST": "候補を提示", "HANDOFF": "答えなし", "REPHRASE": "言い換え依頼"}
 DECISION_CLASSES = {"ANSWER": "series-answer", "SUGGEST": "series-suggest", "HANDOFF": "series-handoff",
                     "REPHRASE": "series-rephrase"}
 REASON_LABELS = {"handoff_declined": "職員への引き継ぎを断った", "suggest_not_chosen": "候補から選ばなかった",
-                 "none_of_these": "「どれも違う」を選んだ", "feedback_down": "回答に👎"}
+                 "none_of_these": "「どれも違う」を選んだ", "feedback_down": "回答に👎",
+                 "no_answer": "答えが見つからず職員を案内した"}
+STAFF_PATH_LABELS = ("対象外の返答（お断り）", "職員への相談を提案", "職員への引き継ぎ（受付）")
 DELETED_ENTRY = "（削除されたFAQ）"
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -83,7 +87,7 @@ def _decisions(days: dict[dt.date, Counter[str]]) -> Section:
     chart = column_chart("chart-decisions", "日別の判定の内訳", [f"{d.month}/{d.day}" for d in days],
                          [Series(DECISION_LABELS[d], DECISION_CLASSES[d], [c[d] for c in days.values()])
                           for d in DECISIONS])
-    return Section("2. 判定の内訳（回答・候補提示・引き継ぎ・言い換え）", [chart], [shares, per_day], empty=not total)
+    return Section("2. 判定の内訳（回答・候補提示・答えなし・言い換え）", [chart], [shares, per_day], empty=not total)
 
 
 def _entry_label(faq_id: str, question: str | None) -> str:
@@ -144,6 +148,18 @@ def _unanswered(session: Session, now: dt.datetime) -> Section:
                    link=("/staff/unanswered", "未回答の質問の一覧へ"), empty=not counts)
 
 
+def _staff_paths(session: Session, period: Period) -> Section:
+    paths = queries.staff_paths(session, period)
+    counts = (paths.refused, paths.offered, paths.handed_off)
+    table = Table("staff_paths", "答えられなかった質問への返答：お断り・職員への提案・実際の引き継ぎ", ("返答", "件数"),
+                  list(zip(STAFF_PATH_LABELS, counts, strict=True)))
+    chart = bar_chart("chart-staff-paths", "お断り・職員への提案・引き継ぎ", list(STAFF_PATH_LABELS),
+                      [Series("件数", "series-handoff", list(counts))])
+    note = ("お断りは対象外の返答（「職員に聞く」ボタン付き）、提案は「市の職員に質問を送りますか？」の表示、"
+            "引き継ぎは職員への質問を実際に受け付けた件数です。")
+    return Section("7. お断り・職員への提案・引き継ぎ", [chart], [table], note=note, empty=not any(counts))
+
+
 @dataclass(frozen=True)
 class Context:
     """What the sections are built from."""
@@ -167,6 +183,7 @@ BUILDERS: dict[tuple[str, ...], Callable[[Context], Section]] = {
     ("ratings",): lambda c: _ratings(c.session, c.period),
     ("teams",): lambda c: _teams(c.session, c.period, c.calendar),
     ("unanswered",): lambda c: _unanswered(c.session, c.now),
+    ("staff_paths",): lambda c: _staff_paths(c.session, c.period),
 }
 
 

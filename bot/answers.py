@@ -9,11 +9,16 @@ A user who writes in English gets the entry's ``answer_en`` when the pack has on
 with one English line that says so and offers staff; buttons are then labelled in English. The language travels
 in the postback argument (``en:<faq id>``), since a button tap carries no text to tell it from.
 
-「詳しくは」 links only to a page about the topic: a bare site root (the city's home page) helps nobody.
+An English answer is shown the same way: its first sentences (``short_english``) with 「More details」 when
+``answer_en`` is long, and buttons labelled with the entry's ``label_en`` (else its first English question).
+
+「詳しくは」 links only to a page about the topic: a bare site root (the city's home page) helps nobody. It is
+shown under the short answer too, so the page is one tap away before 「くわしく見る」.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from urllib.parse import urlsplit
 
@@ -23,6 +28,8 @@ from knowledge.schema import FaqEntryData
 
 ENGLISH_PREFIX = "en:"
 RELATED_SHOWN = 2
+SHORT_ENGLISH_CHARS = 160  # an English answer longer than this is shown short first, with 「More details」
+_ENGLISH_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 BUTTONS = {
     "ja": {"more": "くわしく見る", "solved": "解決した", "unsolved": "解決しない", "staff": "職員に聞く"},
@@ -54,10 +61,40 @@ def answer_text(entry: FaqEntryData, *, english: bool = False) -> str:
     else:
         body = entry.answer
     footer = [line for line in (
-        FOOTER[lang]["source"].format(url=entry.source_url) if is_topic_page(entry.source_url) else "",
+        _source_line(entry, lang),
         FOOTER[lang]["contact"].format(contact=entry.contact) if entry.contact else "",
     ) if line]
     return body + ("\n\n" + "\n".join(footer) if footer else "")
+
+
+def short_text(entry: FaqEntryData, *, english: bool = False) -> str | None:
+    """The short answer shown first with 「くわしく見る」/「More details」, and its topic page; None when the
+    full answer is short enough to be shown at once (or there is no short form in that language)."""
+    lang = "en" if english else "ja"
+    short = short_english(entry.answer_en) if english and entry.answer_en else None
+    body = short if english else entry.short_answer
+    if not body:
+        return None
+    source = _source_line(entry, lang)
+    return body + ("\n\n" + source if source else "")
+
+
+def short_english(answer_en: str) -> str | None:
+    """The first sentences of a long English answer (at most ``SHORT_ENGLISH_CHARS``, at least the first
+    sentence, cut with "…" when that alone is too long); None when the answer is short already."""
+    if len(answer_en) <= SHORT_ENGLISH_CHARS:
+        return None
+    sentences = [s for s in _ENGLISH_SENTENCE_END.split(answer_en.strip()) if s]
+    short = sentences[0]
+    for sentence in sentences[1:]:
+        if len(short) + 1 + len(sentence) > SHORT_ENGLISH_CHARS:
+            break
+        short = f"{short} {sentence}"
+    return shorten(short, SHORT_ENGLISH_CHARS)
+
+
+def _source_line(entry: FaqEntryData, lang: str) -> str:
+    return FOOTER[lang]["source"].format(url=entry.source_url) if is_topic_page(entry.source_url) else ""
 
 
 def with_language(faq_id: str, english: bool) -> str:
@@ -73,10 +110,28 @@ def split_language(argument: str) -> tuple[str, bool]:
 
 
 def entry_label(entry: FaqEntryData, *, english: bool = False) -> str:
-    """A quick-reply label: the entry's short label, or its (English) question cut to LINE's 20 characters."""
+    """A quick-reply label: the entry's (English) short label, or its (English) question cut to LINE's 20
+    characters."""
+    if english and entry.label_en:
+        return entry.label_en
     if english and entry.questions_en:
         return shorten(entry.questions_en[0], 20)
     return entry.button_label()
+
+
+def entry_question(entry: FaqEntryData, *, english: bool = False) -> str:
+    """The entry's question as the citizen reads it: for an English reader its first English question, else its
+    English label, else the Japanese question."""
+    if english and entry.questions_en:
+        return entry.questions_en[0]
+    if english and entry.label_en:
+        return entry.label_en
+    return entry.question
+
+
+def feedback_argument(rating: str, faq_id: str, english: bool) -> str:
+    """``up:<faq id>`` / ``down:<faq id>``, the id language-marked (``up:en:<faq id>``) for an English reader."""
+    return f"{rating}:{with_language(faq_id, english)}"
 
 
 def handoff_choice(signer: PostbackSigner, user_id: str, label: str, argument: str = "yes") -> PostbackChoice:
@@ -99,10 +154,12 @@ class AnswerView:
 
     def first(self, user_id: str, entry: FaqEntryData, related: Sequence[str] = (), *,
               english: bool = False) -> list[Message]:
-        """The short answer with 「くわしく見る」 when the entry has one (not in English), else the full answer."""
-        if entry.short_answer and not english:
-            more = self._button(user_id, "more", entry.id, BUTTONS["ja"]["more"], english)
-            return text_messages(entry.short_answer, [more, *self._after(user_id, entry, related, english)])
+        """The short answer with 「くわしく見る」 (「More details」) when there is one, else the full answer."""
+        short = short_text(entry, english=english)
+        if short:
+            lang = "en" if english else "ja"
+            more = self._button(user_id, "more", entry.id, BUTTONS[lang]["more"], english)
+            return text_messages(short, [more, *self._after(user_id, entry, related, english)])
         return self.full(user_id, entry, related, english=english)
 
     def full(self, user_id: str, entry: FaqEntryData, related: Sequence[str] = (), *,
@@ -113,9 +170,8 @@ class AnswerView:
         """A button that opens entry ``faq_id`` (``action``: choose or browse)."""
         entry = self.entries[faq_id]
         label = entry_label(entry, english=english)
-        shown = entry.questions_en[0] if english and entry.questions_en else entry.question
         return PostbackChoice(label, self.signer.sign(user_id, action, with_language(faq_id, english)),
-                              shorten(shown, 300))
+                              shorten(entry_question(entry, english=english), 300))
 
     def _after(self, user_id: str, entry: FaqEntryData, related: Sequence[str],
                english: bool) -> list[PostbackChoice]:
@@ -124,8 +180,10 @@ class AnswerView:
                    for faq_id in related if faq_id in self.entries][:RELATED_SHOWN]
         return [
             *choices,
-            self._button(user_id, "feedback", f"up:{entry.id}", BUTTONS[lang]["solved"], english=False),
-            self._button(user_id, "feedback", f"down:{entry.id}", BUTTONS[lang]["unsolved"], english=False),
+            self._button(user_id, "feedback", feedback_argument("up", entry.id, english), BUTTONS[lang]["solved"],
+                         english=False),
+            self._button(user_id, "feedback", feedback_argument("down", entry.id, english),
+                         BUTTONS[lang]["unsolved"], english=False),
             handoff_choice(self.signer, user_id, BUTTONS[lang]["staff"]),
         ]
 

@@ -6,9 +6,13 @@ transaction rolled back left nothing, and a handled event is never handled again
 - Every searched question: an ``Interaction`` (kind ``question``) with the decision and, for an answer, its
   entry. A list of suggestions is also an ``UnansweredQuestion`` (``suggest_not_chosen``): tapping one of them
   marks it ``chosen`` (it was answered after all), 「どれも違う」 makes it ``none_of_these``.
+- A question the bot could not answer: the offer of staff is an ``Interaction`` (``staff_offered``) and an
+  ``UnansweredQuestion`` (``no_answer``), so editors see the gap whether or not the citizen taps; the scope reply
+  is an ``Interaction`` (``scope_reply``) only (the message is no city matter).
 - 👍/👎 on an answer: an ``Interaction`` (``feedback``); 👎 also an ``UnansweredQuestion`` with the question
   that got the answer (``LineUser.last_question``).
-- 「いいえ」 to the staff offer: ``handoff_declined`` in both tables; a question sent to staff: ``handoff_sent``.
+- 「いいえ」 to the staff offer: ``handoff_declined`` in both tables (the question's ``no_answer`` row becomes
+  it); a question sent to staff: ``handoff_sent``.
 - Group chats: count-only rows without a LINE user id; nothing of a group member is kept.
 
 Texts go into ``knowledge_unanswered`` only, masked there (``knowledge.unanswered.record_unanswered``).
@@ -20,6 +24,8 @@ import datetime as dt
 
 from sqlmodel import Session
 
+from bot.answers import split_language
+from bot.conversation import STAFF_OFFERING, Reply, ReplyKind
 from bot.interactions import record_interaction
 from bot.models import LineUser
 from knowledge.pii import mask_personal_data
@@ -29,6 +35,7 @@ from retrieval.normalize import is_latin_script
 
 MAX_CANDIDATES = 10
 SUGGESTED = "suggest_not_chosen"
+NO_ANSWER = "no_answer"
 
 
 def language_of(text: str | None) -> str | None:
@@ -52,6 +59,20 @@ def question(session: Session, *, user_id: str | None, at: dt.datetime, text: st
     if decision.kind is DecisionKind.SUGGEST and user_id is not None:
         record_unanswered(session, at=at, line_user_id=user_id, text=text, reason=SUGGESTED,
                           candidate_ids=candidate_ids(decision))
+
+
+def reply(session: Session, *, user_id: str, at: dt.datetime, text: str, given: Reply) -> None:
+    """A citizen's text message and the reply it got: the searched question (``question``), and for a question
+    the bot could not answer, the staff offer (kept for editors as ``no_answer``) or the scope reply."""
+    if given.decision is not None:
+        question(session, user_id=user_id, at=at, text=text, decision=given.decision)
+    spoken = given.language or language_of(text)
+    if given.kind in STAFF_OFFERING:
+        record_interaction(session, at=at, line_user_id=user_id, kind="staff_offered", language=spoken)
+        candidates = candidate_ids(given.decision) if given.decision is not None else []
+        _unanswered_once(session, user_id=user_id, at=at, text=text, reason=NO_ANSWER, candidates=candidates)
+    elif given.kind is ReplyKind.SCOPE:
+        record_interaction(session, at=at, line_user_id=user_id, kind="scope_reply", language=spoken)
 
 
 def choice(session: Session, *, user: LineUser, at: dt.datetime, faq_id: str, english: bool, suggested: bool) -> None:
@@ -89,23 +110,32 @@ def none_of_these(session: Session, *, user: LineUser, at: dt.datetime) -> None:
 
 def feedback(session: Session, *, user: LineUser, at: dt.datetime, argument: str) -> None:
     """👍/👎 on a bot answer (postback argument ``up:<faq id>`` or ``down:<faq id>``)."""
-    rating, _, faq_id = argument.partition(":")
+    rating, _, rated = argument.partition(":")
+    faq_id, english = split_language(rated)  # ``up:en:<faq id>`` for an English reader
     if rating not in ("up", "down") or not faq_id:
         return
     record_interaction(session, at=at, line_user_id=user.user_id, kind="feedback", faq_id=faq_id[:120],
-                       rating=rating, language=language_of(user.last_question))
+                       rating=rating, language="en" if english else language_of(user.last_question))
     if rating == "down" and user.last_question:
         _unanswered_once(session, user_id=user.user_id, at=at, text=user.last_question, reason="feedback_down",
                          candidates=[], faq_id=faq_id[:120])
 
 
 def handoff_declined(session: Session, *, user: LineUser, at: dt.datetime, candidates: list[str]) -> None:
-    """「いいえ」 to the offer of staff after a question the bot could not answer."""
+    """「いいえ」 to the offer of staff after a question the bot could not answer: its open ``no_answer`` row
+    becomes ``handoff_declined`` (or one is added)."""
     record_interaction(session, at=at, line_user_id=user.user_id, kind="handoff_declined",
                        language=language_of(user.last_question))
-    if user.last_question:
-        _unanswered_once(session, user_id=user.user_id, at=at, text=user.last_question, reason="handoff_declined",
-                         candidates=candidates)
+    if not user.last_question:
+        return
+    asked = mask_personal_data(user.last_question)[:MAX_TEXT]
+    for row in open_of_user(session, user.user_id, NO_ANSWER):
+        if row.text == asked:
+            row.reason, row.candidate_ids = "handoff_declined", candidates or row.candidate_ids
+            session.add(row)
+            return
+    _unanswered_once(session, user_id=user.user_id, at=at, text=user.last_question, reason="handoff_declined",
+                     candidates=candidates)
 
 
 def handoff_sent(session: Session, *, user_id: str, at: dt.datetime, text: str) -> None:

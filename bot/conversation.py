@@ -1,22 +1,29 @@
 """What the bot says: LINE events in, message objects out. No I/O here; the worker stores and sends.
 
-Order for a text message: emergency words first (fixed guidance, in any state), then over-long text, then
-greetings and thanks (canned), then the retrieval decision. When nothing matches, city staff are offered only
-for questions about city matters (``bot/scope.py``); anything else is told what the bot covers.
+Order for a text message: the emergency check first (``bot.emergency.check``, made once per message by the
+caller): a sure emergency gets the fixed guidance only, a possible one the guidance first and then the answer to
+the question. Then over-long text, greetings and thanks (canned), then the retrieval decision. When nothing
+matches, city staff are offered unless the message is clearly no city matter (``bot/scope.py``); even that scope
+reply ends with 「職員に聞く」, so no question is refused without a way to a person.
+
+Every reply says which kind it is (``ReplyKind``), so analytics can count refusals, staff offers and answers
+apart without keeping any text.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from enum import StrEnum
 from typing import Any
 
-from bot.answers import AnswerView, handoff_choice, split_language
+from bot.answers import AnswerView, entry_question, handoff_choice, split_language
 from bot.categories import BY_SLUG, CATEGORIES, top_entries
-from bot.emergency import detect, guidance
+from bot.emergency import EmergencyCheck, check, guidance
 from bot.emergency_menu import emergency_menu
+from bot.language import language_reply, unsupported_language
 from bot.menu_actions import MenuAction, menu_data
-from bot.messages import MAX_QUICK_REPLY_ITEMS, Message, PostbackChoice, shorten, text_messages
+from bot.messages import MAX_MESSAGES, MAX_QUICK_REPLY_ITEMS, Message, PostbackChoice, shorten, text_messages
 from bot.postback import PostbackSigner
 from bot.scope import offers_staff
 from bot.several_questions import asks_several
@@ -26,7 +33,7 @@ from retrieval.decision import Decision, DecisionKind, Reason
 from retrieval.engine import Retriever
 from retrieval.normalize import fold, is_latin_script
 
-__all__ = ["TEXT", "Conversation", "served_only"]
+__all__ = ["TEXT", "Conversation", "Reply", "ReplyKind", "after_guidance", "served_only"]
 
 MAX_TEXT_CHARS = 1000
 SUGGEST_INTROS = {Reason.OTHER_PLACE: "suggest_other_place", Reason.TOPIC: "suggest_topic",
@@ -38,6 +45,43 @@ DECLINE_ARGUMENT = "offer"  # 「いいえ」 to the staff offer after a questio
 
 GREETINGS = ("こんにちは", "こんばんは", "おはよう", "はじめまして", "hello", "hi")
 THANKS = ("ありがとう", "助かりました", "たすかりました", "thank")
+NO_EMERGENCY = EmergencyCheck()
+
+
+class ReplyKind(StrEnum):
+    """What a citizen got for a text message (recorded for analytics, without the text)."""
+
+    ANSWER = "answer"  # an entry's answer
+    SUGGEST = "suggest"  # 「もしかして」 choices, with 「どれも違う（職員に聞く）」
+    STAFF_OFFER = "staff_offer"  # nothing found: 「市の職員に質問を送りますか？」
+    SCOPE = "scope_reply"  # clearly no city matter: what the bot covers, and 「職員に聞く」
+    LANGUAGE = "language_reply"  # a language the bot does not speak: a short reply in it with the staff offer
+    REPHRASE = "rephrase"  # empty, stickers only, over-long
+    EMERGENCY = "emergency"  # the fixed guidance only
+    CANNED = "canned"  # greetings and thanks
+
+
+STAFF_OFFERING = (ReplyKind.STAFF_OFFER, ReplyKind.LANGUAGE)  # replies that ask 「職員に送りますか？」
+
+
+@dataclass(frozen=True)
+class Reply:
+    """The messages for one text message, the decision they show (None when nothing was searched), their kind,
+    and for a ``LANGUAGE`` reply the code of the citizen's language."""
+
+    messages: list[Message]
+    decision: Decision | None
+    kind: ReplyKind
+    language: str | None = None
+
+
+def after_guidance(guidance_messages: list[Message], messages: list[Message]) -> list[Message]:
+    """The emergency guidance first, then ``messages``, within LINE's five messages per reply; when ``messages``
+    must be cut, its last message (which carries the buttons) is the one kept at the end."""
+    room = MAX_MESSAGES - len(guidance_messages)
+    if len(messages) > room:
+        messages = [*messages[:room - 1], messages[-1]] if room > 1 else messages[-1:]
+    return [*guidance_messages, *messages][:MAX_MESSAGES]
 
 
 class Conversation:
@@ -56,20 +100,38 @@ class Conversation:
 
     # -- events ------------------------------------------------------------------------------------------------
     def on_text(self, user_id: str, text: str) -> list[Message]:
-        return self.answer_text(user_id, text)[0]
+        return self.reply(user_id, text).messages
 
-    def answer_text(self, user_id: str, text: str) -> tuple[list[Message], Decision | None]:
+    def answer_text(self, user_id: str, text: str,
+                    emergency: EmergencyCheck | None = None) -> tuple[list[Message], Decision | None]:
         """The replies to a text message and the decision they show (None when nothing was searched)."""
-        emergencies = detect(text)
-        if emergencies:
-            return text_messages(guidance(emergencies)), None
+        reply = self.reply(user_id, text, emergency)
+        return reply.messages, reply.decision
+
+    def reply(self, user_id: str, text: str, emergency: EmergencyCheck | None = None) -> Reply:
+        """The reply to a text message. ``emergency``: the message's ``bot.emergency.check`` when the caller
+        made it already (it is made once per message); a sure emergency gets the guidance only, a possible one
+        the guidance first and then the reply to the question."""
+        emergency = check(text) if emergency is None else emergency
+        if not emergency:
+            return self._reply_to_text(user_id, text)
+        first = text_messages(guidance(emergency.kinds))
+        if emergency.sure:
+            return Reply(first, None, ReplyKind.EMERGENCY)
+        reply = self._reply_to_text(user_id, text)
+        return replace(reply, messages=after_guidance(first, reply.messages))
+
+    def _reply_to_text(self, user_id: str, text: str) -> Reply:
         if len(text) > MAX_TEXT_CHARS:
-            return text_messages(TEXT["too_long"]), None
+            return Reply(text_messages(TEXT["too_long"]), None, ReplyKind.REPHRASE)
         canned = _canned_reply(text)
         if canned:
-            return text_messages(canned), None
+            return Reply(text_messages(canned), None, ReplyKind.CANNED)
+        language = unsupported_language(text)
+        if language is not None:
+            return Reply(self.language_offer(user_id, language), None, ReplyKind.LANGUAGE, language)
         decision, entries = self.decide(text)
-        return self._reply(user_id, decision, text, entries), decision
+        return self._decision_reply(user_id, decision, text, entries)
 
     def decide(self, text: str) -> tuple[Decision, dict[str, FaqEntryData]]:
         """The retriever's decision for ``text`` with the entries it refers to, all of them served.
@@ -83,9 +145,11 @@ class Conversation:
             decision, entries = self.retriever.decide(text), self.retriever.entries
         return served_only(decision, entries), entries
 
-    def is_question(self, text: str) -> bool:
-        """Whether ``on_text`` would search for ``text`` (not emergency words, over-long text or small talk)."""
-        return not detect(text) and len(text) <= MAX_TEXT_CHARS and _canned_reply(text) is None
+    def is_question(self, text: str, emergency: EmergencyCheck = NO_EMERGENCY) -> bool:
+        """Whether ``reply`` would answer ``text`` as a question (not a sure emergency, over-long text or small
+        talk); ``emergency``: the message's emergency check (a possible emergency is still a question)."""
+        sure_emergency = bool(emergency) and emergency.sure
+        return not sure_emergency and len(text) <= MAX_TEXT_CHARS and _canned_reply(text) is None
 
     def on_follow(self, user_id: str) -> list[Message]:
         privacy = TEXT["privacy"].format(retention_days=self.retention_days)
@@ -106,8 +170,11 @@ class Conversation:
         if postback.action == "more" and entry is not None:
             return self._view().full(user_id, entry, english=english)
         if postback.action == "feedback":
-            if postback.argument.startswith("down:"):
+            rating, _, rated = postback.argument.partition(":")
+            if rating == "down":
                 return self.feedback_down(user_id, can_ask_staff=can_ask_staff)
+            if rating == "up":  # 「解決した」
+                return text_messages((TEXT_EN if split_language(rated)[1] else TEXT)["solved"])
             return text_messages(TEXT["feedback_thanks"])
         if postback.action == "category" and postback.argument in BY_SLUG:
             return self.category(user_id, postback.argument)
@@ -133,6 +200,13 @@ class Conversation:
             return text_messages(text, self._yes_no(user_id))
         return text_messages(TEXT["staff_how"].format(hours=hours, expectation=expectation))
 
+    def language_offer(self, user_id: str, code: str) -> list[Message]:
+        """A question in a language the bot does not speak (``bot.language``): a short reply in it that offers
+        city staff, with yes/no buttons in that language (「いいえ」 keeps the question for editors)."""
+        offer = language_reply(code)
+        no = PostbackChoice(offer.no_label, self.signer.sign(user_id, "cancel", DECLINE_ARGUMENT), offer.no_label)
+        return text_messages(offer.text, [self._handoff(user_id, offer.yes_label), no])
+
     def emergency_guide(self, action: MenuAction = MenuAction.EMERGENCY) -> list[Message]:
         """The emergency menu: 119 and a choice of five topics; a chosen topic shows its own guidance only."""
         return emergency_menu(action)
@@ -151,37 +225,51 @@ class Conversation:
     def reply_to_decision(self, user_id: str, decision: Decision, question: str | None = None) -> list[Message]:
         """The reply to a typed question; in English when it was written in Latin script."""
         entries = self.retriever.entries
-        return self._reply(user_id, served_only(decision, entries), question, entries)
+        return self._decision_reply(user_id, served_only(decision, entries), question, entries).messages
 
-    def _reply(self, user_id: str, decision: Decision, question: str | None,
-               entries: dict[str, FaqEntryData]) -> list[Message]:
+    def _decision_reply(self, user_id: str, decision: Decision, question: str | None,
+                        entries: dict[str, FaqEntryData]) -> Reply:
         """``reply_to_decision`` with the entries ``decision`` was checked against (see ``decide``)."""
         english = question is not None and is_latin_script(question)
         texts, labels = (TEXT_EN, LABELS_EN) if english else (TEXT, LABELS)
         if decision.kind is DecisionKind.ANSWER and decision.faq_id:
             related = [c.faq_id for c in decision.candidates if c.faq_id != decision.faq_id][:RELATED_ENTRIES]
             view = AnswerView(self.signer, entries)
-            return view.first(user_id, entries[decision.faq_id], related, english=english)
+            return Reply(view.first(user_id, entries[decision.faq_id], related, english=english), decision,
+                         ReplyKind.ANSWER)
         if decision.kind is DecisionKind.SUGGEST:
-            intro = texts[SUGGEST_INTROS.get(decision.reason, "suggest")]
-            if question is not None and asks_several(question):
-                intro = f"{intro}\n{texts['one_at_a_time']}"
-            view = AnswerView(self.signer, entries)
-            choices = [view.choice(user_id, "choose", c.faq_id, english=english) for c in decision.suggestions]
-            none_fit = handoff_choice(self.signer, user_id, labels["handoff_none_fit"], NONE_FIT_ARGUMENT)
-            return text_messages(intro, [*choices, none_fit])
+            return Reply(self._suggestions(user_id, decision, question, entries, english), decision,
+                         ReplyKind.SUGGEST)
         if decision.kind is DecisionKind.REPHRASE:
             key = {Reason.TOO_LONG: "too_long", Reason.NO_TEXT: "no_text"}.get(decision.reason, "empty")
-            return text_messages(TEXT[key])
+            return Reply(text_messages(TEXT[key]), decision, ReplyKind.REPHRASE)
         if question is not None and not offers_staff(question, other_place=self._other_place(question)):
-            return text_messages(texts["out_of_scope"], self._category_buttons(user_id))
-        return text_messages(texts["handoff_offer"], self._yes_no(user_id, labels, DECLINE_ARGUMENT))
+            ask_staff = self._handoff(user_id, labels["ask_staff"])
+            return Reply(text_messages(texts["out_of_scope"], [*self._category_buttons(user_id), ask_staff]),
+                         decision, ReplyKind.SCOPE)
+        return Reply(text_messages(texts["handoff_offer"], self._yes_no(user_id, labels, DECLINE_ARGUMENT)),
+                     decision, ReplyKind.STAFF_OFFER)
+
+    def _suggestions(self, user_id: str, decision: Decision, question: str | None,
+                     entries: dict[str, FaqEntryData], english: bool) -> list[Message]:
+        """「もしかして」: the choices numbered in the text (so the chat history shows what was offered) and as
+        buttons, then 「どれも違う（職員に聞く）」."""
+        texts, labels = (TEXT_EN, LABELS_EN) if english else (TEXT, LABELS)
+        intro = texts[SUGGEST_INTROS.get(decision.reason, "suggest")]
+        if question is not None and asks_several(question):
+            intro = f"{intro}\n{texts['one_at_a_time']}"
+        listed = [f"{number}. {entry_question(entries[c.faq_id], english=english)}"
+                  for number, c in enumerate(decision.suggestions, start=1)]
+        view = AnswerView(self.signer, entries)
+        choices = [view.choice(user_id, "choose", c.faq_id, english=english) for c in decision.suggestions]
+        none_fit = handoff_choice(self.signer, user_id, labels["handoff_none_fit"], NONE_FIT_ARGUMENT)
+        return text_messages("\n".join([intro, *listed]), [*choices, none_fit])
 
     def confident_answer(self, user_id: str, text: str) -> tuple[list[Message], Decision] | None:
         """The answer to ``text`` and its decision when retrieval is confident (ANSWER), else None."""
         decision, entries = self.decide(text)
         if decision.kind is DecisionKind.ANSWER and decision.faq_id:
-            return self._reply(user_id, decision, text, entries), decision
+            return self._decision_reply(user_id, decision, text, entries).messages, decision
         return None
 
     def bot_view(self, question: str, limit: int = 5) -> tuple[list[dict[str, Any]], str | None]:

@@ -11,9 +11,8 @@ from sqlmodel import Session, col, delete
 from bot import capture
 from bot.answers import split_language
 from bot.categories import BY_SLUG as CATEGORY_SLUGS
-from bot.conversation import DECLINE_ARGUMENT, NONE_FIT_ARGUMENT, TEXT, Conversation
-from bot.emergency import check as emergency_check
-from bot.emergency import detect, guidance
+from bot.conversation import DECLINE_ARGUMENT, NONE_FIT_ARGUMENT, TEXT, Conversation, after_guidance
+from bot.emergency import EmergencyCheck, check, guidance
 from bot.group_chat import GroupChat, chat_id_of
 from bot.interactions import delete_user_interactions
 from bot.menu_actions import CATEGORY_ACTIONS, MenuAction, parse_menu_data
@@ -99,7 +98,8 @@ class EventDispatcher:
             ticket = open_ticket_of(session, user_id)
             if ticket is not None:
                 kind = str(message.get("type", "?"))[:20] if isinstance(message, dict) else "?"
-                return self.desk.add_message(session, user, ticket, NON_TEXT_NOTE.format(kind=kind), now)
+                note = NON_TEXT_NOTE.format(kind=kind)
+                return self.desk.add_message(session, user, ticket, note, now) or _noted(ticket)
             return self.conversation.on_non_text()
         return self._text(session, user, message["text"], now)
 
@@ -115,40 +115,54 @@ class EventDispatcher:
         return replies
 
     def _text(self, session: Session, user: LineUser, text: str, now: dt.datetime) -> list[Message]:
-        emergencies = detect(text)
+        """A text message: the emergency check is made once here and passed on. A sure emergency gets the fixed
+        guidance only, whatever the state or rate; a possible one the guidance first, then the usual reply."""
+        emergency = check(text)
         ticket = open_ticket_of(session, user.user_id)
-        if emergencies:  # always answered, whatever the state or rate; an open ticket becomes urgent
-            user.last_emergency_at = now
-            user.last_emergency_text = text[:1000]  # shown in a ticket opened within URGENT_AFTER_EMERGENCY
-            if ticket is not None:
-                self.desk.add_message(session, user, ticket, text, now, urgent=True)
-            return text_messages(guidance(emergencies))
+        if not emergency:
+            return self._ordinary_text(session, user, ticket, text, now, emergency)
+        user.last_emergency_at = now
+        user.last_emergency_text = text[:1000]  # shown in a ticket opened within URGENT_AFTER_EMERGENCY
+        joined = None
+        if ticket is not None:  # an open ticket becomes urgent
+            joined = self.desk.add_message(session, user, ticket, text, now, urgent=True)
+        if emergency.sure:
+            return text_messages(guidance(emergency.kinds))
+        return self._ordinary_text(session, user, ticket, text, now, emergency, joined)
+
+    def _ordinary_text(self, session: Session, user: LineUser, ticket: Ticket | None, text: str, now: dt.datetime,
+                       emergency: EmergencyCheck, joined: list[Message] | None = None) -> list[Message]:
+        """Commands, the rate limit, a follow-up on the open ticket, or the conversation's reply; after the
+        guidance when the message may be an emergency. ``joined``: the message has joined the ticket's thread
+        already, with this acknowledgement."""
+        first = text_messages(guidance(emergency.kinds)) if emergency else []
         if text.strip() in DELETE_COMMANDS:
-            return self._confirm_deletion(user.user_id, now)
+            return after_guidance(first, self._confirm_deletion(user.user_id, now))
         limited = self._rate_limited(user, now)
         if limited is not None:
-            if ticket is not None:  # silenced, but staff still see what was written
+            if ticket is not None and joined is None:  # silenced, but staff still see what was written
                 self.desk.add_message(session, user, ticket, text, now)
-            return limited
+            return after_guidance(first, limited)
         if ticket is not None:
             if text.strip() in CANCEL_COMMANDS:
-                return self.desk.cancel(session, user, now)
-            return self._follow_up(session, user, ticket, text, now)
+                return after_guidance(first, self.desk.cancel(session, user, now))
+            return after_guidance(first, self._follow_up(session, user, ticket, text, now, joined))
         sync_user_state(user, None)
-        if self.conversation.is_question(text):  # small talk keeps the question a 👎 or 「職員に相談」 refers to
+        if self.conversation.is_question(text, emergency):  # small talk keeps the question 👎/「職員に相談」 refer to
             user.last_question = text[:1000]
-        replies, decision = self.conversation.answer_text(user.user_id, text)
-        if decision is not None:
-            capture.question(session, user_id=user.user_id, at=now, text=text, decision=decision)
-        return replies
+        reply = self.conversation.reply(user.user_id, text, emergency)  # the guidance first, when it may be one
+        capture.reply(session, user_id=user.user_id, at=now, text=text, given=reply)
+        return reply.messages
 
-    def _follow_up(self, session: Session, user: LineUser, ticket: Ticket, text: str,
-                   now: dt.datetime) -> list[Message]:
-        """A message while a ticket is open joins its thread; a new question the bot surely knows is answered too."""
-        acknowledgement = self.desk.add_message(session, user, ticket, text, now)
+    def _follow_up(self, session: Session, user: LineUser, ticket: Ticket, text: str, now: dt.datetime,
+                   joined: list[Message] | None = None) -> list[Message]:
+        """A message while a ticket is open joins its thread (``joined``: it has, with this acknowledgement); a new
+        question the bot surely knows is answered too. Never silent: a follow-up within a burst, which the desk
+        does not acknowledge again, still gets a short note that staff got it."""
+        acknowledgement = self.desk.add_message(session, user, ticket, text, now) if joined is None else joined
         answer = self.conversation.confident_answer(user.user_id, text) if self.conversation.is_question(text) else None
         if answer is None or ticket.id is None:
-            return acknowledgement
+            return acknowledgement or _noted(ticket)
         messages, decision = answer
         capture.question(session, user_id=user.user_id, at=now, text=text, decision=decision)
         return [*self.desk.replies.answered_while_open(ticket.id), *messages][:MAX_MESSAGES]
@@ -262,8 +276,13 @@ class EventDispatcher:
         # Only the ticket's own words make it 至急; an emergency message sent before it is shown with its time.
         return self.desk.open_ticket(session, user, question=question, candidates=candidates,
                                      category=chosen_category, chosen_entry=chosen_entry,
-                                     urgent=bool(emergency_check(question)), now=now,
+                                     urgent=bool(check(question)), now=now,
                                      earlier_emergency=user.last_emergency_text if recent_emergency else None)
+
+
+def _noted(ticket: Ticket) -> list[Message]:
+    """The short acknowledgement of a message that joined the open ticket's thread without another reply."""
+    return text_messages(TEXT["follow_up_noted"].format(ticket_id=ticket.id))
 
 
 def _forget_old_emergency(user: LineUser, now: dt.datetime) -> None:

@@ -1,9 +1,11 @@
 """The count-only interaction log (issue 11, improvement loop): what kind of thing happened, never what was said.
 
 One row per countable bot event: a searched question and the decision taken, a tapped choice, 「どれも違う」,
-a 👍/👎 on an answer, a declined or sent hand-off. The analytics pages count these rows; the table holds no
-message text at all. ``line_user_id`` is kept only so that 「データ削除」 and the retention purge can find a
-user's rows; it is never shown.
+a 👍/👎 on an answer, a declined or sent hand-off, and which reply a question the bot could not answer got:
+the offer of staff (``staff_offered``) or the scope reply (``scope_reply``), so that refusals, offers and real
+hand-offs (``handoff_sent``: a ticket was opened) are counted apart. The analytics pages count these rows; the
+table holds no message text at all. ``line_user_id`` is kept only so that 「データ削除」 and the retention purge
+can find a user's rows; it is never shown.
 
 Rows are added to the session that handles the event (the caller commits), so a retried event whose
 transaction rolled back leaves nothing behind, and a processed event is never processed again.
@@ -15,7 +17,8 @@ import datetime as dt
 
 from sqlmodel import Field, Session, SQLModel, col, delete, or_
 
-KINDS = ("question", "choice", "none_of_these", "feedback", "handoff_declined", "handoff_sent")
+KINDS = ("question", "choice", "none_of_these", "feedback", "handoff_declined", "handoff_sent", "staff_offered",
+         "scope_reply")
 RATINGS = ("up", "down")
 
 
@@ -31,7 +34,7 @@ class Interaction(SQLModel, table=True):
     decision: str | None = Field(default=None, max_length=20)  # DecisionKind value, for kind "question"
     faq_id: str | None = Field(default=None, max_length=120)  # entry answered, tapped or rated
     rating: str | None = Field(default=None, max_length=10)  # "up" | "down", for kind "feedback"
-    language: str | None = Field(default=None, max_length=5)  # "ja" | "en"
+    language: str | None = Field(default=None, max_length=5)  # "ja" | "en", or the code of a language we don't speak
 
 
 def record_interaction(

@@ -26,7 +26,10 @@ TEXT = {
     "職員からの返信は、開庁時間内に順番にお送りします。",
     "out_of_scope": "ごめんなさい、このご質問にはお答えできません。\n"
     "つなぐは、富山市の子育て・手続き・観光についてお答えしています。"
-    "市のことでしたら、言葉を変えて送るか、下の分野から選んでください。",
+    "市のことでしたら、言葉を変えて送るか、下の分野から選んでください。"
+    "市の職員に聞きたいときは「職員に聞く」を押してください。",
+    "follow_up_noted": "このメッセージも職員に伝えました（受付番号 {ticket_id}）。",
+    "solved": "解決してよかったです。ほかにも知りたいことがあれば、いつでも送ってください。",
     "non_text": "ごめんなさい、このアカウントでは文章での質問にお答えしています。知りたいことを文章で送ってください。",
     "feedback_thanks": "ご意見ありがとうございます。今後の改善に役立てます。",
     "feedback_down": "お役に立てず、ごめんなさい。ご意見は今後の改善に役立てます。\n"
@@ -87,11 +90,14 @@ TEXT_EN = {
     "handoff_offer": "Sorry, I could not find an answer. Shall I send your question to city staff? They answer "
     "in Japanese during office hours.",
     "out_of_scope": "Sorry, I cannot answer this question.\nTsunagu answers questions about childcare, "
-    "procedures and tourism in Toyama City. Please rephrase, or choose a topic below.",
+    "procedures and tourism in Toyama City. Please rephrase, or choose a topic below. To ask city staff, tap "
+    "\"Ask city staff\".",
+    "solved": "Glad it helped. Send another question any time.",
 }
 
 LABELS_EN = {
     "handoff_yes": "Yes, ask staff",
     "handoff_none_fit": "None (ask staff)",
     "no": "No",
+    "ask_staff": "Ask city staff",
 }

@@ -1,7 +1,9 @@
 """Questions the bot could not answer, kept for editors (issue 11, improvement loop).
 
-A row is written when a citizen declined a hand-off, left a list of suggestions without choosing, said
-「どれも違う」 to them, or rated an answer 👎. The text is the citizen's question with personal data masked
+A row is written when the bot found nothing and offered staff (``no_answer``: a city matter the pack does not
+answer, also in a language the bot does not speak), when a citizen declined that offer (the row becomes
+``handoff_declined``), left a list of suggestions without choosing, said 「どれも違う」 to them, or rated an
+answer 👎. The text is the citizen's question with personal data masked
 (``knowledge.pii.mask_personal_data``) before it is stored; ``line_user_id`` is kept only so that 「データ削除」
 and the retention purge can find the rows, and is never shown.
 
@@ -22,7 +24,7 @@ from sqlmodel import Field, Session, SQLModel, col, delete, or_, select
 from knowledge.pii import mask_personal_data
 from tsunagu.clock import utcnow
 
-REASONS = ("handoff_declined", "suggest_not_chosen", "none_of_these", "feedback_down")
+REASONS = ("no_answer", "handoff_declined", "suggest_not_chosen", "none_of_these", "feedback_down")
 STATUSES = ("open", "chosen", "added", "drafted", "dismissed")
 MAX_TEXT = 2000
 

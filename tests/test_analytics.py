@@ -109,7 +109,7 @@ def test_decision_shares(console: Console) -> None:
         event(at, "feedback", faq_id="a", rating="up"))
     console.login("editor")
     shares = {row[0]: row[1:] for row in csv_rows(console, "decision_shares")[1:]}
-    assert shares == {"回答": ["3", "60.0%"], "候補を提示": ["1", "20.0%"], "職員へ引き継ぎ": ["0", "0.0%"],
+    assert shares == {"回答": ["3", "60.0%"], "候補を提示": ["1", "20.0%"], "答えなし": ["0", "0.0%"],
                       "言い換え依頼": ["1", "20.0%"]}
     per_day = {row[0]: row[1:] for row in csv_rows(console, "decisions")[1:]}
     assert per_day["2026-11-20"] == ["3", "1", "0", "0", "4"] and per_day["2026-11-21"] == ["0", "0", "0", "1", "1"]

@@ -40,7 +40,7 @@ def test_only_pages_about_a_topic_are_linked(url: str | None, topic: bool) -> No
 def test_the_short_answer_comes_first_and_more_gives_the_full_text() -> None:
     view = AnswerView(SIGNER, {ENTRY.id: ENTRY})
     first = view.first(USER, ENTRY)
-    assert first[0]["text"] == ENTRY.short_answer
+    assert first[0]["text"] == f"{ENTRY.short_answer}\n\n詳しくは：{ENTRY.source_url}"  # the page, before more
     assert quick_labels(first) == ["くわしく見る", "解決した", "解決しない", "職員に聞く"]
     more = first[-1]["quickReply"]["items"][0]["action"]["data"]
     postback = SIGNER.verify(USER, more)
@@ -92,7 +92,8 @@ def test_an_english_question_gets_english_texts_for_every_decision(mini_retrieve
     suggest = conversation.reply_to_decision(
         USER, Decision(DecisionKind.SUGGEST, Reason.AMBIGUOUS, 0.5, None, suggestions=[Candidate(faq_id, 0.5, 0.5,
                                                                                                    0.0)]), question)
-    assert suggest[0]["text"] == TEXT_EN["suggest"] and quick_labels(suggest)[-1] == LABELS_EN["handoff_none_fit"]
+    assert suggest[0]["text"].startswith(TEXT_EN["suggest"] + "\n1. ")
+    assert quick_labels(suggest)[-1] == LABELS_EN["handoff_none_fit"]
     handoff = conversation.reply_to_decision(USER, Decision(DecisionKind.HANDOFF, Reason.LOW_CONFIDENCE), question)
     assert handoff[0]["text"] == TEXT_EN["handoff_offer"]
     assert quick_labels(handoff) == [LABELS_EN["handoff_yes"], LABELS_EN["no"]]

@@ -59,7 +59,8 @@ def test_suggestion_offers_candidates_and_staff(conversation: Conversation) -> N
                         suggestions=[Candidate("childcare-nursery-apply-period", 0.5, 0.5, 0.0),
                                      Candidate("childcare-nursery-documents", 0.49, 0.5, 0.0)])
     messages = conversation.reply_to_decision(USER, decision)
-    assert messages[0]["text"] == TEXT["suggest"]
+    assert messages[0]["text"] == (f"{TEXT['suggest']}\n1. 保育所の入所申込みはいつからできますか？\n"
+                                   "2. 保育所の入所申込みに必要な書類は何ですか？")
     assert quick_labels(messages)[-1] == "どれも違う（職員に聞く）"
     assert len(quick_labels(messages)) == 3
     assert_valid_for_line(messages)
@@ -97,9 +98,9 @@ def test_forged_postback_acts_on_nothing(conversation: Conversation) -> None:
     assert conversation.on_postback(USER, "action=choose&faq=x")[0]["text"] == TEXT["unknown_postback"]
 
 
-def test_feedback_postback_is_thanked(conversation: Conversation) -> None:
+def test_solved_gets_a_fitting_reply(conversation: Conversation) -> None:
     data = conversation.signer.sign(USER, "feedback", "up:procedures-garbage-bulky")
-    assert conversation.on_postback(USER, data)[0]["text"] == TEXT["feedback_thanks"]
+    assert conversation.on_postback(USER, data)[0]["text"] == TEXT["solved"]
 
 
 def test_non_text_messages_get_a_polite_reply(conversation: Conversation) -> None:
@@ -122,8 +123,9 @@ def test_choices_for_a_message_with_several_questions_ask_for_one_at_a_time(conv
                         suggestions=[Candidate("childcare-nursery-apply-period", 0.5, 0.5, 0.0)])
     several = conversation.reply_to_decision(USER, decision, question="保育園の申し込みいつから？見学もしたいです")
     single = conversation.reply_to_decision(USER, decision, question="保育園の申し込みはいつから？")
-    assert several[0]["text"] == f"{TEXT['suggest']}\n{TEXT['one_at_a_time']}"
-    assert single[0]["text"] == TEXT["suggest"]
+    listed = "1. 保育所の入所申込みはいつからできますか？"
+    assert several[0]["text"] == f"{TEXT['suggest']}\n{TEXT['one_at_a_time']}\n{listed}"
+    assert single[0]["text"] == f"{TEXT['suggest']}\n{listed}"
     english = conversation.reply_to_decision(USER, decision, question="When can I apply? And where?")
-    assert english[0]["text"].endswith(TEXT_EN["one_at_a_time"])
+    assert english[0]["text"].split("\n")[1] == TEXT_EN["one_at_a_time"]
     assert_valid_for_line(several)

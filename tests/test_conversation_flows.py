@@ -151,12 +151,13 @@ def test_thumbs_down_without_a_question_offers_only_rephrasing(mini_retriever: R
 
 
 # -- 3. messages while a ticket is open --------------------------------------------------------------------------
-def test_first_follow_up_is_acknowledged_then_a_burst_stays_quiet(bot: Bot) -> None:
+def test_first_follow_up_is_acknowledged_then_a_burst_gets_a_short_note(bot: Bot) -> None:
     ticket = open_ticket(bot)
     sent = len(bot.texts_sent())
     send(bot, "f1", "補足です")
     send(bot, "f2", "もう一つ補足です")
-    assert bot.texts_sent()[sent:] == [TICKET_TEXT["joined"].format(ticket_id=ticket.id)]
+    noted = TEXT["follow_up_noted"].format(ticket_id=ticket.id)  # never silent (issue 17 item 4)
+    assert bot.texts_sent()[sent:] == [TICKET_TEXT["joined"].format(ticket_id=ticket.id), noted]
     with Session(bot.engine) as session:  # the citizen writes again after a pause
         last = session.exec(select(TicketMessage).order_by(col(TicketMessage.id).desc())).first()
         assert last is not None
@@ -164,7 +165,8 @@ def test_first_follow_up_is_acknowledged_then_a_burst_stays_quiet(bot: Bot) -> N
         session.add(last)
         session.commit()
     send(bot, "f3", "さらに補足です")
-    assert bot.texts_sent()[sent:] == [TICKET_TEXT["joined"].format(ticket_id=ticket.id)] * 2
+    assert bot.texts_sent()[sent:] == [TICKET_TEXT["joined"].format(ticket_id=ticket.id), noted,
+                                       TICKET_TEXT["joined"].format(ticket_id=ticket.id)]
     assert [m.text for m in bot.rows(TicketMessage)][1:] == ["補足です", "もう一つ補足です", "さらに補足です"]
 
 
@@ -188,20 +190,21 @@ def test_answerable_question_while_a_ticket_is_open_is_answered_and_joins_the_th
     assert_requests_match_spec(bot.api)
 
 
-def test_small_talk_to_staff_gets_no_canned_bot_reply(bot: Bot) -> None:
-    open_ticket(bot)
+def test_small_talk_to_staff_gets_no_canned_bot_reply_only_a_note(bot: Bot) -> None:
+    ticket = open_ticket(bot)
     send(bot, "f1", "補足です")
     sent = len(bot.texts_sent())
     send(bot, "t", "ありがとう")
-    assert bot.texts_sent()[sent:] == []
+    assert bot.texts_sent()[sent:] == [TEXT["follow_up_noted"].format(ticket_id=ticket.id)]
 
 
-# -- 4. staff offered only for city matters ----------------------------------------------------------------------
-def test_out_of_scope_question_is_told_what_the_bot_covers_without_a_staff_offer(bot: Bot) -> None:
+# -- 4. the scope reply only for messages that are clearly no city matter, and even then 「職員に聞く」 -------------
+def test_out_of_scope_question_is_told_what_the_bot_covers_and_may_still_ask_staff(bot: Bot) -> None:
     send(bot, "q", WEATHER)
     assert bot.texts_sent()[-1] == TEXT["out_of_scope"]
-    assert [a["label"] for a in last_items(bot)] == ["子育て", "観光", "手続き"]
-    assert all(SIGNER.verify(USER, a["data"]).action == "category" for a in last_items(bot))  # type: ignore[union-attr]
+    assert [a["label"] for a in last_items(bot)] == ["子育て", "観光", "手続き", "職員に聞く"]
+    actions = [SIGNER.verify(USER, a["data"]) for a in last_items(bot)]
+    assert [p.action for p in actions if p is not None] == ["category"] * 3 + ["handoff"]
 
 
 @pytest.mark.parametrize("question", ["市営住宅の申込みをしたい", "ゴミ収集車が来なかった", "児童館の場所は？"])

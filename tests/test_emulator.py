@@ -97,6 +97,6 @@ def test_browser_chats_through_the_emulator(served_emulator: str) -> None:
         assert labels[-3:] == ["解決した", "解決しない", "職員に聞く"]
         page.click("text=解決した")
         page.locator(".bubble.bot").nth(1).wait_for(timeout=15_000)  # (a string expression would need unsafe-eval)
-        assert "ありがとうございます" in page.locator(".bubble.bot").last.inner_text()
+        assert "解決してよかったです" in page.locator(".bubble.bot").last.inner_text()
         page.screenshot(path=str(ARTIFACTS / "emulator-chat.png"), full_page=True)
         browser.close()

@@ -13,6 +13,7 @@ import pytest
 from sqlmodel import Session, select
 
 from bot.models import LineUser, OutboxMessage
+from bot.texts import TEXT as BOT_TEXT
 from handoff import staff_actions
 from handoff.accounts.models import StaffUser
 from handoff.hours import BusinessCalendar, BusinessHours
@@ -146,7 +147,8 @@ def test_follow_up_messages_join_the_thread_with_one_acknowledgement(bot: Bot) -
     bot.receive(text_event("f1", "補足です"), text_event("f2", "もう一つ補足です"))
     bot.run()
     bot.run()
-    assert bot.texts_sent()[sent_before:] == [TEXT["joined"].format(ticket_id=ticket.id)]
+    noted = BOT_TEXT["follow_up_noted"].format(ticket_id=ticket.id)  # the second: a short note (never silent)
+    assert bot.texts_sent()[sent_before:] == [TEXT["joined"].format(ticket_id=ticket.id), noted]
     assert ticket_of(bot, ticket.id).unread == 2
 
 

@@ -49,7 +49,7 @@ def test_an_answered_question_is_counted_with_its_entry(bot: Bot) -> None:
 def test_an_english_question_is_counted_as_english(bot: Bot) -> None:
     send(bot, "q", "What about the weather tomorrow?")
     assert bot.texts_sent()[-1] == TEXT_EN["out_of_scope"]
-    assert rows(bot) == [("question", "HANDOFF", None, None, "en", USER)]
+    assert rows(bot) == [("question", "HANDOFF", None, None, "en", USER), ("scope_reply", None, None, None, "en", USER)]
 
 
 def test_small_talk_and_emergencies_are_not_counted_as_questions(bot: Bot) -> None:
@@ -76,8 +76,8 @@ def test_a_question_sent_to_staff_is_counted_and_a_confident_follow_up_too(bot: 
     tap(bot, "yes", SIGNER.sign(USER, "handoff", "yes"))
     send(bot, "more", "補足です")  # joins the ticket: not searched as a question
     send(bot, "again", ANSWERED)  # answered while the ticket is open
-    assert [row[:3] for row in rows(bot)] == [("question", "HANDOFF", None), ("handoff_sent", None, None),
-                                              ("question", "ANSWER", GARBAGE)]
+    assert [row[:3] for row in rows(bot)] == [("question", "HANDOFF", None), ("scope_reply", None, None),
+                                              ("handoff_sent", None, None), ("question", "ANSWER", GARBAGE)]
 
 
 def test_the_table_holds_no_message_text(bot: Bot) -> None:
@@ -138,8 +138,9 @@ def test_an_entry_archived_between_search_and_lookup_is_not_answered(bot: Bot, m
     assert event.status == "done" and event.last_error is None  # no KeyError: it was searched again
     assert GARBAGE not in mini_retriever.entries
     assert not bot.texts_sent()[-1].startswith("粗大ごみは事前の申込みが必要です")
-    [(kind, decision, faq_id, *_)] = rows(bot)
+    (kind, decision, faq_id, *_), *reply_kind = rows(bot)  # and the staff offer or scope reply it got, if any
     assert kind == "question" and faq_id != GARBAGE and decision is not None
+    assert [row[0] for row in reply_kind] in ([], ["staff_offered"], ["scope_reply"])
 
 
 def test_a_decision_naming_entries_no_longer_served_is_no_answer(mini_retriever: Retriever) -> None:
