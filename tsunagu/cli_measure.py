@@ -44,6 +44,37 @@ def eval_run(
         typer.echo(f"[{mode}] " + "  ".join(f"{k}={v}" for k, v in metrics.items()))
 
 
+@eval_app.command("scope")
+def eval_scope(
+    split: Annotated[str, typer.Option(help="dev, test or all (tune on dev only; test is run once to report).")]
+    = "dev",
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    misses: Annotated[bool, typer.Option(help="List refused city matters and offered unrelated messages (dev only).")]
+    = False,
+    report: Annotated[Path | None, typer.Option(help="Also write the JSON results to this file.")] = None,
+) -> None:
+    """Share of city matters the pack cannot answer that are offered city staff, and what unrelated messages get
+    (the whole reply policy of the conversation; eval/scope_eval.py)."""
+    from eval.scope_eval import run_scope_eval
+
+    if split not in ("dev", "test", "all"):
+        fail("--split must be dev, test or all")
+    if misses and split != "dev":
+        fail("--misses lists texts of the dev split only")
+    results = run_scope_eval(get_settings(), split=split, misses=misses)  # type: ignore[arg-type]
+    if report is not None:
+        report.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    if as_json:
+        echo_json(results)
+        return
+    for group in ("city_matters", "unrelated"):
+        summary = results[group]
+        typer.echo(f"[{group}] " + "  ".join(f"{k}={v}" for k, v in summary.items() if k != "kinds")
+                   + f"  kinds={summary['kinds']}")
+    for miss in results.get("misses", []):
+        typer.echo(f"miss {miss['set']} {miss['id']} city={miss['city']} {miss['kind']}: {miss['text']}")
+
+
 @eval_app.command("calibrate")
 def eval_calibrate(
     target_precision: Annotated[
