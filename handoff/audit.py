@@ -23,6 +23,7 @@ ACTION_LABELS = {
     "faq_imported_despite_drop": "FAQを取り込み（正解率の低下を確認済み）",
     "unanswered_added": "未回答の質問を言い換えとして追加", "unanswered_drafted": "未回答の質問からFAQを作成",
     "unanswered_dismissed": "未回答の質問を対応不要に",
+    "routing_rule_saved": "振り分けの規則を保存", "routing_rule_deleted": "振り分けの規則を削除",
 }
 ACTOR_LABELS = {CITIZEN: "利用者", SYSTEM: "システム"}
 

@@ -141,6 +141,8 @@ def test_editor_saves_a_rule_that_is_audited_and_used_for_routing(console: Conso
         assert desk_routing.table(session).categories["tourism"] == "市民相談課"
     page = console.client.get("/staff/routing?done=saved").text
     assert "保存しました" in page
+    console.login("admin")
+    assert "振り分けの規則を保存" in console.client.get("/staff/audit").text
 
 
 def test_editor_deletes_a_rule_and_the_settings_route_comes_back(console: Console) -> None:
