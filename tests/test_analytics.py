@@ -165,6 +165,20 @@ def test_open_unanswered_questions_by_reason(console: Console) -> None:
     assert 'href="/staff/unanswered"' in page
 
 
+def test_refusals_staff_offers_and_real_hand_offs_are_shown_apart(console: Console) -> None:
+    at = jst(2026, 11, 26, 10, 0)
+    add(console, *(event(at, decision="HANDOFF") for _ in range(5)), event(at, "scope_reply"),
+        event(at, "scope_reply"), *(event(at, "staff_offered") for _ in range(3)), event(at, "handoff_sent"),
+        event(jst(2026, 10, 1), "scope_reply"))  # before the period
+    console.login("editor")
+    assert csv_rows(console, "staff_paths")[1:] == [["対象外の返答（お断り）", "2"], ["職員への相談を提案", "3"],
+                                                   ["職員への引き継ぎ（受付）", "1"]]
+    shares = {row[0]: row[1] for row in csv_rows(console, "decision_shares")[1:]}
+    assert shares["答えなし"] == "5" and "職員へ引き継ぎ" not in shares  # no answer found is no hand-off
+    page = console.client.get("/staff/analytics").text
+    assert "7. お断り・職員への提案・引き継ぎ" in page and "職員への引き継ぎ（受付）" in page
+
+
 def test_no_personal_data_no_inline_style_and_escaped_entry_text(console: Console) -> None:
     at = jst(2026, 11, 26, 10, 0)
     add(console, entry("an-x", HOSTILE), event(at, decision="ANSWER", faq_id="an-x"),
