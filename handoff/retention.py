@@ -5,7 +5,8 @@ A ticket expires when its citizen expired (no interaction within the retention p
 kept in the audit log and FAQ drafts, and because its figures are what the city reports on (team, category, times,
 ``first_response_business_s``, rating): the LINE user id and the notification error are blanked and the
 citizen's question is replaced by a note saying why. Its thread messages keep author and time (how many messages,
-how fast) with the text replaced the same way, staff answers included (they quote and address the citizen). An
+how fast) with the text replaced the same way, staff answers included (they quote and address the citizen), and
+so do its internal notes (staff quote the citizen there too). An
 open ticket of an expired citizen is closed as cancelled: nobody can answer it any more.
 """
 
@@ -16,6 +17,7 @@ import datetime as dt
 from sqlmodel import Session, col, or_, select, update
 
 from handoff.models import OPEN_STATUSES, Ticket, TicketMessage, TicketStatus
+from handoff.notes import TicketNote
 
 EXPIRED_USER = "-"  # stands in for the LINE user id of an expired ticket (the column is NOT NULL)
 EXPIRED_TEXT = "（保存期間を過ぎたため削除しました）"  # what the console shows instead of the question and messages
@@ -33,7 +35,7 @@ def expired_tickets(session: Session, cutoff: dt.datetime, user_ids: list[str]) 
 def purge_tickets(session: Session, ticket_ids: list[int]) -> dict[str, int]:
     """Blank the texts of ``ticket_ids`` and of their threads; how many rows were blanked per table."""
     if not ticket_ids:
-        return {Ticket.__tablename__: 0, TicketMessage.__tablename__: 0}
+        return {Ticket.__tablename__: 0, TicketMessage.__tablename__: 0, TicketNote.__tablename__: 0}
     chosen = col(Ticket.id).in_(ticket_ids)
     session.exec(update(Ticket).where(chosen, col(Ticket.status).in_(OPEN_STATUSES))
                  .values(status=TicketStatus.CANCELLED))
@@ -41,4 +43,6 @@ def purge_tickets(session: Session, ticket_ids: list[int]) -> dict[str, int]:
         line_user_id=EXPIRED_USER, question=EXPIRED_TEXT, notify_error=None)).rowcount
     messages = session.exec(update(TicketMessage).where(col(TicketMessage.ticket_id).in_(ticket_ids))
                             .values(text=EXPIRED_TEXT)).rowcount
-    return {Ticket.__tablename__: tickets, TicketMessage.__tablename__: messages}
+    notes = session.exec(update(TicketNote).where(col(TicketNote.ticket_id).in_(ticket_ids))
+                         .values(text=EXPIRED_TEXT)).rowcount
+    return {Ticket.__tablename__: tickets, TicketMessage.__tablename__: messages, TicketNote.__tablename__: notes}

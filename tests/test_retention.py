@@ -24,6 +24,7 @@ from bot.conversation import DECLINE_ARGUMENT
 from bot.models import InboxEvent, LineUser, OutboxMessage
 from handoff import audit, staff_actions
 from handoff.models import Ticket
+from handoff.notes import add_note
 from handoff.retention import EXPIRED_TEXT, EXPIRED_USER
 from knowledge.drafts import create_draft
 from knowledge.retention import EXPIRED_QUESTION
@@ -50,7 +51,7 @@ def at(moment: dt.datetime, event: dict[str, Any]) -> dict[str, Any]:
 
 def converse(bot: Bot, user: str, mark: str, moment: dt.datetime) -> int:
     """A question first declined, then handed to staff, a follow-up and an emergency in its thread, a staff
-    answer quoting the citizen, the ticket resolved and made into an FAQ draft: ``mark`` ends up in every table
+    answer quoting the citizen, an internal note quoting them too, the ticket resolved and made into an FAQ draft: ``mark`` ends up in every table
     that keeps text (the declined question among the unanswered ones)."""
     for step, event in enumerate([
         text_event(f"{user}-q", f"{UNANSWERABLE}（{mark}）", user),
@@ -66,6 +67,8 @@ def converse(bot: Bot, user: str, mark: str, moment: dt.datetime) -> int:
         ticket_id = int(ticket.id)
     staff = add_staff(bot, f"staff-{user[-4:]}")
     act(bot, lambda s: staff_actions.claim(s, staff, ticket_id, ROUTING))
+    act(bot, lambda s: add_note(s, ticket_id=ticket_id, staff_id=staff.id, actor=staff.username,
+                                text=f"{mark}の件、前にも問い合わせあり"))
     act(bot, lambda s: staff_actions.reply(s, staff, ticket_id, f"{mark}についてお答えします。",
                                           replies=REPLIES, calendar=CALENDAR))
     act(bot, lambda s: staff_actions.resolve(s, staff, ticket_id, replies=REPLIES))
@@ -106,7 +109,7 @@ def tables_holding(engine: Engine, *needles: str) -> set[str]:
 
 
 TEXT_TABLES = {"bot_inbox_event", "bot_outbox_message", "bot_line_user", "handoff_ticket", "handoff_ticket_message",
-               "faq_draft", "knowledge_unanswered"}
+               "faq_draft", "knowledge_unanswered", "handoff_ticket_note"}
 
 
 @pytest.fixture
@@ -141,6 +144,7 @@ def test_purge_leaves_no_text_or_line_id_of_an_expired_user(bot: Bot, two_users:
         assert fresh is not None and NEW_TEXT in fresh.question
     assert report.rows["bot_line_user"] == 1 and report.rows["handoff_ticket"] == 1
     assert report.rows["faq_draft"] == 1 and report.rows["handoff_ticket_message"] >= 4
+    assert report.rows["handoff_ticket_note"] == 1
     assert report.rows["knowledge_unanswered"] == 1 and report.rows["bot_interaction"] >= 3
     assert EXPIRED_QUESTION in {text for table, text in rows_of(bot.engine) if table == "faq_draft"}
     events = [text for table, text in rows_of(bot.engine) if table == "handoff_audit_event"]
