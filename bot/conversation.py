@@ -102,12 +102,6 @@ class Conversation:
     def on_text(self, user_id: str, text: str) -> list[Message]:
         return self.reply(user_id, text).messages
 
-    def answer_text(self, user_id: str, text: str,
-                    emergency: EmergencyCheck | None = None) -> tuple[list[Message], Decision | None]:
-        """The replies to a text message and the decision they show (None when nothing was searched)."""
-        reply = self.reply(user_id, text, emergency)
-        return reply.messages, reply.decision
-
     def reply(self, user_id: str, text: str, emergency: EmergencyCheck | None = None) -> Reply:
         """The reply to a text message. ``emergency``: the message's ``bot.emergency.check`` when the caller
         made it already (it is made once per message); a sure emergency gets the guidance only, a possible one
