@@ -21,7 +21,7 @@ from bot.menu_actions import MenuAction, menu_data
 from bot.models import InboxEvent, LineUser
 from handoff.models import Ticket
 from retrieval.engine import Retriever
-from tests.test_line_client import FakeMessagingApi
+from tests.test_line_client import FakeMessagingApi, assert_requests_match_spec
 from tests.test_worker import SIGNER, Bot, postback_event, text_event
 
 TEXTS = (
@@ -120,6 +120,7 @@ def test_every_text_and_tap_gets_at_least_one_message(bot: Bot) -> None:
     conversation()
     events = bot.rows(InboxEvent)
     assert {e.status for e in events} == {"done"} and len(events) >= 100  # the examples did run their steps
+    assert_requests_match_spec(bot.api)  # every reply valid for LINE's Messaging API
 
 
 def test_a_new_question_after_unsolved_with_a_ticket_open_is_acknowledged(bot: Bot) -> None:
