@@ -21,6 +21,7 @@ from analytics import queries
 from analytics.charts import Series, bar_chart, column_chart
 from analytics.queries import DECISIONS, Period
 from handoff.hours import BusinessCalendar
+from knowledge.unanswered import REASON_LABELS
 
 Cell = str | int | float
 # HANDOFF is the retrieval decision "no answer found": it led to a staff offer or a scope reply, and only a tap
@@ -28,9 +29,6 @@ Cell = str | int | float
 DECISION_LABELS = {"ANSWER": "回答", "SUGGEST": "候補を提示", "HANDOFF": "答えなし", "REPHRASE": "言い換え依頼"}
 DECISION_CLASSES = {"ANSWER": "series-answer", "SUGGEST": "series-suggest", "HANDOFF": "series-handoff",
                     "REPHRASE": "series-rephrase"}
-REASON_LABELS = {"handoff_declined": "職員への引き継ぎを断った", "suggest_not_chosen": "候補から選ばなかった",
-                 "none_of_these": "「どれも違う」を選んだ", "feedback_down": "回答に👎",
-                 "no_answer": "答えが見つからず職員を案内した"}
 STAFF_PATH_LABELS = ("対象外の返答（お断り）", "職員への相談を提案", "職員への引き継ぎ（受付）")
 DELETED_ENTRY = "（削除されたFAQ）"
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")

@@ -38,7 +38,7 @@ from handoff.web import render
 from knowledge.changes import stage_alt_question, working_entry
 from knowledge.drafts import list_drafts
 from knowledge.schema import FaqEntryData
-from knowledge.unanswered import UnansweredQuestion, mark_handled, open_unanswered
+from knowledge.unanswered import REASON_LABELS, UnansweredQuestion, mark_handled, open_unanswered
 from retrieval.engine import Retriever
 from retrieval.errors import IndexNotReady
 from tsunagu.clock import utcnow
@@ -59,8 +59,6 @@ NEAREST = 3
 PRESELECT_MIN_COSINE = 0.94
 SEARCH_LIMIT = 20  # entries the search box lists
 SEARCH_MAX_CHARS = 100
-REASON_LABELS = {"feedback_down": "👎", "handoff_declined": "職員への相談を断った",
-                 "suggest_not_chosen": "選択肢を選ばなかった", "none_of_these": "どれも違う"}
 NOTICES = {
     "added": "言い換えとして保存しました。まだ市民には届きません：公開ページで公開すると回答に反映されます。",
     "dismissed": "対応不要にしました。一覧から外れます。",

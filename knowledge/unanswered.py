@@ -25,6 +25,9 @@ from knowledge.pii import mask_personal_data
 from tsunagu.clock import utcnow
 
 REASONS = ("no_answer", "handoff_declined", "suggest_not_chosen", "none_of_these", "feedback_down")
+REASON_LABELS = {"no_answer": "答えが見つからず職員を案内した", "handoff_declined": "職員への引き継ぎを断った",
+                 "suggest_not_chosen": "候補から選ばなかった", "none_of_these": "「どれも違う」を選んだ",
+                 "feedback_down": "回答に👎"}  # how editors and analytics name each reason
 STATUSES = ("open", "chosen", "added", "drafted", "dismissed")
 MAX_TEXT = 2000
 

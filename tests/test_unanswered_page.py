@@ -127,6 +127,7 @@ def test_a_theme_shows_its_questions_reasons_nearest_entries_and_drafts(console:
     store(console, UNANSWERED, reason="feedback_down")
     store(console, UNANSWERED + "？", reason="handoff_declined")
     store(console, "ソファの捨て方と料金を詳しく教えてください", reason="suggest_not_chosen")
+    store(console, "公園の遊具が壊れているのはどこに連絡すればいいですか", reason="no_answer")
     store(console, "まだ選べる質問", reason="suggest_not_chosen", minutes_ago=1)  # the citizen may still tap
     with Session(console.services.engine) as session:
         create_draft(session, question="職員が答えた質問", answer="回答", category=None, source_ticket_id=None,
@@ -134,7 +135,8 @@ def test_a_theme_shows_its_questions_reasons_nearest_entries_and_drafts(console:
         session.commit()
     console.login("editor")
     page = console.client.get("/staff/unanswered").text
-    assert "2件" in page and "👎 1" in page and "職員への相談を断った 1" in page and "選択肢を選ばなかった 1" in page
+    assert "2件" in page and "回答に👎 1" in page and "職員への引き継ぎを断った 1" in page
+    assert "候補から選ばなかった 1" in page and "答えが見つからず職員を案内した 1" in page  # no raw reason names
     assert page.index(UNANSWERED) < page.index("ソファの捨て方")  # the larger theme first
     assert "まだ選べる質問" not in page
     assert f'href="/staff/faq/{APPLY}"' in page and "保育所の入所申込みはいつからできますか" in page
