@@ -16,10 +16,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.emergency_kinds import DETECTED, Emergency
-from bot.emergency_rules import assess
+from bot.emergency_model import EmergencyModel, Scores, default_model, features
+from bot.emergency_rules import assess_views, ordinary_context, signals, situations, views_of
 
-__all__ = ["DETECTED", "GUIDANCE", "MENU_INTRO", "MENU_LABELS", "Emergency", "EmergencyCheck", "check", "detect",
-           "guidance"]
+__all__ = ["DETECTED", "GUIDANCE", "MENU_INTRO", "MENU_LABELS", "Emergency", "EmergencyCheck", "check", "combine",
+           "detect", "guidance", "opinions", "Opinions"]
 
 GUIDANCE: dict[Emergency, str] = {
     Emergency.LIFE: (
@@ -89,10 +90,52 @@ class EmergencyCheck:
         return bool(self.kinds)
 
 
-def check(text: str) -> EmergencyCheck:
-    """The emergency check of one message (run once per message; see ``EmergencyCheck``)."""
-    kinds, sure = assess(text)
-    return EmergencyCheck(kinds, sure=sure)
+# The learned second opinion's thresholds, chosen by cross-validation on the first blind set and on hand-written
+# messages of another writer (eval/reports/latest.md, section 10): an unsure rule is kept when the model gives it
+# at least KEEP_UNSURE; the model alone raises an unsure alarm from ALERT_ALONE, outside ordinary context.
+KEEP_UNSURE = 0.05
+ALERT_ALONE = 0.85
+
+
+@dataclass(frozen=True)
+class Opinions:
+    """What the rules and the model say of one message: the rules' ``kinds`` and ``sure``, the model's
+    ``scores``, and ``ordinary``: the rules see ordinary context (a question, a history, a pet) and no danger."""
+
+    kinds: tuple[Emergency, ...]
+    sure: bool
+    scores: Scores
+    ordinary: bool
+
+
+def check(text: str, model: EmergencyModel | None = None) -> EmergencyCheck:
+    """The emergency check of one message (run once per message; see ``EmergencyCheck``).
+
+    The rules read the situation; the model (the packaged one unless given) is a second opinion: rules sure →
+    sure; rules unsure → unsure if the model agrees at all; rules silent, the model confident and no ordinary
+    context → unsure (the guidance is sent and the question still answered); otherwise nothing.
+    """
+    return combine(opinions(text, model))
+
+
+def opinions(text: str, model: EmergencyModel | None = None) -> Opinions:
+    """The rules' verdict and the model's scores of one message, from one parse."""
+    views = views_of(text)
+    found = situations(views)
+    kinds, sure = assess_views(views, found)
+    evidence = signals(views, found)
+    scores = (model or default_model()).score(features(views.surface, views.reading, views.lemmas, evidence))
+    return Opinions(kinds, sure, scores, ordinary_context(evidence))
+
+
+def combine(seen: Opinions) -> EmergencyCheck:
+    """The rules' verdict weighed with the model's scores (see ``check``)."""
+    if seen.kinds and (seen.sure or seen.scores.emergency >= KEEP_UNSURE):
+        return EmergencyCheck(seen.kinds, sure=seen.sure)
+    top = seen.scores.top()
+    if top is not None and seen.scores.emergency >= ALERT_ALONE and not seen.ordinary:
+        return EmergencyCheck((top,), sure=False)
+    return EmergencyCheck()
 
 
 def detect(text: str) -> list[Emergency]:

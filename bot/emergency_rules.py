@@ -387,12 +387,12 @@ HYPOTHETICAL = _compile(
     r"(?:思|おも)ったら|(?:と|って)(?:言う|いう)(?:友人|友達|ともだち|知人|人|ひと|子|こ)(?:に|へ|を|への|と)|"
     r"[とば](?:危ない|あぶない|危険|きけん)|って(?:本当|ほんと)|のは(?:危険|きけん|だめ|ダメ)|"
     r"ては(?:いけ|だめ|ダメ)|対処法|たいしょほう|応急|おうきゅう|講習|講座|教室|きょうしつ|"
-    r"いべんと|イベント|テレビ|ニュース|記事|\b(?:what should i do if|prevent\w*|what if)\b"
+    r"いべんと|イベント|テレビ|ニュース|記事|\b(?:what should i do if|prevent\w*|what if|in the news)\b"
 )
 HISTORY = _compile(
     r"既往|きおう|(?:けいれん|痙攣|ひきつけ)(?:歴|もち|持ち|止め|どめ)|(?:止め|どめ)の(?:薬|くすり)|"
     r"た(?:ことが|事が|こと(?:ある|あり))|経験|けいけん|(?:^|[、。\s])前に|(?:^|[、。\s])まえに|"
-    r"[0-9一二三四五六七八九十数何]+(?:年|ヶ月|か月|カ月)(?:前|まえ)|以前|いぜん|昔|むかし|一度だけ|いちどだけ|"
+    r"[0-9一二三四五六七八九十数何]+(?:年|ヶ月|か月|カ月)(?:前|まえ)|以前|(?<![たいし])いぜん|昔|むかし|一度だけ|いちどだけ|"
     r"子どもの頃|子供の頃|こどものころ|小さい頃|ちいさいころ|妊娠中|にんしんちゅう|授乳中|じゅにゅうちゅう|"
     r"影響|えいきょう|(?:治|なお|おさま|治ま|収ま|落ち着|おちつ)(?:った|りました|いた|きました|いて)|入院|にゅういん|"
     r"退院|たいいん|遺族|いぞく"
@@ -435,7 +435,8 @@ PLAY = _compile(r"さっかー|サッカー|野球|やきゅう|試合|しあい
                 r"パパ|ぱぱ|僕|ぼく|友達|ともだち)を")
 # Present danger denied: 「今は大丈夫です」, 「今すぐ危ないわけではない」.
 CALM = _compile(r"わけ(?:では|じゃ)な|(?:今|いま)は(?:何も|なにも|大丈夫|だいじょうぶ|落ち着|おちつ|元気|げんき|"
-                  r"普通|ふつう|平気|へいき|ない|なく|安全|あんぜん)|\bnot (?:in danger|right now|urgent)")
+                  r"普通|ふつう|平気|へいき|ない|なく|安全|あんぜん)|\bnot (?:in danger|right now|urgent)|"
+                r"\b(?:i'?m|i am|we'?re|we are) safe now")
 # Small, mild or reassured: with weak evidence only, an ordinary question (「小さなやけど」, 「たんこぶだけで元気」).
 MILD = _compile(r"小さな|ちいさな|軽い|かるい|軽く|かるく|軽度|けいど|少しだけ|すこしだけ|元気|げんき|普段通り|"
                 r"ふだんどおり|いつも通り|いつもどおり|機嫌(?:が)?(?:いい|良い|よい)|けろっと|ケロッと|夏ばて|夏バテ|"
@@ -443,7 +444,8 @@ MILD = _compile(r"小さな|ちいさな|軽い|かるい|軽く|かるく|軽�
                 r"じゃ)|"
                 r"様子見|ようすみ")
 # 「死にたいくらい眠い」: a wish to die used as an exaggeration of a small trouble.
-EXAGGERATION = _compile(r"すぎて|過ぎて|(?:くらい|ぐらい|ほど)(?:忙|いそが|眠|ねむ|暑|あつ|寒|さむ|疲|つかれ|"
+EXAGGERATION = _compile(r"すぎて|過ぎて|(?:恥ずかし|はずかし|恥し)くて|"
+                        r"(?:くらい|ぐらい|ほど)(?:忙|いそが|眠|ねむ|暑|あつ|寒|さむ|疲|つかれ|"
                           r"痛|いた|恥|はず|"
                           r"退屈|たいくつ|ひま|暇)")
 
@@ -458,6 +460,7 @@ class Views:
         words = normalizer.words(self.surface)
         self.reading = "".join((w.reading or w.surface).translate(KATAKANA_TO_HIRAGANA) for w in words)
         self.reading = self.reading.translate(SMALL_VOWELS)
+        self.lemmas = tuple(w.lemma for w in words)
 
     def search(self, pattern: re.Pattern[str]) -> re.Match[str] | None:
         return pattern.search(self.surface) or pattern.search(self.reading) or pattern.search(self.latin)
@@ -468,18 +471,32 @@ def _normalizer() -> Normalizer:
     return Normalizer(cache_size=256)
 
 
+def views_of(text: str) -> Views:
+    """The views of one message, from one parse with the shared tagger."""
+    return Views(text, _normalizer())
+
+
 def assess(text: str) -> tuple[tuple[Emergency, ...], bool]:
     """The kinds a message may be about (most urgent first) and whether it surely is one."""
-    views = Views(text, _normalizer())
+    return assess_views(views_of(text))
+
+
+def assess_views(views: Views, found: list[Situation] | None = None) -> tuple[tuple[Emergency, ...], bool]:
+    """``assess`` of a message already parsed into its views (and its ``situations``, when already found)."""
+    hits = _with_company(situations(views) if found is None else found)
+    if views.search(EXAGGERATION) and not views.search(URGENT):  # 「死にたいくらい眠い」
+        hits = [hit for hit in hits if hit.kind is not Emergency.SUICIDE]
+    return _decide(views, hits)
+
+
+def situations(views: Views) -> list[Situation]:
+    """Every situation rule the message matches, before company and context decide."""
     hits = [situation for situation in SITUATIONS if views.search(situation.pattern)]
     hits += [situation for situation in ENGLISH if situation.pattern.search(views.latin)]
     swallowed = _swallowed(views)
     if swallowed is not None:
         hits.append(Situation(Emergency.POISONING, _INGEST, strong=swallowed))
-    hits = _with_company(hits)
-    if views.search(EXAGGERATION) and not views.search(URGENT):  # 「死にたいくらい眠い」
-        hits = [hit for hit in hits if hit.kind is not Emergency.SUICIDE]
-    return _decide(views, hits)
+    return hits
 
 
 def _with_company(hits: list[Situation]) -> list[Situation]:
@@ -543,3 +560,31 @@ _SUBSTANCE = _compile(SUBSTANCE)
 _UNKNOWN_OBJECT = _compile(UNKNOWN_OBJECT)
 _CHILD = _compile(CHILD)
 _ADULT_SUBSTANCE = _compile(MEDICINE + "|" + ALCOHOL)
+
+
+CONTEXT: dict[str, re.Pattern[str]] = {
+    "urgent": URGENT, "calm": CALM, "hypothetical": HYPOTHETICAL, "history": HISTORY, "procedure": PROCEDURE,
+    "pet": PET, "child": HUMAN_CHILD, "play": PLAY, "mild": MILD, "exaggeration": EXAGGERATION,
+}
+
+
+ORDINARY_CONTEXT = ("calm", "hypothetical", "history", "procedure", "play", "mild", "exaggeration")
+
+
+def ordinary_context(found: set[str]) -> bool:
+    """Whether the ``signals`` say the message is an ordinary one unless it shows present danger: a question
+    about rules or prevention, a history, play, mildness or an exaggeration without 「今」「!」「どうしよう」; and
+    a pet with no child (whatever the urgency: the vet, not 119)."""
+    if "ctx:pet" in found and "ctx:child" not in found:
+        return True
+    urgent = "ctx:urgent" in found and "ctx:calm" not in found
+    return not urgent and any(f"ctx:{name}" in found for name in ORDINARY_CONTEXT)
+
+
+def signals(views: Views, hits: list[Situation] | None = None) -> set[str]:
+    """The rules' evidence as words for the learned model: which context patterns and which situation rules
+    (kind and strength) the message matches, before context decides (``ctx:urgent``, ``hit:life:weak`` …)."""
+    found = {f"ctx:{name}" for name, pattern in CONTEXT.items() if views.search(pattern)}
+    hits = situations(views) if hits is None else hits
+    found.update(f"hit:{hit.kind}:{'strong' if hit.strong else 'weak'}" for hit in hits)
+    return found

@@ -1,16 +1,24 @@
-"""The emergency eval: its counting, its refusal to list test-split texts, and floors on the dev split.
+"""The emergency eval: its counting, its refusal to list a held-out set's texts, its folds, and floors.
 
-The floors sit a little below what the detector measured on the dev split (recall 1.0, false alarms 0.0 with
-``tsunagu eval emergency --split dev``), so a change that loses emergencies or raises alarms fails here.
+The whole first set is development data now (round 1's test split was spent). The floors on it sit a little
+below what the detector measured on it (``tsunagu eval emergency --set first --split all``: recall 1.0, false
+alarms 0.0; the model was trained on it, so these say nothing of new phrasings: the cross-validated numbers in
+eval/reports/latest.md do), so a change that loses emergencies or raises alarms fails here.
 """
 
 from __future__ import annotations
 
+import json
+from collections import Counter
+from pathlib import Path
+
 import pytest
+from typer.testing import CliRunner
 
 from bot.emergency import Emergency, EmergencyCheck
-from eval.emergency_eval import evaluate, run_emergency_eval
-from eval.emergency_set import EmergencyExample
+from eval.emergency_eval import SETS, evaluate, fold_of, run_emergency_eval
+from eval.emergency_set import EmergencyExample, load_emergency_set
+from tsunagu.cli import app
 
 
 def example(id_: str, kind: str | None, style: str = "standard") -> EmergencyExample:
@@ -40,16 +48,53 @@ def test_counts_caught_emergencies_right_kinds_and_sure_and_unsure_alarms() -> N
     assert [error["id"] for error in report["errors"]] == ["e2", "e3", "o1", "o2"]
 
 
-def test_errors_are_never_listed_for_the_test_split() -> None:
-    with pytest.raises(ValueError, match="dev split only"):
-        run_emergency_eval("test", list_errors=True)
+def write_set(folder: Path) -> Path:
+    """A tiny set in the blind sets' format (ids as a held-out set's)."""
+    folder.mkdir()
+    rows = [{"id": "hx-1", "text": "子どもが洗剤を飲んだ", "kind": "poisoning", "style": "standard", "note": ""}]
+    (folder / "emergencies.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+    rows = [{"id": "hxo-1", "text": "洗剤の捨て方", "style": "standard", "topic": "", "near": "poisoning"}]
+    (folder / "ordinary.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+    (folder / "README.md").write_text("tiny\n")
+    return folder
+
+
+def test_errors_are_never_listed_for_another_set(tmp_path: Path) -> None:
+    held_out = write_set(tmp_path / "held")
+    with pytest.raises(ValueError, match="first set only"):
+        run_emergency_eval("all", root=held_out, list_errors=True)
     assert "errors" not in evaluate([example("x", None)], lambda text: EmergencyCheck())
+    report = run_emergency_eval("all", root=held_out)
+    assert report["set"] == "held" and "errors" not in report["detector"]
+    assert report["detector"]["overall"]["recall"] == 1.0 and report["detector"]["overall"]["false_alarm"] == 0.0
 
 
-def test_dev_split_floors() -> None:
-    report = run_emergency_eval("dev")["detector"]
+def test_the_cli_measures_a_set_by_its_folder_and_refuses_its_texts(tmp_path: Path) -> None:
+    held_out = write_set(tmp_path / "held")
+    runner = CliRunner()
+    result = runner.invoke(app, ["eval", "emergency", "--root", str(held_out), "--split", "all", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["detector"]["overall"]["emergencies"] == 1
+    assert runner.invoke(app, ["eval", "emergency", "--root", str(held_out), "--errors"]).exit_code != 0
+    unfinished = tmp_path / "unfinished"
+    unfinished.mkdir()
+    assert runner.invoke(app, ["eval", "emergency", "--root", str(unfinished)]).exit_code != 0
+    assert SETS["holdout"].name == "emergency-holdout"
+
+
+def test_folds_are_balanced_per_kind_and_stable() -> None:
+    examples = load_emergency_set("all")
+    folds = fold_of(examples)
+    assert folds == fold_of(reversed(examples))
+    for kind in ("life", "poisoning", "abuse", "suicide", None):
+        sizes = Counter(folds[e.id] for e in examples if e.kind == kind)
+        assert len(sizes) == 5 and max(sizes.values()) - min(sizes.values()) <= 1
+
+
+def test_first_set_floors() -> None:
+    report = run_emergency_eval("all")["detector"]
     overall = report["overall"]
-    assert overall["emergencies"] >= 75 and overall["ordinary"] >= 150
+    assert overall["emergencies"] >= 200 and overall["ordinary"] >= 400
     assert overall["recall"] >= 0.97
     assert overall["kind_right"] >= 0.95
     assert overall["false_alarm"] <= 0.02

@@ -156,30 +156,43 @@ def eval_export_beir(
 
 @eval_app.command("emergency")
 def eval_emergency(
-    split: Annotated[str, typer.Option(help="dev, test or all (tune on dev only; test is run once to report).")]
-    = "dev",
+    split: Annotated[str, typer.Option(help="dev, test or all of the chosen set.")] = "all",
+    set_name: Annotated[str, typer.Option("--set", help="first (development data) or holdout (measured once, "
+                                                        "never read).")] = "first",
+    root: Annotated[Path | None, typer.Option(help="A set's folder (instead of --set).")] = None,
+    cv: Annotated[bool, typer.Option(help="Cross-validate on the first set (the model retrained per fold).")]
+    = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     baseline: Annotated[str | None, typer.Option(
         help="Also measure bot/emergency.py as it was at this git revision (loaded into a temporary module).")]
     = None,
-    errors: Annotated[bool, typer.Option(help="List missed emergencies and false alarms (dev only).")] = False,
+    errors: Annotated[bool, typer.Option(help="List missed emergencies and false alarms (first set only).")] = False,
     report: Annotated[Path | None, typer.Option(help="Also write the JSON results to this file.")] = None,
 ) -> None:
-    """Emergency detection on the blind emergency set: recall per kind and overall, false alarms on ordinary
+    """Emergency detection on a blind emergency set: recall per kind and overall, false alarms on ordinary
     look-alikes (sure, unsure, together), per style (eval/emergency_eval.py)."""
-    from eval.emergency_eval import run_emergency_eval
+    from eval.emergency_eval import SETS, cross_validate, run_emergency_eval
 
     if split not in ("dev", "test", "all"):
         fail("--split must be dev, test or all")
-    if errors and split != "dev":
-        fail("--errors lists texts of the dev split only")
-    results = run_emergency_eval(split, baseline=baseline, list_errors=errors)  # type: ignore[arg-type]
+    if set_name not in SETS:
+        fail(f"--set must be one of {', '.join(SETS)}")
+    folder = root if root is not None else SETS[set_name]
+    if not (folder / "README.md").exists():
+        fail(f"{folder} is not a finished set (no README.md)")
+    if errors and folder.resolve() != SETS["first"].resolve():
+        fail("--errors lists texts of the first set only")
+    if cv:
+        results = cross_validate(list_errors=errors)
+    else:
+        results = run_emergency_eval(split, root=folder, baseline=baseline,  # type: ignore[arg-type]
+                                     list_errors=errors)
     if report is not None:
         report.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     if as_json:
         echo_json(results)
         return
-    for name in ("detector", "baseline"):
+    for name in ("detector", "rules", "model", "baseline"):
         if name in results:
             typer.echo(f"[{name}] " + "  ".join(f"{k}={v}" for k, v in results[name]["overall"].items()))
             for kind, summary in results[name]["per_kind"].items():
@@ -193,23 +206,34 @@ def eval_emergency(
 def eval_routing(
     split: Annotated[str, typer.Option(help="dev, test or all (tune on dev only; test is run once to report).")]
     = "dev",
+    set_name: Annotated[str, typer.Option("--set", help="blind (round 1, now development data) or holdout "
+                                                        "(round 2: run once, aggregates only).")] = "blind",
+    root: Annotated[Path | None, typer.Option(help="A folder of the same format instead of --set.")] = None,
+    cv: Annotated[int, typer.Option(help="Cross-validate the topic classifier on the development data with this "
+                                         "many folds instead (0: off).")] = 0,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     misses: Annotated[bool, typer.Option(help="List the unrouted and wrong questions' ids (no texts).")] = False,
     report: Annotated[Path | None, typer.Option(help="Also write the JSON results to this file.")] = None,
 ) -> None:
-    """Routing on the blind hand-off set: right team, 振り分け待ち, wrong team, per team and style, with the real
-    retriever and the routing table in the configured database (eval/routing_eval.py)."""
-    from eval.routing_eval import run_routing_eval
+    """Routing on a blind hand-off set: right team, 振り分け待ち, wrong team, per team and style, with the real
+    retriever, the routing table in the configured database and the topic classifier (eval/routing_eval.py)."""
+    from eval.routing_eval import SETS, cross_validate, run_routing_eval
 
     if split not in ("dev", "test", "all"):
         fail("--split must be dev, test or all")
-    results = run_routing_eval(get_settings(), split=split, details=misses)  # type: ignore[arg-type]
+    if set_name not in SETS:
+        fail("--set must be " + " or ".join(SETS))
+    if cv:
+        results = cross_validate(get_settings(), folds=cv)
+    else:
+        results = run_routing_eval(get_settings(), split=split, details=misses,  # type: ignore[arg-type]
+                                   root=root or SETS[set_name])
     if report is not None:
         report.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    if as_json:
+    if as_json or cv:
         echo_json(results)
         return
-    typer.echo("  ".join(f"{k}={results[k]}" for k in ("split", "questions", "right", "unrouted", "wrong")))
+    typer.echo("  ".join(f"{k}={results[k]}" for k in ("set", "split", "questions", "right", "unrouted", "wrong")))
     for group in ("by_team", "by_style"):
         for name, rates in results[group].items():
             typer.echo(f"  {name}: " + "  ".join(f"{k}={rates[k]}" for k in ("questions", "right", "unrouted",

@@ -1,0 +1,84 @@
+"""The emergency check's learned second opinion: the packaged file, its scoring, and how it joins the rules.
+
+The phrasings below were written for this test: none is in the first blind set or in the training examples
+(``eval/datasets/emergency-train``), and the rules alone miss each of them.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+
+import pytest
+
+from bot.emergency import ALERT_ALONE, KEEP_UNSURE, Emergency, EmergencyCheck, Opinions, check, combine
+from bot.emergency_model import MODEL_PATH, NONE, EmergencyModel, Scores, default_model
+from bot.emergency_rules import assess
+from eval.emergency_set import load_emergency_set
+from eval.train_emergency import EXTRA_DIR, dumps, fit, grams_of, main, train
+
+LIFE, POISONING, SUICIDE = Emergency.LIFE, Emergency.POISONING, Emergency.SUICIDE
+
+
+def scores(emergency: float, kind: Emergency = LIFE) -> Scores:
+    others = {other: 0.0 for other in (LIFE, POISONING, Emergency.ABUSE, SUICIDE) if other is not kind}
+    return Scores(emergency=emergency, kinds={kind: emergency, **others})
+
+
+def test_rules_sure_stay_sure_whatever_the_model_says() -> None:
+    assert combine(Opinions((POISONING,), True, scores(0.0), ordinary=True)) == EmergencyCheck((POISONING,))
+
+
+def test_an_unsure_rule_needs_the_model_to_agree_at_all() -> None:
+    assert combine(Opinions((LIFE,), False, scores(KEEP_UNSURE), ordinary=False)) == EmergencyCheck((LIFE,), False)
+    assert not combine(Opinions((LIFE,), False, scores(KEEP_UNSURE / 2), ordinary=False))
+
+
+def test_the_model_alone_raises_an_unsure_alarm_outside_ordinary_context() -> None:
+    alone = combine(Opinions((), True, scores(ALERT_ALONE, SUICIDE), ordinary=False))
+    assert alone == EmergencyCheck((SUICIDE,), sure=False)
+    assert not combine(Opinions((), True, scores(ALERT_ALONE, SUICIDE), ordinary=True))
+    assert not combine(Opinions((), True, scores(ALERT_ALONE - 0.01, SUICIDE), ordinary=False))
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("もう生きとるのがしんどい、全部やめたい", SUICIDE),
+        ("ぼくもう消えてなくなりてえ", SUICIDE),
+        ("息子が固まって返事もせんし目が上向いとる", LIFE),
+        ("赤ちゃんがけほけほして顔が真っ赤、ビー玉がない", LIFE),
+        ("My daughter got into the dishwasher tablets and chewed one", POISONING),
+    ],
+)
+def test_new_phrasings_the_rules_miss_get_the_guidance(text: str, kind: Emergency) -> None:
+    assert assess(text) == ((), True)  # the rules alone (round 1) stay silent
+    result = check(text)
+    assert result.kinds == (kind,) and not result.sure  # guidance, and the question is still answered
+
+
+def test_the_packaged_model_loads_once_and_is_shared_between_threads() -> None:
+    seen: list[EmergencyModel] = []
+    threads = [threading.Thread(target=lambda: seen.append(default_model())) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len({id(model) for model in seen}) == 1
+    assert default_model().classes == (NONE, "life", "poisoning", "abuse", "suicide")
+    assert json.loads(MODEL_PATH.read_text(encoding="utf-8"))["trained_on"] >= 649 + 300
+
+
+def test_scoring_matches_scikit_learn_on_the_training_examples() -> None:
+    examples = load_emergency_set("all", EXTRA_DIR)[::3]
+    fitted, _, matrix = fit(examples)
+    model = EmergencyModel.from_dict(json.loads(dumps(train(examples))))
+    expected = fitted.predict_proba(matrix)[:, list(fitted.classes_).index(0)]
+    for example, none in zip(examples, expected, strict=True):
+        assert model.score(grams_of(example.text)).emergency == pytest.approx(1 - none, abs=0.01), example.text
+
+
+def test_the_packaged_file_is_what_the_training_script_builds(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--check"]) == 0, capsys.readouterr().out
+    assert MODEL_PATH.read_text(encoding="utf-8").endswith("\n")
+    assert dumps({"b": [1], "a": [2]}) == '{"a":[2],\n"b":[1]}\n'
