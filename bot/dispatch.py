@@ -24,6 +24,7 @@ from handoff.models import Ticket
 from handoff.replies import CANCEL_ARGUMENT, CitizenReplies
 from handoff.routing import chosen_for, remember_choice
 from handoff.tickets import CitizenDesk, ForgottenTickets, Routing, forget_citizen, open_ticket_of, sync_user_state
+from handoff.topic_classifier import embedding_of
 from knowledge.unanswered import delete_user_unanswered
 from tsunagu.clock import as_utc, utcnow
 
@@ -268,6 +269,7 @@ class EventDispatcher:
         if not question:
             return text_messages(REPLIES["handoff_nothing"])
         candidates, _ = self.conversation.bot_view(question)
+        embedding = embedding_of(self.conversation.retriever, question)  # the vector bot_view computed, for routing
         chosen_entry, chosen_category = chosen_for(user, question)
         last_emergency = as_utc(user.last_emergency_at)
         recent_emergency = last_emergency is not None and now - last_emergency < URGENT_AFTER_EMERGENCY
@@ -275,7 +277,7 @@ class EventDispatcher:
         capture.handoff_sent(session, user_id=user.user_id, at=now, text=question)
         # Only the ticket's own words make it 至急; an emergency message sent before it is shown with its time.
         return self.desk.open_ticket(session, user, question=question, candidates=candidates,
-                                     category=chosen_category, chosen_entry=chosen_entry,
+                                     category=chosen_category, chosen_entry=chosen_entry, embedding=embedding,
                                      urgent=bool(check(question)), now=now,
                                      earlier_emergency=user.last_emergency_text if recent_emergency else None)
 

@@ -2,29 +2,39 @@
 
 Each question goes through the real pipeline: the bot's decision with the real retriever (``Conversation.bot_view``,
 what a ticket stores), then the routing of a new ticket (``Routing.route``) with the routing table in the
-database (the settings' routes seed it). Targets (issue 17): right ≥ 0.90 and wrong ≤ 0.03 on the test split.
+database (the settings' routes seed it), and the topic classifier reading the query vector the retriever
+computed. Targets (issue 17): right ≥ 0.90 and wrong ≤ 0.03 on questions nobody tuned on.
+
+Sets: ``blind`` (``eval/datasets/routing-blind/``, round 1; now development data) and ``holdout``
+(``eval/datasets/routing-holdout/``, round 2: run once, aggregates only), or any folder of the same format.
+``cross_validate`` measures the classifier on the development data: each fold is routed by a classifier trained
+without it (``eval.train_routing``), beside the routing table alone.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 from sqlmodel import Session
 
 from bot.conversation import Conversation
 from bot.postback import PostbackSigner
-from eval.blind_sets import RoutingQuestion, Split, load_routing
+from eval.blind_sets import DATASET_DIR, ROUTING_SET_DIR, RoutingQuestion, Split, load_routing
 from handoff.desk import routing_from
 from handoff.routing import UNROUTED, RoutingDecision, TopicEvidence
 from handoff.tickets import Routing
+from handoff.topic_classifier import TopicClassifier, embedding_of
 from retrieval.engine import Retriever
 from tsunagu.db import make_engine
 from tsunagu.settings import Settings
 
 OUTCOMES = ("right", "unrouted", "wrong")
+SETS = {"blind": ROUTING_SET_DIR, "holdout": DATASET_DIR / "routing-holdout"}
 
 
 @dataclass(frozen=True)
@@ -49,7 +59,8 @@ def route_questions(retriever: Retriever, routing: Routing, session: Session,
     routed = []
     for question in questions:
         candidates, _ = conversation.bot_view(question.text)
-        decision = routing.decide(table, TopicEvidence.of(question.text, candidates))
+        evidence = TopicEvidence.of(question.text, candidates, embedding=embedding_of(retriever, question.text))
+        decision = routing.decide(table, evidence)
         routed.append(RoutedQuestion(question, decision))
     return routed
 
@@ -61,7 +72,8 @@ def _rates(rows: Sequence[RoutedQuestion]) -> dict[str, Any]:
             "counts": {name: counts[name] for name in OUTCOMES}}
 
 
-def summarize(rows: Sequence[RoutedQuestion], *, split: str, details: bool = False) -> dict[str, Any]:
+def summarize(rows: Sequence[RoutedQuestion], *, split: str, details: bool = False,
+              set_name: str = "routing-blind") -> dict[str, Any]:
     """Overall rates, by expected team and by style; with ``details`` the unrouted and wrong questions' ids and
     teams (never their text: the test split stays unread)."""
     by_team: dict[str, list[RoutedQuestion]] = defaultdict(list)
@@ -70,7 +82,7 @@ def summarize(rows: Sequence[RoutedQuestion], *, split: str, details: bool = Fal
         by_team[row.question.team].append(row)
         by_style[row.question.style].append(row)
     result: dict[str, Any] = {
-        "set": "routing-blind", "split": split, **_rates(rows),
+        "set": set_name, "split": split, **_rates(rows),
         "targets": {"right": ">= 0.90", "wrong": "<= 0.03"},
         "by_team": {team: _rates(group) for team, group in sorted(by_team.items())},
         "by_style": {style: _rates(group) for style, group in sorted(by_style.items())},
@@ -82,11 +94,13 @@ def summarize(rows: Sequence[RoutedQuestion], *, split: str, details: bool = Fal
     return result
 
 
-def run_routing_eval(settings: Settings, *, split: Split = "dev", details: bool = False) -> dict[str, Any]:
-    """Build the real retriever (vectors cached in the settings' database) and route the split's questions."""
+def run_routing_eval(settings: Settings, *, split: Split = "dev", details: bool = False,
+                     root: Path = ROUTING_SET_DIR) -> dict[str, Any]:
+    """Build the real retriever (vectors cached in the settings' database) and route the split's questions of
+    the set in ``root``."""
     from eval.runner import build_pack_retriever  # heavy: loads the embedder
 
-    questions = load_routing(split)
+    questions = load_routing(split, root)
     retriever = build_pack_retriever(settings)
     engine = make_engine(settings.database_url)
     try:
@@ -94,4 +108,51 @@ def run_routing_eval(settings: Settings, *, split: Split = "dev", details: bool 
             rows = route_questions(retriever, routing_from(settings), session, questions)
     finally:
         engine.dispose()
-    return summarize(rows, split=split, details=details)
+    return summarize(rows, split=split, details=details, set_name=root.name)
+
+
+# -- cross-validation on the development data ------------------------------------------------------------------
+def fold_of(question_id: str, folds: int) -> int:
+    """The fold of a question: a hash of its id, so folds do not depend on file order and nobody picks them."""
+    return int(hashlib.sha256(question_id.encode()).hexdigest(), 16) % folds
+
+
+def with_classifier(routing: Routing, classifier: TopicClassifier | None) -> Routing:
+    """``routing`` whose router asks ``classifier`` (None: the routing table alone)."""
+    return replace(routing, router=replace(routing.router, classifier=classifier))
+
+
+def cross_validate(settings: Settings, folds: int = 5) -> dict[str, Any]:
+    """Route each development question (``eval.train_routing.development_questions``) with a classifier trained
+    on the other folds and the pack; and with the routing table alone. Per source set too."""
+    from eval.runner import build_pack_retriever  # heavy: loads the embedder
+    from eval.train_routing import class_of_team, development_questions, entry_data, fit, question_data
+
+    retriever = build_pack_retriever(settings)
+    routing = routing_from(settings)
+    classes = class_of_team(settings.handoff_routes, settings.handoff_default_team)
+    questions = development_questions()
+    entries = entry_data(retriever)
+    with_model: list[RoutedQuestion] = []
+    engine = make_engine(settings.database_url)
+    try:
+        with Session(engine) as session:
+            for fold in range(folds):
+                held = [q for q in questions if fold_of(q.id, folds) == fold]
+                kept = [q for q in questions if fold_of(q.id, folds) != fold]
+                model = fit(question_data(retriever, kept, classes) + entries, retriever.embedder_name)
+                with_model += route_questions(retriever, with_classifier(routing, model), session, held)
+            table_only = route_questions(retriever, with_classifier(routing, None), session, questions)
+    finally:
+        engine.dispose()
+    return {"folds": folds, "questions": len(questions),
+            "classifier": _by_source(with_model), "table_only": _by_source(table_only)}
+
+
+def _by_source(rows: Sequence[RoutedQuestion]) -> dict[str, Any]:
+    """Rates over all rows and per source (routing-blind ``route-…``, scope-blind city matters ``city-…``)."""
+    sources = {"routing-blind": "route-", "city-matters": "city-"}
+    result: dict[str, Any] = {"all": _rates(rows)}
+    for name, prefix in sources.items():
+        result[name] = _rates([row for row in rows if row.question.id.startswith(prefix)])
+    return result

@@ -6,7 +6,10 @@ The evidence, in order of strength:
 2. the entries the bot found for the question, each counted with its score (the ones shown to the citizen
    count fully, the others less), mapped to teams through the routing table (an entry's own rule first,
    then its category's);
-3. topic words of the routing table found in the question.
+3. topic words of the routing table found in the question;
+4. a classifier's reading of the question's query vector (``handoff.topic_classifier``): it confirms the table's
+   team or, when they disagree, sends the ticket to 振り分け待ち; when the table has too little to go on, a sure
+   classifier routes alone. Editors' own entry and word rules are never second-guessed by it.
 
 The team with a clear majority of that evidence gets the ticket; when the evidence is thin or split, the ticket
 is 「振り分け待ち」 (``UNROUTED``): a queue every staff member sees, where claiming a ticket gives it the claimer's
@@ -31,6 +34,7 @@ from bot.models import LineUser
 from handoff import audit
 from handoff.models import Ticket
 from handoff.routing_models import MAX_KEY_CHARS, MAX_WORD_CHARS, RoutingRule, RuleKind
+from handoff.topic_classifier import QueryEmbedding, TopicClassifier, shipped_classifier
 from retrieval.normalize import KATAKANA_TO_HIRAGANA, fold
 from tsunagu.clock import utcnow
 
@@ -54,6 +58,7 @@ class RoutingTable:
     categories: Mapping[str, str] = field(default_factory=dict)
     entries: Mapping[str, str] = field(default_factory=dict)
     words: Mapping[str, str] = field(default_factory=dict)  # folded word → team
+    editor_words: frozenset[str] = frozenset()  # the words of ``words`` an editor set (database rules)
 
     def team_of(self, faq_id: str | None, category: str | None) -> str | None:
         """The entry's own rule, else its category's; None when neither has one."""
@@ -65,6 +70,13 @@ class RoutingTable:
         """The topic words found in ``question``, with their teams."""
         text = folded(question)
         return [(word, team) for word, team in self.words.items() if word and word in text]
+
+    def ruled_by_editors(self, evidence: TopicEvidence) -> bool:
+        """An editor's entry rule covers an entry the citizen was shown, or an editor's word is in the question:
+        the table's decision then stands whatever the classifier reads."""
+        if any(c.shown and c.faq_id in self.entries for c in evidence.candidates):
+            return True
+        return any(word in self.editor_words for word, _ in self.words_in(evidence.question))
 
     def category_for(self, team: str, current: str | None = None) -> str | None:
         """The category that fits ``team``: ``current`` when it is routed there, else the first category routed
@@ -103,11 +115,14 @@ def load_table(session: Session, seed: Mapping[str, str], words_seed: Mapping[st
     entries: dict[str, str] = {}
     words: dict[str, str] = dict(words_seed or {})
     targets = {RuleKind.CATEGORY.value: categories, RuleKind.ENTRY.value: entries, RuleKind.WORD.value: words}
+    editor_words: set[str] = set()
     for rule in session.exec(select(RoutingRule)):
         target = targets.get(rule.kind)
         if target is not None:
             target[rule.key] = rule.team
-    return RoutingTable(categories, entries, words)
+        if rule.kind == RuleKind.WORD.value:
+            editor_words.add(rule.key)
+    return RoutingTable(categories, entries, words, frozenset(editor_words))
 
 
 # -- the evidence -----------------------------------------------------------------------------------------------
@@ -130,17 +145,20 @@ class TopicCandidate:
 
 @dataclass(frozen=True)
 class TopicEvidence:
-    """What a question is about: its text, the entries found for it, and what the citizen chose."""
+    """What a question is about: its text, the entries found for it, what the citizen chose, and its query
+    vector (``embedding``, None when the retriever had none)."""
 
     question: str
     candidates: tuple[TopicCandidate, ...] = ()
     chosen_entry: str | None = None
     chosen_category: str | None = None
+    embedding: QueryEmbedding | None = None
 
     @classmethod
     def of(cls, question: str, candidates: Iterable[Mapping[str, Any]], *, chosen_entry: str | None = None,
-           chosen_category: str | None = None) -> TopicEvidence:
-        return cls(question, tuple(TopicCandidate.from_dict(c) for c in candidates), chosen_entry, chosen_category)
+           chosen_category: str | None = None, embedding: QueryEmbedding | None = None) -> TopicEvidence:
+        return cls(question, tuple(TopicCandidate.from_dict(c) for c in candidates), chosen_entry, chosen_category,
+                   embedding)
 
 
 @dataclass(frozen=True)
@@ -150,7 +168,7 @@ class RoutingDecision:
     team: str
     category: str | None
     share: float = 0.0
-    why: str = ""  # chosen | topic | thin | split: for the audit log and the evaluation
+    why: str = ""  # chosen | topic | uncovered | thin | split | agreed | disagree | model: audit log and evaluation
 
     @property
     def routed(self) -> bool:
@@ -168,6 +186,8 @@ class TopicRouter:
         word_weight: the weight of one topic word of the routing table found in the question.
         min_evidence: less evidence than this in total is too thin to route.
         min_share: the best team needs at least this share of the evidence.
+        classifier: the second opinion from the query vector (None: the table alone routes).
+        model_min_probability: how sure the classifier must be to route a question the table leaves unrouted.
     """
 
     # Tuned on the dev split of eval/datasets/routing-blind (``tsunagu eval routing --split dev``) with the
@@ -178,6 +198,10 @@ class TopicRouter:
     word_weight: float = 0.6
     min_evidence: float = 0.1
     min_share: float = 0.7
+    # Chosen by 5-fold cross-validation on the development questions (``tsunagu eval routing --cv 5``): the
+    # classifier vetoing any team it disagrees with and routing alone from 0.8 halved the wrong teams.
+    classifier: TopicClassifier | None = field(default_factory=shipped_classifier)
+    model_min_probability: float = 0.8
 
     def route(self, table: RoutingTable, evidence: TopicEvidence, *, uncovered: str = UNROUTED) -> RoutingDecision:
         """The team for ``evidence``; ``uncovered``: the team for a city matter no entry covers (the bot showed the
@@ -185,6 +209,30 @@ class TopicRouter:
         chosen = self._chosen(table, evidence)
         if chosen is not None:
             return chosen
+        by_table = self.route_by_table(table, evidence, uncovered=uncovered)
+        if self.classifier is None or evidence.embedding is None or table.ruled_by_editors(evidence):
+            return by_table
+        guess = self.classifier.team_guess(evidence.embedding, table.categories, uncovered)
+        if guess is None:
+            return by_table
+        return self.second_opinion(table, by_table, guess.team, guess.probability)
+
+    def second_opinion(self, table: RoutingTable, by_table: RoutingDecision, team: str,
+                       probability: float) -> RoutingDecision:
+        """The table's decision checked against the classifier's ``team``: kept when they agree, 振り分け待ち when
+        they disagree (a wrong team hides the ticket from the right staff), and the classifier's team for a
+        question the table could not route when it is sure enough."""
+        if by_table.routed:
+            if team == by_table.team:
+                return RoutingDecision(by_table.team, by_table.category, by_table.share, "agreed")
+            return RoutingDecision(UNROUTED, None, by_table.share, "disagree")
+        if team != UNROUTED and probability >= self.model_min_probability:
+            return RoutingDecision(team, table.category_for(team), probability, "model")
+        return by_table
+
+    def route_by_table(self, table: RoutingTable, evidence: TopicEvidence, *,
+                       uncovered: str = UNROUTED) -> RoutingDecision:
+        """The decision from the routing table alone: the candidates' and the topic words' votes."""
         votes, by_category = self.votes(table, evidence)
         total = sum(votes.values())
         if not any(c.shown for c in evidence.candidates) and not table.words_in(evidence.question):

@@ -21,6 +21,7 @@ from handoff.models import OPEN_STATUSES, Ticket, TicketMessage, TicketStatus
 from handoff.notes import TicketNote
 from handoff.replies import CitizenReplies
 from handoff.routing import RoutingDecision, RoutingTable, TopicEvidence, TopicRouter, load_table, seed_words
+from handoff.topic_classifier import QueryEmbedding
 from knowledge.drafts import forget_questions
 from tsunagu.clock import as_utc
 
@@ -139,7 +140,7 @@ class CitizenDesk:
     def open_ticket(
         self, session: Session, user: LineUser, *, question: str, candidates: list[dict[str, Any]],
         urgent: bool, now: dt.datetime, category: str | None = None, chosen_entry: str | None = None,
-        earlier_emergency: str | None = None,
+        earlier_emergency: str | None = None, embedding: QueryEmbedding | None = None,
     ) -> list[Message]:
         """A new ticket for ``question``; when one is already open, the question joins its thread instead.
 
@@ -148,11 +149,13 @@ class CitizenDesk:
         what the citizen chose for this question. ``urgent``: the question itself has emergency words.
         ``earlier_emergency``: a message with emergency words sent shortly before; it opens the thread (marked)
         and its time is shown as 「直前に緊急の言葉あり」, but it does not make this ticket urgent.
+        ``embedding``: the question's query vector, read by the routing's topic classifier.
         """
         existing = open_ticket_of(session, user.user_id)
         if existing is not None:
             return self.add_message(session, user, existing, question, now, urgent=urgent)
-        evidence = TopicEvidence.of(question, candidates, chosen_entry=chosen_entry, chosen_category=category)
+        evidence = TopicEvidence.of(question, candidates, chosen_entry=chosen_entry, chosen_category=category,
+                                    embedding=embedding)
         routed = self.routing.route(session, evidence)
         emergency_at = (as_utc(user.last_emergency_at) or now) if earlier_emergency else None
         ticket = Ticket(

@@ -236,6 +236,16 @@ class Retriever:
                 self._query_memo.popitem(last=False)
         return vector
 
+    def query_vector(self, text: str) -> np.ndarray:
+        """The query vector ``decide`` used for ``text`` (memoised, so the hand-off's routing does not embed the
+        question again)."""
+        return self._query_vector(self.normalizer.clean(text))
+
+    @property
+    def embedder_name(self) -> str:
+        """The embedder behind the vectors (a model trained on its vectors checks it)."""
+        return self.embedder.embedder.name
+
     def forget_queries(self) -> None:
         """Empty the query memo (benchmarks time real embeddings)."""
         with self._memo_lock:

