@@ -92,9 +92,11 @@ class EmergencyCheck:
 
 # The learned second opinion's thresholds, chosen by cross-validation on the first blind set and on hand-written
 # messages of another writer (eval/reports/latest.md, section 10): an unsure rule is kept when the model gives it
-# at least KEEP_UNSURE; the model alone raises an unsure alarm from ALERT_ALONE, outside ordinary context.
+# at least KEEP_UNSURE; the model alone raises an unsure alarm from ALERT_ALONE when one kind has at least
+# KIND_ALONE (the guidance must fit) and the rules see no ordinary context.
 KEEP_UNSURE = 0.05
-ALERT_ALONE = 0.85
+ALERT_ALONE = 0.7
+KIND_ALONE = 0.35
 
 
 @dataclass(frozen=True)
@@ -133,7 +135,8 @@ def combine(seen: Opinions) -> EmergencyCheck:
     if seen.kinds and (seen.sure or seen.scores.emergency >= KEEP_UNSURE):
         return EmergencyCheck(seen.kinds, sure=seen.sure)
     top = seen.scores.top()
-    if top is not None and seen.scores.emergency >= ALERT_ALONE and not seen.ordinary:
+    if top is not None and seen.scores.emergency >= ALERT_ALONE and seen.scores.kinds[top] >= KIND_ALONE \
+            and not seen.ordinary:
         return EmergencyCheck((top,), sure=False)
     return EmergencyCheck()
 

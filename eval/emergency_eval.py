@@ -153,7 +153,9 @@ def cross_validate(folds: int = FOLDS, *, list_errors: bool = False) -> dict[str
     ``detector``: the rules with a model that never saw the fold (trained on the other folds and the hand-written
     examples); ``rules``: the rules alone (tuned by hand on this very set, so an optimistic number); ``model``: the
     model alone at the detector's threshold. ``cross_writer``: the detector with a model trained on the first set
-    only, on the hand-written training examples (another writer, never seen by the rules' author in round 1).
+    only, on the hand-written training examples (another writer, never seen by the rules' author in round 1);
+    ``cross_writer_folds``: the same examples in folds, each with a model trained on the first set and the other
+    folds (the packaged model's situation: some messages of the new writer seen, these not).
     """
     from bot.emergency import check
     from eval.train_emergency import EXTRA_DIR, fitted_model
@@ -174,7 +176,21 @@ def cross_validate(folds: int = FOLDS, *, list_errors: bool = False) -> dict[str
     report["detector"]["ms_per_message"] = evaluate(examples, check)["ms_per_message"]  # the packaged model
     first_only = fitted_model(examples)
     report["cross_writer"] = evaluate(extra, lambda text: check(text, first_only))
+    report["cross_writer_folds"] = _folds_over(extra, examples, folds)
     return report
+
+
+def _folds_over(held: list[EmergencyExample], base: list[EmergencyExample], folds: int) -> dict[str, Any]:
+    """The detector on ``held`` fold by fold, each with a model trained on ``base`` and the other folds."""
+    from bot.emergency import check
+    from eval.train_emergency import fitted_model
+
+    assignment = fold_of(held, folds)
+    answers: dict[str, CheckResult] = {}
+    for fold in range(folds):
+        model = fitted_model(base + [e for e in held if assignment[e.id] != fold])
+        answers |= {e.text: check(e.text, model) for e in held if assignment[e.id] == fold}
+    return evaluate(held, answers.__getitem__)
 
 
 def _three_opinions(text: str, model: Any) -> dict[str, CheckResult]:

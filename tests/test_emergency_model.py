@@ -11,7 +11,7 @@ import threading
 
 import pytest
 
-from bot.emergency import ALERT_ALONE, KEEP_UNSURE, Emergency, EmergencyCheck, Opinions, check, combine
+from bot.emergency import ALERT_ALONE, KEEP_UNSURE, KIND_ALONE, Emergency, EmergencyCheck, Opinions, check, combine
 from bot.emergency_model import MODEL_PATH, NONE, EmergencyModel, Scores, default_model
 from bot.emergency_rules import assess
 from eval.emergency_set import load_emergency_set
@@ -39,6 +39,8 @@ def test_the_model_alone_raises_an_unsure_alarm_outside_ordinary_context() -> No
     assert alone == EmergencyCheck((SUICIDE,), sure=False)
     assert not combine(Opinions((), True, scores(ALERT_ALONE, SUICIDE), ordinary=True))
     assert not combine(Opinions((), True, scores(ALERT_ALONE - 0.01, SUICIDE), ordinary=False))
+    diffuse = Scores(emergency=0.9, kinds={LIFE: 0.3, POISONING: 0.2, Emergency.ABUSE: 0.2, SUICIDE: 0.2})
+    assert KIND_ALONE > 0.3 and not combine(Opinions((), True, diffuse, ordinary=False))  # no guidance fits
 
 
 @pytest.mark.parametrize(
@@ -82,3 +84,12 @@ def test_the_packaged_file_is_what_the_training_script_builds(capsys: pytest.Cap
     assert main(["--check"]) == 0, capsys.readouterr().out
     assert MODEL_PATH.read_text(encoding="utf-8").endswith("\n")
     assert dumps({"b": [1], "a": [2]}) == '{"a":[2],\n"b":[1]}\n'
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["もう一つ補足です", "もうひとつ質問", "先ほどの続きです", "返信まだですか", "了解", "また後で連絡します",
+     "息子が宿題をしない", "スマホが動かない！助けて！", "飼っていた犬が死んでしまい、子どもが落ち込んでいます"],
+)
+def test_everyday_replies_and_look_alikes_get_no_guidance_from_the_model(text: str) -> None:
+    assert check(text) == EmergencyCheck()
