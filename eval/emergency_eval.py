@@ -204,26 +204,56 @@ def _three_opinions(text: str, model: Any) -> dict[str, CheckResult]:
             "model": EmergencyCheck(alone, sure=False)}
 
 
+COMPANIONS = ("bot/emergency_kinds.py", "bot/emergency_rules.py")
+"""Detector modules that ``bot/emergency.py`` imported at some revision: loaded from the same revision."""
+
+
 def baseline_from_git(revision: str, path: str = "bot/emergency.py") -> Detector:
-    """The ``check`` (or, before it existed, ``detect``) of ``path`` at git ``revision``, from a temporary module."""
-    source = subprocess.run(["git", "show", f"{revision}:{path}"], cwd=REPO_ROOT, check=True, capture_output=True,
-                            text=True).stdout
-    with tempfile.TemporaryDirectory() as folder:
-        module_path = Path(folder) / "emergency_baseline.py"
-        module_path.write_text(source, encoding="utf-8")
-        spec = importlib.util.spec_from_file_location("emergency_baseline", module_path)
-        if spec is None or spec.loader is None:
-            raise RuntimeError(f"cannot load {path} at {revision}")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[spec.name] = module  # dataclasses look their module up while the class is built
-        try:
-            spec.loader.exec_module(module)
-        finally:
-            del sys.modules[spec.name]
+    """The ``check`` (or, before it existed, ``detect``) of ``path`` at git ``revision``, from a temporary module.
+
+    The detector modules it imports (``COMPANIONS``, when they existed then) are loaded from the same revision,
+    so that a round's detector is measured as it was, not with today's rules.
+    """
+    renames: dict[str, str] = {}
+    for companion in COMPANIONS:
+        source = _git_show(revision, companion)
+        if source is not None:
+            dotted = companion.removesuffix(".py").replace("/", ".")
+            name = f"{dotted.replace('.', '_')}_baseline"
+            renames[dotted] = _load_temporary(_renamed(source, renames), name).__name__
+    source = _git_show(revision, path)
+    if source is None:
+        raise RuntimeError(f"no {path} at {revision}")
+    module = _load_temporary(_renamed(source, renames), "emergency_baseline")
     if hasattr(module, "check"):
         return module.check  # type: ignore[no-any-return]
     detect = module.detect
     return lambda text: _Flagged(tuple(detect(text)))
+
+
+def _git_show(revision: str, path: str) -> str | None:
+    shown = subprocess.run(["git", "show", f"{revision}:{path}"], cwd=REPO_ROOT, capture_output=True, text=True)
+    return shown.stdout if shown.returncode == 0 else None
+
+
+def _renamed(source: str, renames: dict[str, str]) -> str:
+    for dotted, name in renames.items():
+        source = source.replace(f"from {dotted} import", f"from {name} import")
+    return source
+
+
+def _load_temporary(source: str, name: str) -> Any:
+    """A module made from ``source``, kept in ``sys.modules`` (later baseline modules import it by name)."""
+    with tempfile.TemporaryDirectory() as folder:
+        module_path = Path(folder) / f"{name}.py"
+        module_path.write_text(source, encoding="utf-8")
+        spec = importlib.util.spec_from_file_location(name, module_path)
+        if spec is None or spec.loader is None:
+            raise RuntimeError(f"cannot load {name}")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module  # dataclasses look their module up while the class is built
+        spec.loader.exec_module(module)
+    return module
 
 
 class _Flagged:

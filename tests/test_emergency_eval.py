@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from bot.emergency import Emergency, EmergencyCheck
-from eval.emergency_eval import SETS, evaluate, fold_of, run_emergency_eval
+from bot.emergency import Emergency, EmergencyCheck, check
+from eval.emergency_eval import SETS, baseline_from_git, evaluate, fold_of, run_emergency_eval
 from eval.emergency_set import EmergencyExample, load_emergency_set
 from tsunagu.cli import app
 
@@ -101,3 +101,10 @@ def test_first_set_floors() -> None:
     for kind in ("life", "poisoning", "abuse", "suicide"):
         assert report["per_kind"][kind]["recall"] >= 0.93, kind
     assert report["ms_per_message"]["mean"] < 5
+
+
+def test_a_baseline_is_measured_with_its_own_rules() -> None:
+    round_1 = baseline_from_git("2a0a265")  # round 1: bot/emergency.py and bot/emergency_rules.py of then
+    assert round_1("子どもが洗剤飲んだかもしれん").kinds
+    assert not round_1("もう いなくなりたい ぜんぶ おわりにしたい").kinds  # 「いぜん」 read inside たいぜんぶ then
+    assert check("もう いなくなりたい ぜんぶ おわりにしたい").kinds
