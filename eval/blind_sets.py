@@ -32,7 +32,8 @@ T = TypeVar("T")
 
 
 def split_of(example_id: str) -> Literal["dev", "test"]:
-    """``dev`` when the sha256 of the id is even, else ``test``: stable, and independent of file order."""
+    """``dev`` when the sha256 of the id is even, else ``test``: stable, and independent of file order. The rule
+    of every blind set of issue 17 (``eval.emergency_set`` uses it too)."""
     return "dev" if int(hashlib.sha256(example_id.encode()).hexdigest(), 16) % 2 == 0 else "test"
 
 
@@ -95,7 +96,8 @@ class OtherLanguageMessage:
         return split_of(self.id)
 
 
-def _read_jsonl(path: Path) -> list[dict[str, object]]:
+def read_jsonl(path: Path) -> list[dict[str, object]]:
+    """The JSON objects of a ``.jsonl`` file, blank lines skipped; a line that is no object is an error."""
     rows: list[dict[str, object]] = []
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if line.strip():
@@ -142,7 +144,7 @@ def _load(path: Path, parse: Callable[[dict[str, object]], T], split: Split) -> 
     """Parse every row of ``path`` and keep those of ``split`` (every row has an ``id``), in file order."""
     if split not in ("dev", "test", "all"):
         raise ValueError(f"unknown split {split!r}")
-    rows = [row for row in _read_jsonl(path) if split == "all" or split_of(str(row["id"])) == split]
+    rows = [row for row in read_jsonl(path) if split == "all" or split_of(str(row["id"])) == split]
     return [parse(row) for row in rows]
 
 

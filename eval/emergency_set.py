@@ -7,11 +7,11 @@ by a hash of the id: adding messages never moves an old one between dev and test
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
+
+from eval.blind_sets import read_jsonl, split_of
 
 EMERGENCY_SET_DIR = Path(__file__).resolve().parent / "datasets" / "emergency"
 EMERGENCIES_FILE = "emergencies.jsonl"
@@ -44,22 +44,6 @@ class EmergencyExample:
         return split_of(self.id)
 
 
-def split_of(example_id: str) -> Literal["dev", "test"]:
-    """``dev`` when the sha256 of the id is even, else ``test``: stable, and independent of file order."""
-    return "dev" if int(hashlib.sha256(example_id.encode()).hexdigest(), 16) % 2 == 0 else "test"
-
-
-def _read_jsonl(path: Path) -> list[dict[str, object]]:
-    rows: list[dict[str, object]] = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if line.strip():
-            row = json.loads(line)
-            if not isinstance(row, dict):
-                raise ValueError(f"{path.name}:{number} is not a JSON object")
-            rows.append(row)
-    return rows
-
-
 def _emergency(row: dict[str, object]) -> EmergencyExample:
     kind = str(row["kind"])
     if kind not in KINDS:
@@ -75,6 +59,6 @@ def _ordinary(row: dict[str, object]) -> EmergencyExample:
 
 def load_emergency_set(split: Split = "all", root: Path = EMERGENCY_SET_DIR) -> list[EmergencyExample]:
     """Emergencies then ordinary messages of one split (or all), in file order."""
-    examples = [_emergency(row) for row in _read_jsonl(root / EMERGENCIES_FILE)]
-    examples += [_ordinary(row) for row in _read_jsonl(root / ORDINARY_FILE)]
+    examples = [_emergency(row) for row in read_jsonl(root / EMERGENCIES_FILE)]
+    examples += [_ordinary(row) for row in read_jsonl(root / ORDINARY_FILE)]
     return [example for example in examples if split == "all" or example.split == split]
