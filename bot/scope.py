@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from retrieval.normalize import KATAKANA_TO_HIRAGANA, fold
+from retrieval.normalize import fold, fold_kana
 
 HOME_PLACES = ("富山", "とやま", "toyama")  # the city this bot answers for
 # 金沢市, 石川県, 大阪府, 東京都, 北海道 (富山 is told apart by HOME_PLACES)
@@ -108,12 +108,8 @@ UNRELATED_WORDS_EN: tuple[str, ...] = (
 )  # fmt: skip
 
 
-def _folded(text: str) -> str:
-    return fold(text).translate(KATAKANA_TO_HIRAGANA)
-
-
 def _kana_folded(words: Sequence[str]) -> tuple[str, ...]:
-    return tuple(_folded(word) for word in words)
+    return tuple(fold_kana(word) for word in words)
 
 
 def _whole_words(words: Sequence[str]) -> re.Pattern[str]:
@@ -131,7 +127,7 @@ _NOT_LETTERS = re.compile(r"[\W_]+")
 def names_city_service(question: str) -> bool:
     """Whether ``question`` mentions a municipal service, facility or public place, or reports something broken
     (kana and width variants included)."""
-    folded = _folded(question)
+    folded = fold_kana(question)
     return (any(word in folded for word in _CITY) or any(word in folded for word in _REPORT)
             or bool(_CITY_EN.search(folded)))
 
@@ -139,7 +135,7 @@ def names_city_service(question: str) -> bool:
 def clearly_unrelated(question: str) -> bool:
     """Whether ``question`` is clearly no city matter: a private or chat topic, or a bare word too short to be
     a question (only asked of messages that name no city service)."""
-    folded = _folded(question)
+    folded = fold_kana(question)
     if any(word in folded for word in _UNRELATED) or _UNRELATED_EN.search(folded):
         return True
     return len(_NOT_LETTERS.sub("", folded)) <= SHORT_CHAT_CHARS

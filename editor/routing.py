@@ -21,12 +21,12 @@ from handoff.routing import (
     RuleChoices,
     RuleError,
     delete_rule,
-    folded,
     list_rules,
     save_rule,
 )
 from handoff.routing_models import MAX_KEY_CHARS, RULE_KIND_LABELS, RuleKind
 from handoff.web import render
+from retrieval.normalize import fold_kana
 from tsunagu.deps import SessionDep
 
 router = APIRouter(prefix="/staff", include_in_schema=False)
@@ -57,7 +57,7 @@ def _context(session: Session, desk: StaffDesk) -> dict[str, Any]:
     seeded: dict[str, list[str]] = {}  # team → its seed topic words (as written) that no stored rule overrides
     for team, words in SEED_WORDS.items():
         if team in desk.routing.teams:
-            seeded[team] = [word for word in words if (RuleKind.WORD.value, folded(word)) not in stored]
+            seeded[team] = [word for word in words if (RuleKind.WORD.value, fold_kana(word)) not in stored]
     return {"categories": categories, "rules": rules, "teams": choices.teams, "unrouted": UNROUTED,
             "entry_options": entry_options, "max_key": MAX_KEY_CHARS, "seeded_words": sorted(seeded.items())}
 

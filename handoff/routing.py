@@ -35,17 +35,11 @@ from handoff import audit
 from handoff.models import Ticket
 from handoff.routing_models import MAX_KEY_CHARS, MAX_WORD_CHARS, RoutingRule, RuleKind
 from handoff.topic_classifier import QueryEmbedding, TopicClassifier, shipped_classifier
-from retrieval.normalize import KATAKANA_TO_HIRAGANA, fold
+from retrieval.normalize import fold_kana
 from tsunagu.clock import utcnow
 
 UNROUTED = "振り分け待ち"  # stored as the ticket's team: no team is sure yet
 CHOICE_KEY_CHARS = 16
-
-
-def folded(text: str) -> str:
-    """How words of the routing table are compared: NFKC, lower case, katakana as hiragana (「ホイクエン」 and
-    「ほいくえん」 are one word)."""
-    return fold(text).translate(KATAKANA_TO_HIRAGANA)
 
 
 @dataclass(frozen=True)
@@ -68,7 +62,7 @@ class RoutingTable:
 
     def words_in(self, question: str) -> list[tuple[str, str]]:
         """The topic words found in ``question``, with their teams."""
-        text = folded(question)
+        text = fold_kana(question)
         return [(word, team) for word, team in self.words.items() if word and word in text]
 
     def ruled_by_editors(self, evidence: TopicEvidence) -> bool:
@@ -105,7 +99,7 @@ SEED_WORDS: dict[str, tuple[str, ...]] = {
 def seed_words(teams: Iterable[str]) -> dict[str, str]:
     """The ``SEED_WORDS`` of the teams in ``teams``, folded, word → team."""
     known = set(teams)
-    return {folded(word): team for team, words in SEED_WORDS.items() if team in known for word in words}
+    return {fold_kana(word): team for team, words in SEED_WORDS.items() if team in known for word in words}
 
 
 def load_table(session: Session, seed: Mapping[str, str], words_seed: Mapping[str, str] | None = None,
@@ -330,7 +324,7 @@ def clean_key(kind: RuleKind, key: str, choices: RuleChoices) -> str:
     """The key as stored (a word folded); raises ``RuleError`` for an unknown category or entry."""
     key = key.strip()
     if kind is RuleKind.WORD:
-        word = folded(key)
+        word = fold_kana(key)
         if not 1 <= len(word) <= MAX_WORD_CHARS:
             raise RuleError(f"言葉は1〜{MAX_WORD_CHARS}文字で入力してください。")
         return word

@@ -48,6 +48,12 @@ def fold(text: str) -> str:
     return WHITESPACE.sub(" ", text).strip().lower()
 
 
+def fold_kana(text: str) -> str:
+    """``fold`` with katakana as hiragana: how word lists are matched against a message (「ホイクエン」 and
+    「ほいくえん」 are one word), by the scope rules and the routing table alike."""
+    return fold(text).translate(KATAKANA_TO_HIRAGANA)
+
+
 JAPANESE_SCRIPT = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]")
 LATIN_LETTER = re.compile(r"[a-zA-Z]")
 

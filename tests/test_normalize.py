@@ -1,8 +1,13 @@
-from retrieval.normalize import Normalizer, SynonymMap, fold, has_meaningful_text
+from retrieval.normalize import Normalizer, SynonymMap, fold, fold_kana, has_meaningful_text
 
 
 def test_fold_applies_nfkc_width_and_case() -> None:
     assert fold("ＡＢＣ　ｶﾀｶﾅ １２３") == "abc カタカナ 123"
+
+
+def test_fold_kana_reads_katakana_as_hiragana_after_folding() -> None:
+    assert fold_kana("ﾎｲｸｴﾝ　ホイクエン") == "ほいくえん ほいくえん"
+    assert fold_kana("ABC ゴミ") == "abc ごみ"
 
 
 def test_fold_removes_control_characters() -> None:
