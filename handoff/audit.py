@@ -24,6 +24,8 @@ ACTION_LABELS = {
     "unanswered_added": "未回答の質問を言い換えとして追加", "unanswered_drafted": "未回答の質問からFAQを作成",
     "unanswered_dismissed": "未回答の質問を対応不要に",
     "routing_rule_saved": "振り分けの規則を保存", "routing_rule_deleted": "振り分けの規則を削除",
+    "ticket_note_added": "内部メモを追加", "canned_reply_created": "定型文を作成",
+    "canned_reply_updated": "定型文を変更", "canned_reply_deleted": "定型文を削除",
 }
 ACTOR_LABELS = {CITIZEN: "利用者", SYSTEM: "システム"}
 

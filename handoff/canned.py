@@ -17,8 +17,6 @@ from tsunagu.clock import utcnow
 MAX_TITLE_CHARS = 100
 MAX_TEXT_CHARS = 4000  # a staff reply's limit (handoff.staff_actions.MAX_REPLY_CHARS)
 MAX_PER_TEAM = 200
-ACTION_LABELS = {"canned_reply_created": "定型文を作成", "canned_reply_updated": "定型文を変更",
-                 "canned_reply_deleted": "定型文を削除"}
 
 
 class CannedReply(SQLModel, table=True):

@@ -41,8 +41,7 @@ NOTICES = {
 
 router = APIRouter(prefix="/staff", tags=["staff console"])
 templates.env.filters.update(jst=jst, category_label=category_label, score_label=score_label, audit_detail=audit_detail)
-templates.env.globals.update(ACTION_LABELS={**audit.ACTION_LABELS, **notes.ACTION_LABELS, **canned.ACTION_LABELS},
-                             ACTOR_LABELS=audit.ACTOR_LABELS,
+templates.env.globals.update(ACTION_LABELS=audit.ACTION_LABELS, ACTOR_LABELS=audit.ACTOR_LABELS,
                              SCORE_EXPLANATION=SCORE_EXPLANATION)
 
 

@@ -16,7 +16,6 @@ from handoff.text import normalize_newlines
 from tsunagu.clock import utcnow
 
 MAX_NOTE_CHARS = 2000
-ACTION_LABELS = {"ticket_note_added": "内部メモを追加"}
 
 
 class TicketNote(SQLModel, table=True):
