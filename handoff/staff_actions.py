@@ -28,7 +28,7 @@ from handoff import audit
 from handoff.hours import BusinessCalendar
 from handoff.models import HELD_STATUSES, OPEN_STATUSES, Ticket, TicketMessage, TicketStatus
 from handoff.replies import CitizenReplies
-from handoff.routing import give_team
+from handoff.routing import UNROUTED, give_team
 from handoff.text import normalize_newlines
 from handoff.tickets import Routing, sync_user_state
 from tsunagu.clock import as_utc, utcnow
@@ -152,8 +152,9 @@ def claim(
         Conflict.CLAIMED, status=TicketStatus.ASSIGNED, assignee_id=staff.id, updated_at=now)
     _sync_user(session, ticket)
     _record(session, staff, "ticket_claimed", ticket_id)
-    give_team(session, ticket, staff.team or "", routing.table(session), actor=staff.username,
-              actor_staff_id=staff.id)  # a 振り分け待ち ticket becomes the claimer's team's
+    if ticket.team == UNROUTED:  # a 振り分け待ち ticket becomes the claimer's team's (only it needs the table)
+        give_team(session, ticket, staff.team or "", routing.table(session), actor=staff.username,
+                  actor_staff_id=staff.id)
 
 
 def _require_open(ticket: Ticket) -> None:

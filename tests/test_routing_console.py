@@ -4,14 +4,18 @@ claimer's team, transfers that update the category and go back to the queue, and
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import pytest
 from sqlmodel import Session, select
 
 from bot.models import LineUser
+from handoff import staff_actions
+from handoff.accounts.models import StaffUser
 from handoff.models import AuditEvent, Ticket, TicketMessage
-from handoff.routing import UNROUTED
+from handoff.routing import UNROUTED, RoutingTable
 from handoff.routing_models import RoutingRule
+from handoff.tickets import Routing
 from tests.test_console import USER, Console, csrf_of, make_console
 
 ACCOUNTS = {"kodomo": ("staff", "こども家庭部"), "shimin": ("staff", "市民課"), "editor": ("editor", None),
@@ -66,6 +70,25 @@ def test_claiming_an_unrouted_ticket_gives_it_the_claimers_team_and_category(con
     ticket = stored(console, ticket_id)
     assert (ticket.team, ticket.category, ticket.status) == ("市民課", "procedures", "assigned")
     assert "振り分け待ち → 市民課" in [e.detail for e in console.rows(AuditEvent)]
+
+
+@dataclass(frozen=True)
+class TableNotRead(Routing):
+    """Routing whose table must not be read."""
+
+    def table(self, session: Session) -> RoutingTable:
+        raise AssertionError("the routing table was read")
+
+
+def test_claiming_a_routed_ticket_does_not_read_the_routing_table(console: Console) -> None:
+    routed, unrouted = add_ticket(console, team="市民課"), add_ticket(console, team=UNROUTED)
+    with Session(console.services.engine) as session:
+        staff = session.exec(select(StaffUser).where(StaffUser.username == "shimin")).one()
+        staff_actions.claim(session, staff, routed, TableNotRead())
+        session.commit()
+        with pytest.raises(AssertionError, match="routing table was read"):  # 振り分け待ち needs it
+            staff_actions.claim(session, staff, unrouted, TableNotRead())
+    assert stored(console, routed).status == "assigned"
 
 
 # -- transfers -------------------------------------------------------------------------------------------------
