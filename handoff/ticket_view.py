@@ -9,13 +9,14 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from handoff import audit, staff_actions
 from handoff.accounts.models import StaffUser
 from handoff.canned import CannedReply
-from handoff.models import HELD_STATUSES, Ticket, TicketMessage
-from handoff.notes import TicketNote
+from handoff.models import HELD_STATUSES, Ticket
+from handoff.notes import notes_of
+from handoff.queue import thread
 from handoff.timeline import conversation, staff_names
 from handoff.web import render
 from knowledge.schema import FaqEntryData
@@ -50,10 +51,10 @@ def ticket_gone(request: Request, session: Session, staff: StaffUser, ticket_id:
 def thread_context(session: Session, ticket: Ticket) -> dict[str, Any]:
     """What ``_thread.html`` needs: the whole conversation, staff named, and the assignee's name."""
     assert ticket.id is not None
-    authors = session.exec(select(TicketMessage.staff_user_id).where(col(TicketMessage.ticket_id) == ticket.id))
-    note_authors = session.exec(select(TicketNote.staff_user_id).where(col(TicketNote.ticket_id) == ticket.id))
-    names = staff_names(session, [ticket.assignee_id, *authors, *note_authors])
-    lines = conversation(session, ticket, names=names,
+    messages, notes = thread(session, ticket.id), notes_of(session, ticket.id)
+    names = staff_names(session, [ticket.assignee_id, *(m.staff_user_id for m in messages),
+                                  *(n.staff_user_id for n in notes)])
+    lines = conversation(session, ticket, messages=messages, notes=notes, names=names,
                          deliveries=staff_actions.delivery_states(session, ticket.id))
     return {"ticket": ticket, "lines": lines, "assignee_name": names.get(ticket.assignee_id or 0, ""),
             "emergency_count": sum(1 for line in lines if line.emergency)}

@@ -23,8 +23,7 @@ from bot.inbox import MAX_EVENT_AGE, event_time
 from bot.models import InboxEvent, OutboxMessage
 from handoff.accounts.models import StaffUser
 from handoff.models import Ticket, TicketMessage
-from handoff.notes import notes_of
-from handoff.queue import thread
+from handoff.notes import TicketNote
 from handoff.retention import EXPIRED_USER
 from tsunagu.clock import as_utc, utcnow
 
@@ -171,15 +170,16 @@ def _without_copies(chat: list[Line], own: list[Line]) -> list[Line]:
             or not any(at == line.at and line.text.startswith(text) for at, text in kept)]
 
 
-def conversation(session: Session, ticket: Ticket, *, names: Mapping[int, str], deliveries: Mapping[int, str],
-                 now: dt.datetime | None = None) -> list[Line]:
+def conversation(session: Session, ticket: Ticket, *, messages: list[TicketMessage], notes: list[TicketNote],
+                 names: Mapping[int, str], deliveries: Mapping[int, str], now: dt.datetime | None = None,
+                 ) -> list[Line]:
     """The ticket's conversation, oldest first: the chat before it, its thread, the bot's replies, notes.
 
-    ``names``: staff display names by id; ``deliveries``: delivery states of staff answers by message id.
+    ``messages`` and ``notes``: the ticket's thread (``handoff.queue.thread``) and notes (``notes_of``), read once
+    by the caller, who names their authors; ``names``: staff display names by id; ``deliveries``: delivery
+    states of staff answers by message id.
     """
-    assert ticket.id is not None
     start, end = _window(ticket, now or utcnow())
-    messages = thread(session, ticket.id)
     staff_outbox = {m.outbox_message_id for m in messages if m.outbox_message_id is not None}
     chat = _chat_of(session, ticket, start, end, staff_outbox)
     labels = _button_labels(chat.replies)
@@ -188,11 +188,11 @@ def conversation(session: Session, ticket: Ticket, *, names: Mapping[int, str], 
     replies = [line for r in chat.replies
                for line in bot_lines(r.messages, times.get(r.inbox_event_id) or as_utc(r.created_at), r.id or 0)]
     own = _thread_lines(ticket, messages, names, deliveries)
-    notes = [Line("note", as_utc(n.created_at), n.text, anchor=f"note-{n.id}",
-                  author=names.get(n.staff_user_id or 0, ""), rank=NOTE, seq=n.id or 0)
-             for n in notes_of(session, ticket.id)]
+    note_lines = [Line("note", as_utc(n.created_at), n.text, anchor=f"note-{n.id}",
+                       author=names.get(n.staff_user_id or 0, ""), rank=NOTE, seq=n.id or 0)
+                  for n in notes]
     chat_lines = [line for line in _without_copies([*event_lines.values(), *replies], own) if start <= line.at <= end]
-    return _trim_before(sorted([*chat_lines, *own, *notes], key=lambda line: line.sort_key), ticket)
+    return _trim_before(sorted([*chat_lines, *own, *note_lines], key=lambda line: line.sort_key), ticket)
 
 
 def _trim_before(lines: list[Line], ticket: Ticket) -> list[Line]:

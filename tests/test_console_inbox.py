@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
+from sqlalchemy import event
 from sqlmodel import Session, select
 
 from bot.dispatch import delete_user_data
@@ -21,6 +22,7 @@ from handoff.accounts.service import create_user
 from handoff.canned import CannedReply
 from handoff.models import AuditEvent, Ticket, TicketMessage
 from handoff.notes import TicketNote
+from handoff.ticket_view import thread_context
 from retrieval.engine import Retriever
 from tests.test_console import HOSTILE, PASSWORD, USER, Console, make_console
 from tests.test_console_ticket import claimed
@@ -185,6 +187,29 @@ def test_note_shows_in_the_thread_is_never_sent_and_is_audited_without_its_text(
     events = [e for e in console.rows(AuditEvent) if e.action == "ticket_note_added"]
     assert len(events) == 1 and events[0].ticket_id == ticket_id and NOTE not in events[0].detail
     assert "内部メモを追加" in response.text and "note=" not in response.text  # the history speaks Japanese
+
+
+def test_thread_reads_the_tickets_messages_and_notes_once(console: Console) -> None:
+    ticket_id = console.ticket()
+    csrf = console.login("staff")
+    console.client.post(f"/staff/tickets/{ticket_id}/notes", data={"csrf_token": csrf, "text": NOTE})
+    statements: list[str] = []
+
+    def seen(conn: object, cursor: object, statement: str, *args: object) -> None:
+        statements.append(" ".join(statement.split()))
+
+    engine = console.services.engine
+    with Session(engine) as session:
+        ticket = session.get(Ticket, ticket_id)
+        assert ticket is not None
+        event.listen(engine, "before_cursor_execute", seen)
+        try:
+            context = thread_context(session, ticket)
+        finally:
+            event.remove(engine, "before_cursor_execute", seen)
+    assert [line.kind for line in context["lines"]].count("note") == 1
+    assert sum(" FROM handoff_ticket_note " in f"{s} " for s in statements) == 1, statements
+    assert sum(" FROM handoff_ticket_message " in f"{s} " for s in statements) == 2, statements  # + deliveries
 
 
 def test_note_needs_csrf_text_and_a_ticket_the_staff_member_may_see(console: Console) -> None:
