@@ -55,8 +55,9 @@ def long_ticket(services: Services, messages: int = 40) -> int:
         return ticket.id
 
 
-def log_in(browser: Any, base_url: str, dialogs: list[str]) -> Any:
-    page = browser.new_context(viewport=VIEWPORT).new_page()
+def log_in(browser: Any, base_url: str, dialogs: list[str], viewport: dict[str, int] = VIEWPORT) -> Any:
+    """A page logged in as tanaka at ``viewport``, on the queue; any dialog is dismissed and its text kept."""
+    page = browser.new_context(viewport=viewport).new_page()
 
     def on_dialog(dialog: Any) -> None:
         dialogs.append(dialog.message)

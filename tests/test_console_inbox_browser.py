@@ -18,8 +18,9 @@ from sqlmodel import Session
 from bot.models import InboxEvent, LineUser, OutboxMessage
 from handoff.canned import CannedReply
 from handoff.models import Ticket, TicketMessage
+from tests.test_console_browser import log_in
 from tests.test_emulator import ARTIFACTS
-from tests.test_handoff_browser import LAUNCH_ARGS, PASSWORD, Served, serve_with_account
+from tests.test_handoff_browser import LAUNCH_ARGS, Served, serve_with_account
 from tsunagu.clock import utcnow
 from tsunagu.container import Services
 
@@ -85,22 +86,6 @@ def fits(page: Any, selector: str) -> bool:
     }""", selector))
 
 
-def log_in(browser: Any, base_url: str, viewport: dict[str, int], dialogs: list[str]) -> Any:
-    page = browser.new_context(viewport=viewport).new_page()
-
-    def on_dialog(dialog: Any) -> None:
-        dialogs.append(dialog.message)
-        dialog.dismiss()
-
-    page.on("dialog", on_dialog)
-    page.goto(f"{base_url}/staff/login")
-    page.fill("input[name=username]", "tanaka")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_selector("#queue-rows", timeout=10_000)
-    return page
-
-
 def walk(page: Any, base_url: str, ticket_id: int, size: str) -> None:
     """Read the thread, note, fill the reply from a canned reply, open and close the resolve confirmation."""
     page.goto(f"{base_url}/staff/tickets/{ticket_id}")
@@ -150,7 +135,7 @@ def test_inbox_walk_at_phone_and_desk_sizes(served: Served) -> None:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=LAUNCH_ARGS)
         for viewport in VIEWPORTS:
-            page = log_in(browser, served.base_url, viewport, dialogs)
+            page = log_in(browser, served.base_url, dialogs, viewport)
             walk(page, served.base_url, ticket_id, f"{viewport['width']}x{viewport['height']}")
             page.context.close()
         browser.close()
