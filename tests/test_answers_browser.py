@@ -9,12 +9,12 @@ from __future__ import annotations
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from tests.conftest import MINI_PACK
 from tests.test_emulator import ARTIFACTS
+from tests.test_handoff_browser import send_text
 from tests.test_richmenu_browser import open_phone_page
 from tests.utils.servers import free_port, serve
 from tests.utils.services import make_test_services
@@ -55,20 +55,13 @@ def served(tmp_path: Path, sqlite_url: str) -> Iterator[str]:
         yield base_url
 
 
-def ask(page: Any, text: str) -> None:
-    before = page.locator(".bubble.bot").count()
-    page.fill("#text", text)
-    page.click("#send")
-    page.wait_for_function("n => document.querySelectorAll('.bubble.bot').length > n", arg=before, timeout=20_000)
-
-
 def test_short_answer_then_details_and_english(served: str) -> None:
     from playwright.sync_api import sync_playwright
 
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as playwright:
         browser, page = open_phone_page(playwright, served)
-        ask(page, "児童手当の申請はどうすればいいですか")
+        send_text(page, "児童手当の申請はどうすればいいですか")
         assert page.locator(".bubble.bot").last.inner_text() == SHORT
         labels = page.locator(".quick-reply").all_inner_texts()
         assert labels[0] == "くわしく見る" and labels[-3:] == ["解決した", "解決しない", "職員に聞く"]
@@ -81,7 +74,7 @@ def test_short_answer_then_details_and_english(served: str) -> None:
         assert page.locator(".bubble.bot").last.inner_text().startswith(FULL_START)
         page.screenshot(path=str(ARTIFACTS / "answers-2-details.png"))
 
-        ask(page, "How do I apply for the child allowance?")
+        send_text(page, "How do I apply for the child allowance?")
         reply = page.locator(".bubble.bot").last.inner_text()
         assert reply.isascii() or reply.startswith(ENGLISH), reply  # English in, English out
         labels = page.locator(".quick-reply").all_inner_texts()

@@ -66,11 +66,16 @@ def wait_for_bot_text(page: Any, fragment: str) -> None:
         arg=fragment, timeout=20_000)
 
 
-def ask_staff(page: Any, question: str) -> None:
+def send_text(page: Any, text: str) -> None:
+    """Type ``text`` in the emulator, send it, and wait for the bot's next bubble."""
     before = page.locator(".bubble.bot").count()
-    page.fill("#text", question)
+    page.fill("#text", text)
     page.click("#send")
     page.wait_for_function("n => document.querySelectorAll('.bubble.bot').length > n", arg=before, timeout=20_000)
+
+
+def ask_staff(page: Any, question: str) -> None:
+    send_text(page, question)
     try:  # the welcome message's category buttons may be on screen first
         page.wait_for_selector(".quick-reply:has-text('職員')", timeout=10_000)
     except Exception:

@@ -20,7 +20,15 @@ from sqlmodel import Session, select
 from handoff import canned
 from handoff.models import Ticket
 from tests.test_emulator import ARTIFACTS
-from tests.test_handoff_browser import PASSWORD, Served, ask_staff, bot_bubbles, serve_with_account, wait_for_bot_text
+from tests.test_handoff_browser import (
+    PASSWORD,
+    Served,
+    ask_staff,
+    bot_bubbles,
+    send_text,
+    serve_with_account,
+    wait_for_bot_text,
+)
 from tests.test_richmenu_browser import open_phone_page
 
 TEAM = "こども家庭部"
@@ -40,13 +48,6 @@ def served(sqlite_url: str) -> Iterator[Served]:
             canned.create(session, team=TEAM, title="アレルギー対応", text=CANNED, actor="admin", actor_id=None)
             session.commit()
         yield app
-
-
-def send(page: Any, text: str) -> None:
-    before = page.locator(".bubble.bot").count()
-    page.fill("#text", text)
-    page.click("#send")
-    page.wait_for_function("n => document.querySelectorAll('.bubble.bot').length > n", arg=before, timeout=20_000)
 
 
 def emergency_menu(page: Any) -> None:
@@ -94,7 +95,7 @@ def test_emergency_menu_dialect_emergency_and_a_routed_ticket(served: Served) ->
     with sync_playwright() as playwright:
         browser, citizen = open_phone_page(playwright, served.base_url)
         emergency_menu(citizen)
-        send(citizen, "子どもが洗剤飲んだかもしれん")
+        send_text(citizen, "子どもが洗剤飲んだかもしれん")
         wait_for_bot_text(citizen, "中毒110番")
         assert "中毒110番" in bot_bubbles(citizen)[-1] or "中毒110番" in bot_bubbles(citizen)[-2]
         citizen.screenshot(path=str(ARTIFACTS / "safety-2-dialect-emergency-390x844.png"))
