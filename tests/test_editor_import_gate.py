@@ -4,7 +4,6 @@ numbers shown, and a drop of more than 2 points confirmed (audited) for that ver
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,19 +11,14 @@ import pytest
 
 from handoff.models import AuditEvent
 from knowledge.versions import KnowledgeVersion
-from tests.test_console import Console, make_console
-from tests.test_editor_publish import APPLY, DOCS, GATE_QUESTIONS
+from tests.test_console import Console
+from tests.test_editor_publish import APPLY, DOCS, gated_console
 from tests.test_editor_transfer import exported_rows, to_csv, upload
 
 
 @pytest.fixture
 def console(sqlite_url: str, tmp_path: Path) -> Iterator[Console]:
-    gate = tmp_path / "gate"
-    gate.mkdir()
-    lines = [json.dumps({**q, "style": "plain"}, ensure_ascii=False) for q in GATE_QUESTIONS]
-    (gate / "questions.jsonl").write_text("\n".join(lines), encoding="utf-8")
-    yield from make_console(sqlite_url, quality_gate_set=gate, answer_min_score=0.35, answer_min_margin=0.02,
-                            suggest_min_score=0.2)
+    yield from gated_console(sqlite_url, tmp_path)
 
 
 def without_docs(console: Console) -> bytes:

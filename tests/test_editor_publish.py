@@ -24,14 +24,20 @@ GATE_QUESTIONS = [
 ]
 
 
-@pytest.fixture
-def console(sqlite_url: str, tmp_path: Path) -> Iterator[Console]:
+def gated_console(sqlite_url: str, tmp_path: Path) -> Iterator[Console]:
+    """A console whose quality gate asks ``GATE_QUESTIONS`` (one question per entry: dropping one costs 50
+    points), with thresholds the test embedder's scores reach."""
     gate = tmp_path / "gate"
     gate.mkdir()
     lines = [json.dumps({**q, "style": "plain"}, ensure_ascii=False) for q in GATE_QUESTIONS]
     (gate / "questions.jsonl").write_text("\n".join(lines), encoding="utf-8")
     yield from make_console(sqlite_url, quality_gate_set=gate, answer_min_score=0.35, answer_min_margin=0.02,
                             suggest_min_score=0.2)
+
+
+@pytest.fixture
+def console(sqlite_url: str, tmp_path: Path) -> Iterator[Console]:
+    yield from gated_console(sqlite_url, tmp_path)
 
 
 def stage(console: Console, faq_id: str, **changes: object) -> None:

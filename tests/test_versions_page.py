@@ -7,29 +7,17 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from sqlmodel import Session
 
 from editor.versions import summary_counts
-from knowledge.changes import stage_change, working_entry
 from knowledge.schema import FaqEntryData
 from knowledge.versions import KnowledgeVersion, count_kinds, diff_entries
 from tests.test_console import Console, csrf_of, make_console
-
-APPLY = "childcare-nursery-apply-period"
-DOCS = "childcare-nursery-documents"
+from tests.test_editor_publish import APPLY, DOCS, stage
 
 
 @pytest.fixture
 def console(sqlite_url: str) -> Iterator[Console]:
     yield from make_console(sqlite_url)
-
-
-def stage(console: Console, faq_id: str, **changes: object) -> None:
-    with Session(console.services.engine) as session:
-        entry = working_entry(session, faq_id)
-        assert entry is not None
-        stage_change(session, entry=entry.model_copy(update=changes), author="editor")
-        session.commit()
 
 
 def publish(console: Console, note: str, *faq_ids: str) -> None:
