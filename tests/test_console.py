@@ -95,11 +95,12 @@ class Console:
         return csrf_of(self.client.get("/staff/").text if username != "editor" else
                        self.client.get("/staff/drafts").text)
 
-    def ticket(self, question: str = "保育園の見学はできますか", urgent: bool = False) -> int:
+    def ticket(self, question: str = "保育園の見学はできますか", urgent: bool = False, *,
+               team: str = "こども家庭部", category: str | None = None) -> int:
         with Session(self.services.engine) as session:
             if session.get(LineUser, USER) is None:
                 session.add(LineUser(user_id=USER, state="waiting_for_staff"))
-            ticket = Ticket(line_user_id=USER, question=question, team="こども家庭部", urgent=urgent,
+            ticket = Ticket(line_user_id=USER, question=question, team=team, category=category, urgent=urgent,
                             candidates=[{"faq_id": "x", "question": HOSTILE, "score": 0.4}])
             session.add(ticket)
             session.flush()

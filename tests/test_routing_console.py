@@ -9,14 +9,13 @@ from dataclasses import dataclass
 import pytest
 from sqlmodel import Session, select
 
-from bot.models import LineUser
 from handoff import staff_actions
 from handoff.accounts.models import StaffUser
-from handoff.models import AuditEvent, Ticket, TicketMessage
+from handoff.models import AuditEvent, Ticket
 from handoff.routing import UNROUTED, RoutingTable
 from handoff.routing_models import RoutingRule
 from handoff.tickets import Routing
-from tests.test_console import USER, Console, csrf_of, make_console
+from tests.test_console import Console, csrf_of, make_console
 
 ACCOUNTS = {"kodomo": ("staff", "こども家庭部"), "shimin": ("staff", "市民課"), "editor": ("editor", None),
             "admin": ("admin", None)}
@@ -28,16 +27,7 @@ def console(sqlite_url: str) -> Iterator[Console]:
 
 
 def add_ticket(console: Console, *, team: str, category: str | None = None, question: str = "質問です") -> int:
-    with Session(console.services.engine) as session:
-        if session.get(LineUser, USER) is None:
-            session.add(LineUser(user_id=USER, state="waiting_for_staff"))
-        ticket = Ticket(line_user_id=USER, question=question, team=team, category=category)
-        session.add(ticket)
-        session.flush()
-        assert ticket.id is not None
-        session.add(TicketMessage(ticket_id=ticket.id, author="user", text=question))
-        session.commit()
-        return ticket.id
+    return console.ticket(question, team=team, category=category)
 
 
 def stored(console: Console, ticket_id: int) -> Ticket:
