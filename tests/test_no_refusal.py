@@ -25,6 +25,7 @@ from handoff.models import Ticket
 from knowledge.unanswered import UnansweredQuestion
 from retrieval.decision import Decision, DecisionKind, Reason
 from retrieval.engine import Retriever
+from tests.test_conversation_flows import last_items
 from tests.test_line_client import FakeMessagingApi, assert_requests_match_spec
 from tests.test_worker import SIGNER, USER, Bot, send, tap
 from tsunagu.settings import Settings
@@ -45,11 +46,6 @@ UNRELATED = ["明日の天気は？", "おすすめのケーキ屋さん", "tell
 @pytest.fixture
 def bot(sqlite_url: str, mini_retriever: Retriever) -> Bot:
     return Bot(sqlite_url, mini_retriever, FakeMessagingApi())
-
-
-def last_actions(bot: Bot) -> list[dict[str, str]]:
-    quick = bot.api.calls[-1][1]["messages"][-1].get("quickReply") or {"items": []}
-    return [item["action"] for item in quick["items"]]
 
 
 @pytest.mark.parametrize("question", CITY_MATTERS)
@@ -75,7 +71,7 @@ def test_a_message_of_no_known_kind_gets_the_staff_offer_when_in_doubt() -> None
 def test_the_scope_reply_ends_with_ask_staff_which_sends_the_question(bot: Bot) -> None:
     send(bot, "q", "明日の天気は晴れますか")
     assert bot.texts_sent()[-1] == TEXT["out_of_scope"]
-    ask = last_actions(bot)[-1]
+    ask = last_items(bot)[-1]
     assert ask["label"] == "職員に聞く"
     tap(bot, "ask", ask["data"])
     [ticket] = bot.rows(Ticket)
@@ -110,13 +106,13 @@ def test_a_question_in_another_language_gets_a_reply_in_it_with_the_staff_offer(
     text = bot.texts_sent()[-1]
     assert "ごめんなさい" not in text and "Sorry, I cannot answer" not in text
     assert "Shall we send your question to city staff?" in text  # the English line under the reply
-    labels = [a["label"] for a in last_actions(bot)]
+    labels = [a["label"] for a in last_items(bot)]
     assert labels[0] == yes and len(labels) == 2
     [row] = bot.rows(UnansweredQuestion)
     assert row.reason == "no_answer"
     languages = [(i.kind, i.language) for i in bot.rows(Interaction)]
     assert ("staff_offered", code) in languages
-    tap(bot, "yes", last_actions(bot)[0]["data"])
+    tap(bot, "yes", last_items(bot)[0]["data"])
     [ticket] = bot.rows(Ticket)
     assert ticket.question == question
     assert_requests_match_spec(bot.api)
@@ -126,7 +122,7 @@ def test_refusals_offers_and_real_hand_offs_are_counted_apart(bot: Bot) -> None:
     send(bot, "w1", "明日の天気は晴れますか")  # refused (scope reply)
     send(bot, "c1", "公園の遊具が壊れとるんやけど誰に言えばいい？")  # offered
     send(bot, "c2", "道路に穴があいてる")  # offered, then sent
-    tap(bot, "yes", last_actions(bot)[0]["data"])
+    tap(bot, "yes", last_items(bot)[0]["data"])
     kinds = Counter(i.kind for i in bot.rows(Interaction))
     assert (kinds["scope_reply"], kinds["staff_offered"], kinds["handoff_sent"]) == (1, 2, 1)
     with Session(bot.engine) as session:
