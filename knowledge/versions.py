@@ -8,6 +8,7 @@ ones included, so any version can be shown, compared with another (``diff_versio
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -115,10 +116,7 @@ def diff_entries(before: dict[str, FaqEntryData], after: dict[str, FaqEntryData]
 
 def count_kinds(diffs: list[EntryDiff]) -> dict[str, int]:
     """How many entries each kind of change touched (``added``, ``changed``, ``archived`` ...), for a summary."""
-    counts: dict[str, int] = {}
-    for diff in diffs:
-        counts[diff.kind] = counts.get(diff.kind, 0) + 1
-    return counts
+    return dict(Counter(diff.kind for diff in diffs))
 
 
 def _change_kind(old: FaqEntryData, new: FaqEntryData) -> str:
