@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import threading
-import unicodedata
 from collections import Counter, OrderedDict
 from dataclasses import dataclass
 from typing import Annotated
@@ -41,6 +40,7 @@ from knowledge.schema import FaqEntryData
 from knowledge.unanswered import REASON_LABELS, UnansweredQuestion, mark_handled, open_unanswered
 from retrieval.engine import Retriever
 from retrieval.errors import IndexNotReady
+from retrieval.normalize import fold
 from tsunagu.clock import utcnow
 from tsunagu.deps import SessionDep
 
@@ -150,22 +150,19 @@ def nearest_entries(retriever: Retriever, text: str) -> list[Nearest]:
 
 def search_entries(entries: dict[str, FaqEntryData], query: str, limit: int = SEARCH_LIMIT) -> list[FaqEntryData]:
     """Published entries whose id, question, alternative questions, button name or tags contain every word of
-    ``query`` (width and case folded), questions matching first; at most ``limit``."""
-    words = _fold(query).split()
+    ``query`` (width and case folded with ``retrieval.normalize.fold``), questions matching first; at most
+    ``limit``."""
+    words = fold(query).split()
     if not words:
         return []
     hits = []
     for entry in entries.values():
         if entry.status != "published":
             continue
-        text = _fold(" ".join([entry.id, entry.question, entry.label or "", *entry.alt_questions, *entry.tags]))
+        text = fold(" ".join([entry.id, entry.question, entry.label or "", *entry.alt_questions, *entry.tags]))
         if all(word in text for word in words):
-            hits.append((not all(word in _fold(entry.question) for word in words), entry.id, entry))
+            hits.append((not all(word in fold(entry.question) for word in words), entry.id, entry))
     return [entry for _, _, entry in sorted(hits, key=lambda hit: hit[:2])][:limit]
-
-
-def _fold(text: str) -> str:
-    return unicodedata.normalize("NFKC", text).casefold()
 
 
 def theme_views(request: Request, rows: list[UnansweredQuestion]) -> list[ThemeView]:
