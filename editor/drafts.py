@@ -11,15 +11,15 @@ from sqlmodel import Session
 from handoff.accounts.deps import StaffPageError
 from handoff.accounts.models import StaffUser
 from knowledge.drafts import FaqDraft
+from tsunagu.db import get_row
 
-MAX_DRAFT_ID = 2**31 - 1
 DRAFT_NOT_FOUND = "このFAQ案は見つかりません。FAQ案の一覧から選び直してください。"
 DRAFT_DONE = "このFAQ案はすでに採用済みか、採用しないことになっています。FAQ案の一覧を開き直してください。"
 
 
 def open_draft(session: Session, draft_id: int, editor: StaffUser) -> FaqDraft:
     """The draft if it still waits for an editor; 404 when unknown, 409 when already adopted or rejected."""
-    draft = session.get(FaqDraft, draft_id) if 0 < draft_id <= MAX_DRAFT_ID else None
+    draft = get_row(session, FaqDraft, draft_id)
     if draft is None:
         raise StaffPageError(404, DRAFT_NOT_FOUND, staff=editor)
     if draft.status != "draft":

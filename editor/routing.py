@@ -93,8 +93,7 @@ def save_routing_rule(request: Request, session: SessionDep, editor: EditorStaff
 @router.post("/routing/{rule_id}/delete", dependencies=CSRF)
 def delete_routing_rule(rule_id: int, session: SessionDep, editor: EditorStaff) -> Response:
     """Remove one rule; a category the settings route goes back to the settings' team."""
-    if not 1 <= rule_id <= 2**31 - 1 or not delete_rule(session, rule_id, actor=editor.username,
-                                                         actor_staff_id=editor.id):
+    if not delete_rule(session, rule_id, actor=editor.username, actor_staff_id=editor.id):
         raise StaffPageError(status.HTTP_404_NOT_FOUND, NOT_FOUND, staff=editor)
     session.commit()
     return RedirectResponse("/staff/routing?done=deleted", status_code=status.HTTP_303_SEE_OTHER)

@@ -18,10 +18,10 @@ from handoff.accounts.models import ADMIN_ROLES, StaffUser
 from handoff.canned import CannedReply
 from handoff.desk import StaffDesk, get_staff_desk
 from handoff.web import render
+from tsunagu.db import get_row
 from tsunagu.deps import SessionDep
 
 CANNED_PATH = "/staff/canned"
-MAX_ID = 2**31 - 1
 CSRF = [Depends(verify_csrf)]
 Desk = Annotated[StaffDesk, Depends(get_staff_desk)]
 Text = Annotated[str, Form(max_length=20_000)]
@@ -54,7 +54,7 @@ def _list_page(request: Request, session: Session, staff: StaffUser, desk: Staff
 
 def _load(session: Session, staff: StaffUser, desk: StaffDesk, reply_id: int) -> CannedReply:
     """The reply when ``staff`` may change it: 404 when there is none, 403 for another team's."""
-    reply = session.get(CannedReply, reply_id) if 1 <= reply_id <= MAX_ID else None
+    reply = get_row(session, CannedReply, reply_id)
     if reply is None:
         raise StaffPageError(404, NOT_FOUND, staff=staff)
     if reply.team not in manageable_teams(staff, desk):

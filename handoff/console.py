@@ -24,6 +24,7 @@ from handoff.queue import STATUS_FILTERS, STATUS_LABELS, QueueFilter, list_ticke
 from handoff.ticket_view import can_reply, candidate_rows, canned_for, thread_context, ticket_gone
 from handoff.web import render, templates
 from knowledge.drafts import create_draft, list_drafts
+from tsunagu.db import get_row
 from tsunagu.deps import SessionDep
 
 Desk = Annotated[StaffDesk, Depends(get_staff_desk)]
@@ -45,7 +46,6 @@ templates.env.globals.update(ACTION_LABELS=audit.ACTION_LABELS, ACTOR_LABELS=aud
                              SCORE_EXPLANATION=SCORE_EXPLANATION)
 
 
-MAX_TICKET_ID = 2**31 - 1  # the id column is a 32-bit integer on PostgreSQL
 TRANSFER_REFUSED = "担当者がいる問い合わせの転送は、担当者本人か管理者だけができます。"
 
 
@@ -77,7 +77,7 @@ def queue_rows(request: Request, session: SessionDep, staff: TicketStaff, desk: 
 
 def _load(session: Session, ticket_id: int) -> Ticket | None:
     """The ticket, or None when there is none (an id out of the column's range cannot exist either)."""
-    return session.get(Ticket, ticket_id) if 1 <= ticket_id <= MAX_TICKET_ID else None
+    return get_row(session, Ticket, ticket_id)
 
 
 def _check_access(staff: StaffUser, desk: StaffDesk, ticket: Ticket) -> None:

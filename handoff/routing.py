@@ -37,6 +37,7 @@ from handoff.routing_models import MAX_KEY_CHARS, MAX_WORD_CHARS, RoutingRule, R
 from handoff.topic_classifier import QueryEmbedding, TopicClassifier, shipped_classifier
 from retrieval.normalize import fold_kana
 from tsunagu.clock import utcnow
+from tsunagu.db import get_row
 
 UNROUTED = "振り分け待ち"  # stored as the ticket's team: no team is sure yet
 CHOICE_KEY_CHARS = 16
@@ -356,7 +357,7 @@ def save_rule(session: Session, *, kind: str, key: str, team: str, choices: Rule
 
 def delete_rule(session: Session, rule_id: int, *, actor: str, actor_staff_id: int | None) -> bool:
     """Remove one rule (a seeded category then routes as the settings say); False when there was none."""
-    rule = session.get(RoutingRule, rule_id)
+    rule = get_row(session, RoutingRule, rule_id)
     if rule is None:
         return False
     session.delete(rule)

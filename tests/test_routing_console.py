@@ -158,6 +158,14 @@ def test_editor_saves_a_rule_that_is_audited_and_used_for_routing(console: Conso
     assert "振り分けの規則を保存" in console.client.get("/staff/audit").text
 
 
+@pytest.mark.parametrize("rule_id", [999, 2**31, 2**40])
+def test_deleting_an_unknown_or_out_of_range_rule_is_a_404_page(console: Console, rule_id: int) -> None:
+    console.login("editor")
+    csrf = csrf_of(console.client.get("/staff/routing").text)
+    response = console.client.post(f"/staff/routing/{rule_id}/delete", data={"csrf_token": csrf})
+    assert response.status_code == 404 and "見つかりませんでした" in response.text
+
+
 def test_editor_deletes_a_rule_and_the_settings_route_comes_back(console: Console) -> None:
     console.login("editor")
     csrf = csrf_of(console.client.get("/staff/routing").text)

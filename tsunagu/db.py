@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from alembic import command
 from alembic.config import Config
@@ -24,6 +25,8 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 # pg_advisory_lock key held while migrating ("tsunagu" in ASCII): one per database, shared by every schema.
 MIGRATION_LOCK_KEY = 0x7473756E616775
 UPGRADE_COMMAND = "tsunagu db upgrade"
+MAX_ROW_ID = 2**31 - 1  # id columns are 32-bit integers on PostgreSQL
+Row = TypeVar("Row")
 
 
 def make_engine(database_url: str) -> Engine:
@@ -145,3 +148,9 @@ def session_scope(engine: Engine) -> Iterator[Session]:
     """Yield one session, closed afterwards (used by FastAPI dependencies)."""
     with Session(engine) as session:
         yield session
+
+
+def get_row(session: Session, model: type[Row], row_id: int) -> Row | None:
+    """The row of ``model`` with id ``row_id``, or None: an id out of the column's range cannot exist either (a
+    typed URL with a huge number is a 404, not a database error)."""
+    return session.get(model, row_id) if 1 <= row_id <= MAX_ROW_ID else None

@@ -34,10 +34,10 @@ from handoff.accounts.service import (
 from handoff.desk import StaffDesk, get_staff_desk
 from handoff.formatting import jst
 from handoff.web import render, templates
+from tsunagu.db import get_row
 from tsunagu.deps import SessionDep
 
 ACCOUNTS_PATH = "/staff/accounts"
-MAX_USER_ID = 2**31 - 1  # the id column is a 32-bit integer on PostgreSQL
 CSRF = [Depends(verify_csrf)]
 Desk = Annotated[StaffDesk, Depends(get_staff_desk)]
 Text = Annotated[str, Form()]
@@ -93,7 +93,7 @@ def _edit_page(request: Request, session: Session, admin: StaffUser, desk: Staff
 
 def _load(session: Session, admin: StaffUser, user_id: int) -> StaffUser:
     """The account, or a 404 page (an id out of the column's range cannot exist either)."""
-    account = session.get(StaffUser, user_id) if 1 <= user_id <= MAX_USER_ID else None
+    account = get_row(session, StaffUser, user_id)
     if account is None:
         raise StaffPageError(404, NOT_FOUND, staff=admin)
     return account
