@@ -90,13 +90,20 @@ class EmergencyCheck:
         return bool(self.kinds)
 
 
-# The learned second opinion's thresholds, chosen by cross-validation on the first blind set and on hand-written
-# messages of another writer (eval/reports/latest.md, section 10): an unsure rule is kept when the model gives it
-# at least KEEP_UNSURE; the model alone raises an unsure alarm from ALERT_ALONE when one kind has at least
-# KIND_ALONE (the guidance must fit) and the rules see no ordinary context.
-KEEP_UNSURE = 0.05
-ALERT_ALONE = 0.7
+# The learned second opinion's thresholds, chosen by leave-one-writer-out cross-validation on the three
+# development sets (eval/reports/latest.md, section 10): a sure rule stays sure when the model gives at least
+# DEMOTE_SURE, becomes unsure below it (the guidance is sent and the question still answered), and is dropped below
+# DROP_SURE (a confident "ordinary", e.g. a look-alike the rules misread); an unsure rule is kept when the model gives
+# it at least KEEP_UNSURE; the model alone raises an unsure alarm from ALERT_ALONE when one kind has at least
+# KIND_ALONE (the guidance must fit), or from ALERT_DIFFUSE when one kind has at least KIND_DIFFUSE (surely an
+# emergency, less sure which: every guidance names 119), and the rules see no ordinary context.
+DEMOTE_SURE = 0.5
+DROP_SURE = 0.2
+KEEP_UNSURE = 0.15
+ALERT_ALONE = 0.6
 KIND_ALONE = 0.35
+ALERT_DIFFUSE = 0.75
+KIND_DIFFUSE = 0.25
 
 
 @dataclass(frozen=True)
@@ -114,8 +121,9 @@ def check(text: str, model: EmergencyModel | None = None) -> EmergencyCheck:
     """The emergency check of one message (run once per message; see ``EmergencyCheck``).
 
     The rules read the situation; the model (the packaged one unless given) is a second opinion: rules sure →
-    sure; rules unsure → unsure if the model agrees at all; rules silent, the model confident and no ordinary
-    context → unsure (the guidance is sent and the question still answered); otherwise nothing.
+    sure if the model agrees, unsure if it doubts, nothing if it is confident the message is ordinary; rules
+    unsure → unsure if the model agrees somewhat; rules silent, the model confident and no ordinary context →
+    unsure (the guidance is sent and the question still answered); otherwise nothing.
     """
     return combine(opinions(text, model))
 
@@ -132,11 +140,16 @@ def opinions(text: str, model: EmergencyModel | None = None) -> Opinions:
 
 def combine(seen: Opinions) -> EmergencyCheck:
     """The rules' verdict weighed with the model's scores (see ``check``)."""
-    if seen.kinds and (seen.sure or seen.scores.emergency >= KEEP_UNSURE):
-        return EmergencyCheck(seen.kinds, sure=seen.sure)
+    score = seen.scores.emergency
+    if seen.kinds and seen.sure and score >= DROP_SURE:
+        return EmergencyCheck(seen.kinds, sure=score >= DEMOTE_SURE)
+    if seen.kinds and not seen.sure and score >= KEEP_UNSURE:
+        return EmergencyCheck(seen.kinds, sure=False)
     top = seen.scores.top()
-    if top is not None and seen.scores.emergency >= ALERT_ALONE and seen.scores.kinds[top] >= KIND_ALONE \
-            and not seen.ordinary:
+    if top is None or seen.ordinary:
+        return EmergencyCheck()
+    share = seen.scores.kinds[top]
+    if (score >= ALERT_ALONE and share >= KIND_ALONE) or (score >= ALERT_DIFFUSE and share >= KIND_DIFFUSE):
         return EmergencyCheck((top,), sure=False)
     return EmergencyCheck()
 

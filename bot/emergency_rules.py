@@ -248,7 +248,7 @@ SITUATIONS: tuple[Situation, ...] = (
           r"" + WATER + r"(?:で|に|から)(?:流され|ながされ|落ち|おち|はま|転落|てんらく)|"
           r"(?:うつぶせ|うつ伏せ)で(?:うい|浮い)"),
     _rule(LIFE, r"(?:のど|喉|気管|きかん)(?:[にでがを][^。！？!?]{0,8}?)?(?:つまら|詰まら|つまっ|詰まっ|つまり|"
-          r"詰まり|つかえ|つっかえ|"
+          r"詰まり|つかえ|つっかえ|(?:詰|つ)め(?:た|て|ちゃ)|"
           r"ひっかか|引っかか|ふさが|塞が)(?!やす|にく|そう|ないよう)|窒息|ちっそく|(?:詰|つ)まらせ(?!ないよう|ない)"),
     _rule(LIFE, r"(?<!鼻)(?:血|ち)が(?:とまら|止まら|とまん|止まん|どくどく|ドクドク|だらだら|ダラダラ|噴き出|ふきだ|"
           r"吹き出|ぴゅー|大量|たくさん|いっぱい)|大量出血|(?:出血|しゅっけつ)[がもは]?(?:とまら|止まら|"
@@ -313,7 +313,8 @@ SITUATIONS: tuple[Situation, ...] = (
           r"のがつら|のが辛|のがしんど|のに疲|のにつか)|生きたくな|(?:楽|らく)になりたい|(?:終|お)わりにしたい|"
           r"(?:終|お)わらせたい|人生(?:を)?(?:終|お)わ|(?:とびお|飛び降)り(?:たい|よう|る(?:しか|つもり))|"
           r"(?:電車|でんしゃ|線路|せんろ)に(?:と|飛)び|(?:首|くび)を?(?:つ|吊)(?:ろう|った|りたい|る(?:しか|"
-          r"つもり))|(?:首吊|首つり|くびつり)(?:り)?(?:たい|しよう|する|自殺)|"
+          r"つもり|(?:場所|ばしょ|ところ|とこ|ろーぷ|ロープ|ひも|紐)(?:を)?[^。]{0,4}?(?:さが|探|かっ|買)))|"
+          r"(?:首吊|首つり|くびつり)(?:り)?(?:たい|しよう|する|自殺)|"
           r"りすか|りすとかっと|リスカ|リストカット|手首を(?:き|切)|(?:てくび|手首)(?:切|き)|"
           r"おーばーどーず|オーバードーズ|(?<!お)心中(?!お察|おさっ)|しんじゅう|道連れ|みちづれ|(?:一緒|"
           r"いっしょ)に(?:死|し)(?:の|ん|ぬ)|"
@@ -362,7 +363,7 @@ ENGLISH: tuple[Situation, ...] = (
           r"got into (?:the |my |our )?(?:medicine|pills|cleaning|cabinet|bleach|detergent)|(?:toddler|baby|kid|child|"
           r"son|daughter)\b[^.?!]{0,40}\b(?:took|ate|swallowed)\b[^.?!]{0,20}\b(?:pills?|tablets?|medicine)|"
           r"\bpoison(?:ed|ing)\b|\boverdose"),
-    _rule(ABUSE, r"\b(?:hits?|hitting|beats?|beating|beaten|kicks?|kicked|kicking|punch\w*|slap\w*|chok\w* me|"
+    _rule(ABUSE, r"\b(?:hits?|hitting|beats?|beating|beaten|kicks?|kicked|kicking|punch\w*|slap\w*|chok(?:e|es|ed|ing)|"
           r"hurts?|hurting|strangl\w*) (?:me|my|him|her|us|the kids?|the children|the baby)\b|domestic violence|"
           r"\babus\w*|being hit|\bhit me\b|\bhits me\b|violent|threaten\w* to kill|(?:scream\w*|crying|"
           r"hitting|yelling|shouting)[^.?!]{0,60}(?:next door|neighbo)|(?:next door|neighbo)[^.?!]{0,60}(?:scream\w*|"
@@ -370,6 +371,7 @@ ENGLISH: tuple[Situation, ...] = (
     _rule(SUICIDE, r"\b(?:want(?:s)? to die|wanna die|kill (?:myself|me)|suicid\w*|end(?:ing)? (?:my life|it all)|"
           r"wish i (?:was|were) dead|(?:want|feel like|wanna) (?:to )?disappear\w*|"
           r"don'?t want to (?:live|be alive|be here)|better off dead|hurt myself|self[- ]harm|cut(?:ting)? myself|"
+          r"(?:cut|cutting|slit|slitting) (?:my|her|his) wrists?|"
           r"no reason to live|disappear forever|jump\w* (?:in front of|off|from) (?:a |the |my )?"
           r"(?:train|bridge|building|roof|balcony)|not (?:want|wanting) to (?:live|wake up))"),
 )
@@ -395,7 +397,9 @@ HISTORY = _compile(
     r"[0-9一二三四五六七八九十数何]+(?:年|ヶ月|か月|カ月)(?:前|まえ)|以前|(?<![たいし])いぜん|昔|むかし|一度だけ|いちどだけ|"
     r"子どもの頃|子供の頃|こどものころ|小さい頃|ちいさいころ|妊娠中|にんしんちゅう|授乳中|じゅにゅうちゅう|"
     r"影響|えいきょう|(?:治|なお|おさま|治ま|収ま|落ち着|おちつ)(?:った|りました|いた|きました|いて)|入院|にゅういん|"
-    r"退院|たいいん|遺族|いぞく"
+    r"退院|たいいん|遺族|いぞく|"
+    r"(?:去年|きょねん|昨年|さくねん|先月|せんげつ)(?!から|より|ぐらいから|くらいから)|"
+    r"(?<!since )\blast (?:year|month)\b|\b(?:years|months) ago\b"
 )
 PROCEDURE = _compile(
     r"できます|出来ます|できる(?:の)?[？?]|でき(?:ます)?か[?？]?$|もらえ(?:ます|る)|預か|あずか|捨て|すて(?:る|かた|"
@@ -408,7 +412,8 @@ PROCEDURE = _compile(
     r"対応|たいおう|対処|たいしょ|"
     r"[とば](?:いい|よい)(?:です)?か|"
     r"(?:方|ほう)が(?:いい|よい|良い|ええ)(?:ですか|でしょうか|か|の)|"
-    r"何歳|なんさい|\b(?:how (?:to|do|can)|can (?:the|i|we)|is it ok|where can)\b"
+    r"何歳|なんさい|\b(?:how (?:to|do|can)|can (?:the|i|we)|is it ok|where can)\b|"
+    r"どういう意味|どういういみ|講演|こうえんかい|(?<=たい)ぼうし|(?:\s|　)(?:どこ|いつ|なんばん)[?？]?$"
 )
 # Present danger: panic, now, an accident that just happened, uncertainty about what happened.
 URGENT = _compile(
@@ -443,8 +448,14 @@ MILD = _compile(r"小さな|ちいさな|軽い|かるい|軽く|かるく|軽�
                 r"なつばて|寒いから|さむいから|寒くて|さむくて|寒さ|さむさ|ほど(?:では|じゃ)|ほどの(?:こと)?(?:では|"
                 r"じゃ)|"
                 r"様子見|ようすみ")
+# A story, not the citizen's life: a scene of a drama, film or game, a character (「ゲームでキャラが溺れた」).
+FICTION = _compile(r"(?:ドラマ|どらま|映画|えいが|アニメ|あにめ|漫画|まんが|マンガ|小説|しょうせつ)の|キャラ|きゃら|"
+                   r"(?:ゲーム|げーむ)の中")
+# A message that laughs at itself (「死んだ笑」, 「終わったw」): nobody in danger writes it.
+LAUGH = _compile(r"(?:笑|w|ｗ|草)[。!！]?$")
 # 「死にたいくらい眠い」: a wish to die used as an exaggeration of a small trouble.
 EXAGGERATION = _compile(r"すぎて|過ぎて|(?:恥ずかし|はずかし|恥し)くて|"
+                        r"(?:る|ぬ)かと(?:思|おも)(?:う|った|いました)|"
                         r"(?:くらい|ぐらい|ほど)(?:忙|いそが|眠|ねむ|暑|あつ|寒|さむ|疲|つかれ|"
                           r"痛|いた|恥|はず|"
                           r"退屈|たいくつ|ひま|暇)")
@@ -516,6 +527,8 @@ def _decide(views: Views, hits: list[Situation]) -> tuple[tuple[Emergency, ...],
     urgent = bool(views.search(URGENT)) and not views.search(CALM)
     if not urgent and views.search(PET) and not views.search(HUMAN_CHILD):
         return (), True
+    if not urgent and (views.search(FICTION) or views.search(LAUGH)):
+        return (), True
     if not urgent and views.search(PLAY):
         hits = [hit for hit in hits if hit.kind is not Emergency.ABUSE]
         if not hits:
@@ -565,10 +578,12 @@ _ADULT_SUBSTANCE = _compile(MEDICINE + "|" + ALCOHOL)
 CONTEXT: dict[str, re.Pattern[str]] = {
     "urgent": URGENT, "calm": CALM, "hypothetical": HYPOTHETICAL, "history": HISTORY, "procedure": PROCEDURE,
     "pet": PET, "child": HUMAN_CHILD, "play": PLAY, "mild": MILD, "exaggeration": EXAGGERATION,
+    "fiction": FICTION, "laugh": LAUGH,
 }
 
 
-ORDINARY_CONTEXT = ("calm", "hypothetical", "history", "procedure", "play", "mild", "exaggeration")
+ORDINARY_CONTEXT = ("calm", "hypothetical", "history", "procedure", "play", "mild", "exaggeration", "fiction",
+                    "laugh")
 
 
 def ordinary_context(found: set[str]) -> bool:

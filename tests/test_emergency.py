@@ -11,6 +11,7 @@ import time
 import pytest
 
 from bot.emergency import DETECTED, GUIDANCE, MENU_LABELS, Emergency, check, detect, guidance
+from bot.emergency_rules import assess
 from bot.messages import text_messages
 from knowledge.schema import utf16_length
 
@@ -194,3 +195,35 @@ def test_all_guidance_fits_one_line_message() -> None:
     text = guidance(list(Emergency))
     assert utf16_length(text) <= 5000
     assert len(text_messages(text)) == 1
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["アニメのキャラが川で溺れた回、泣いた", "ドラマの虐待シーンが見てられなかった", "推しが尊すぎて息できん笑",
+     "課長に怒られて人生終わった笑", "先月うちの子がタバコ食べて病院行った話、保育園で共有したい",
+     "My daughter had a seizure last year, is the nursery told?",
+     "じさつぼうしの　こうえんかい　どこ"],
+)
+def test_stories_laughter_past_years_and_hiragana_questions_are_ordinary(text: str) -> None:
+    assert assess(text) == ((), True)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["映画を見てたら子どもが息してない！", "去年から夫に毎日殴られています",
+     "子どもがアニメ見てる間に洗剤を飲んだ、どうしよう"],
+)
+def test_present_danger_beside_a_story_or_a_past_year_still_counts(text: str) -> None:
+    assert assess(text)[0]
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [("首つる場所をずっと探しとる", Emergency.SUICIDE),
+     ("My sister is cutting her wrists in the bathroom", Emergency.SUICIDE),
+     ("My husband choked me last night and I am scared", Emergency.ABUSE),
+     ("息子が飴をのどに詰めてゼーゼーいっとる", Emergency.LIFE)],
+)
+def test_rope_places_wrists_a_partner_choking_and_food_stuck_in_the_throat(text: str, kind: Emergency) -> None:
+    kinds, sure = assess(text)
+    assert kind in kinds and sure

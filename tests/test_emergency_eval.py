@@ -16,7 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.emergency import Emergency, EmergencyCheck, check
-from eval.emergency_eval import SETS, baseline_from_git, evaluate, fold_of, run_emergency_eval
+from eval.emergency_eval import SETS, baseline_from_git, evaluate, fold_of, leave_one_writer_out, run_emergency_eval
 from eval.emergency_set import EmergencyExample, load_emergency_set
 from tsunagu.cli import app
 
@@ -61,7 +61,7 @@ def write_set(folder: Path) -> Path:
 
 def test_errors_are_never_listed_for_another_set(tmp_path: Path) -> None:
     held_out = write_set(tmp_path / "held")
-    with pytest.raises(ValueError, match="first set only"):
+    with pytest.raises(ValueError, match="development sets only"):
         run_emergency_eval("all", root=held_out, list_errors=True)
     assert "errors" not in evaluate([example("x", None)], lambda text: EmergencyCheck())
     report = run_emergency_eval("all", root=held_out)
@@ -80,6 +80,34 @@ def test_the_cli_measures_a_set_by_its_folder_and_refuses_its_texts(tmp_path: Pa
     unfinished.mkdir()
     assert runner.invoke(app, ["eval", "emergency", "--root", str(unfinished)]).exit_code != 0
     assert SETS["holdout"].name == "emergency-holdout"
+    assert SETS["holdout2"].name == "emergency-holdout-2"
+    assert runner.invoke(app, ["eval", "emergency", "--set", "holdout2", "--errors"]).exit_code != 0
+
+
+def test_the_spent_held_out_set_is_development_data_now() -> None:
+    report = run_emergency_eval("all", root=SETS["holdout"], list_errors=True)  # round 2 refused this
+    assert isinstance(report["detector"]["errors"], list)
+
+
+def test_leave_one_writer_out_trains_without_the_held_writer(monkeypatch: pytest.MonkeyPatch) -> None:
+    import eval.train_emergency as training
+
+    tiny = {name: load_emergency_set("all", folder)[::40] for name, folder in training.WRITERS.items()}
+    trained_on: list[set[str]] = []
+    real_fit = training.fitted_model
+
+    def spying(examples: list[EmergencyExample], *args: object) -> object:
+        trained_on.append({example.id for example in examples})
+        return real_fit(examples)
+
+    monkeypatch.setattr(training, "writer_sets", lambda: tiny)
+    monkeypatch.setattr(training, "fitted_model", spying)
+    report = leave_one_writer_out()
+    assert set(report) == {"cross_validation", "first", "holdout", "train", "pooled"}
+    for (name, examples), ids in zip(tiny.items(), trained_on, strict=True):
+        assert not ids & {example.id for example in examples}, name
+        assert report[name]["detector"]["overall"]["emergencies"] == sum(e.is_emergency for e in examples)
+    assert report["pooled"]["overall"]["ordinary"] == sum(not e.is_emergency for v in tiny.values() for e in v)
 
 
 def test_folds_are_balanced_per_kind_and_stable() -> None:

@@ -11,7 +11,21 @@ import threading
 
 import pytest
 
-from bot.emergency import ALERT_ALONE, KEEP_UNSURE, KIND_ALONE, Emergency, EmergencyCheck, Opinions, check, combine
+from bot.emergency import (
+    ALERT_ALONE,
+    ALERT_DIFFUSE,
+    DEMOTE_SURE,
+    DROP_SURE,
+    KEEP_UNSURE,
+    KIND_ALONE,
+    KIND_DIFFUSE,
+    Emergency,
+    EmergencyCheck,
+    Opinions,
+    check,
+    combine,
+    opinions,
+)
 from bot.emergency_model import MODEL_PATH, NONE, EmergencyModel, Scores, default_model
 from bot.emergency_rules import assess
 from eval.emergency_set import load_emergency_set
@@ -25,8 +39,17 @@ def scores(emergency: float, kind: Emergency = LIFE) -> Scores:
     return Scores(emergency=emergency, kinds={kind: emergency, **others})
 
 
-def test_rules_sure_stay_sure_whatever_the_model_says() -> None:
-    assert combine(Opinions((POISONING,), True, scores(0.0), ordinary=True)) == EmergencyCheck((POISONING,))
+def test_a_sure_rule_stays_sure_when_the_model_agrees() -> None:
+    assert combine(Opinions((POISONING,), True, scores(DEMOTE_SURE), ordinary=True)) == EmergencyCheck((POISONING,))
+
+
+def test_a_sure_rule_the_model_doubts_becomes_unsure_and_one_it_rejects_is_dropped() -> None:
+    # Round 2's sure false alarms came from the rules alone: a doubting model now lets the answer through too.
+    doubted = combine(Opinions((LIFE,), True, scores(DEMOTE_SURE - 0.01), ordinary=False))
+    assert doubted == EmergencyCheck((LIFE,), sure=False)
+    assert combine(Opinions((LIFE,), True, scores(DROP_SURE), ordinary=False)) == EmergencyCheck((LIFE,), False)
+    assert not combine(Opinions((LIFE,), True, scores(DROP_SURE - 0.01), ordinary=False))
+    assert 0 < DROP_SURE < DEMOTE_SURE < ALERT_ALONE
 
 
 def test_an_unsure_rule_needs_the_model_to_agree_at_all() -> None:
@@ -39,8 +62,17 @@ def test_the_model_alone_raises_an_unsure_alarm_outside_ordinary_context() -> No
     assert alone == EmergencyCheck((SUICIDE,), sure=False)
     assert not combine(Opinions((), True, scores(ALERT_ALONE, SUICIDE), ordinary=True))
     assert not combine(Opinions((), True, scores(ALERT_ALONE - 0.01, SUICIDE), ordinary=False))
-    diffuse = Scores(emergency=0.9, kinds={LIFE: 0.3, POISONING: 0.2, Emergency.ABUSE: 0.2, SUICIDE: 0.2})
-    assert KIND_ALONE > 0.3 and not combine(Opinions((), True, diffuse, ordinary=False))  # no guidance fits
+    diffuse = Scores(emergency=0.9, kinds={LIFE: 0.2, POISONING: 0.2, Emergency.ABUSE: 0.2, SUICIDE: 0.2})
+    assert KIND_DIFFUSE > 0.2 and not combine(Opinions((), True, diffuse, ordinary=False))  # no guidance fits
+
+
+def test_a_confident_model_unsure_of_the_kind_needs_more_confidence() -> None:
+    leaning = Scores(emergency=ALERT_DIFFUSE, kinds={LIFE: 0.15, POISONING: KIND_DIFFUSE, Emergency.ABUSE: 0.15,
+                                                     SUICIDE: 0.15})
+    assert KIND_DIFFUSE < KIND_ALONE and ALERT_DIFFUSE > ALERT_ALONE
+    assert combine(Opinions((), True, leaning, ordinary=False)) == EmergencyCheck((POISONING,), sure=False)
+    weaker = Scores(emergency=ALERT_DIFFUSE - 0.01, kinds=leaning.kinds)
+    assert not combine(Opinions((), True, weaker, ordinary=False))
 
 
 @pytest.mark.parametrize(
@@ -68,7 +100,7 @@ def test_the_packaged_model_loads_once_and_is_shared_between_threads() -> None:
         thread.join()
     assert len({id(model) for model in seen}) == 1
     assert default_model().classes == (NONE, "life", "poisoning", "abuse", "suicide")
-    assert json.loads(MODEL_PATH.read_text(encoding="utf-8"))["trained_on"] >= 649 + 300
+    assert json.loads(MODEL_PATH.read_text(encoding="utf-8"))["trained_on"] >= 649 + 593 + 429  # three writers
 
 
 def test_scoring_matches_scikit_learn_on_the_training_examples() -> None:
@@ -92,4 +124,16 @@ def test_the_packaged_file_is_what_the_training_script_builds(capsys: pytest.Cap
      "息子が宿題をしない", "スマホが動かない！助けて！", "飼っていた犬が死んでしまい、子どもが落ち込んでいます"],
 )
 def test_everyday_replies_and_look_alikes_get_no_guidance_from_the_model(text: str) -> None:
+    assert check(text) == EmergencyCheck()
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["息子が縄跳びを跳べない", "夫が皿を洗わない", "息子が鉛筆を持たない", "子どもがお手伝いしない", "娘が靴を揃えない",
+     "娘が口をきいてくれない"],
+)
+def test_everyday_complaints_about_a_child_are_far_from_an_alarm(text: str) -> None:
+    # Round 2's model gave 「子ども／夫 + しない」 0.4-0.5: the look-alikes it learned from share danger words, so a
+    # plain complaint looked closer to an emergency than they did. Written for this test, not in the training data.
+    assert opinions(text).scores.emergency < ALERT_ALONE / 2
     assert check(text) == EmergencyCheck()

@@ -157,21 +157,24 @@ def eval_export_beir(
 @eval_app.command("emergency")
 def eval_emergency(
     split: Annotated[str, typer.Option(help="dev, test or all of the chosen set.")] = "all",
-    set_name: Annotated[str, typer.Option("--set", help="first (development data) or holdout (measured once, "
-                                                        "never read).")] = "first",
+    set_name: Annotated[str, typer.Option("--set", help="first, holdout, train (development data) or holdout2 "
+                                                        "(measured once, never read).")] = "first",
     root: Annotated[Path | None, typer.Option(help="A set's folder (instead of --set).")] = None,
     cv: Annotated[bool, typer.Option(help="Cross-validate on the first set (the model retrained per fold).")]
     = False,
+    lowo: Annotated[bool, typer.Option(help="Leave one writer out: each development set with a model trained on "
+                                            "the other two.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     baseline: Annotated[str | None, typer.Option(
         help="Also measure bot/emergency.py as it was at this git revision (loaded into a temporary module).")]
     = None,
-    errors: Annotated[bool, typer.Option(help="List missed emergencies and false alarms (first set only).")] = False,
+    errors: Annotated[bool, typer.Option(help="List missed emergencies and false alarms (development sets "
+                                              "only).")] = False,
     report: Annotated[Path | None, typer.Option(help="Also write the JSON results to this file.")] = None,
 ) -> None:
     """Emergency detection on a blind emergency set: recall per kind and overall, false alarms on ordinary
     look-alikes (sure, unsure, together), per style (eval/emergency_eval.py)."""
-    from eval.emergency_eval import SETS, cross_validate, run_emergency_eval
+    from eval.emergency_eval import SETS, cross_validate, is_development, leave_one_writer_out, run_emergency_eval
 
     if split not in ("dev", "test", "all"):
         fail("--split must be dev, test or all")
@@ -180,15 +183,20 @@ def eval_emergency(
     folder = root if root is not None else SETS[set_name]
     if not (folder / "README.md").exists():
         fail(f"{folder} is not a finished set (no README.md)")
-    if errors and folder.resolve() != SETS["first"].resolve():
-        fail("--errors lists texts of the first set only")
-    if cv:
+    if errors and not is_development(folder):
+        fail("--errors lists texts of the development sets only")
+    if lowo:
+        results = leave_one_writer_out(list_errors=errors)
+        _print_lowo(results, as_json)
+    elif cv:
         results = cross_validate(list_errors=errors)
     else:
         results = run_emergency_eval(split, root=folder, baseline=baseline,  # type: ignore[arg-type]
                                      list_errors=errors)
     if report is not None:
         report.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    if lowo:
+        return
     if as_json:
         echo_json(results)
         return
@@ -200,6 +208,21 @@ def eval_emergency(
     for error in results["detector"].get("errors", []):
         typer.echo(f"error {error['id']} {error['kind']} flagged={error['flagged']} sure={error['sure']}: "
                    f"{error['text']}")
+
+
+def _print_lowo(results: dict[str, Any], as_json: bool) -> None:
+    """The leave-one-writer-out numbers: per held-out set and pooled (and the texts of errors, when listed)."""
+    if as_json:
+        echo_json(results)
+        return
+    for held, found in results.items():
+        if isinstance(found, dict) and "detector" in found:
+            for name in ("detector", "rules", "model"):
+                typer.echo(f"[{held} {name}] " + "  ".join(f"{k}={v}" for k, v in found[name]["overall"].items()))
+            for error in found["detector"].get("errors", []):
+                typer.echo(f"  error {error['id']} {error['kind']} flagged={error['flagged']} sure={error['sure']}: "
+                           f"{error['text']}")
+    typer.echo("[pooled detector] " + "  ".join(f"{k}={v}" for k, v in results["pooled"]["overall"].items()))
 
 
 @eval_app.command("routing")
