@@ -134,6 +134,13 @@ def feedback_argument(rating: str, faq_id: str, english: bool) -> str:
     return f"{rating}:{with_language(faq_id, english)}"
 
 
+def parse_feedback(argument: str) -> tuple[str, str, bool]:
+    """(rating, faq id, English reader) of a ``feedback_argument``."""
+    rating, _, rated = argument.partition(":")
+    faq_id, english = split_language(rated)
+    return rating, faq_id, english
+
+
 def handoff_choice(signer: PostbackSigner, user_id: str, label: str, argument: str = "yes") -> PostbackChoice:
     """A button that sends the user's last question to city staff; ``argument`` tells which button it was
     (「どれも違う」 under suggestions is counted apart)."""

@@ -24,7 +24,7 @@ import datetime as dt
 
 from sqlmodel import Session
 
-from bot.answers import split_language
+from bot.answers import parse_feedback
 from bot.conversation import STAFF_OFFERING, Reply, ReplyKind
 from bot.interactions import record_interaction
 from bot.models import LineUser
@@ -110,8 +110,7 @@ def none_of_these(session: Session, *, user: LineUser, at: dt.datetime) -> None:
 
 def feedback(session: Session, *, user: LineUser, at: dt.datetime, argument: str) -> None:
     """👍/👎 on a bot answer (postback argument ``up:<faq id>`` or ``down:<faq id>``)."""
-    rating, _, rated = argument.partition(":")
-    faq_id, english = split_language(rated)  # ``up:en:<faq id>`` for an English reader
+    rating, faq_id, english = parse_feedback(argument)  # ``up:en:<faq id>`` for an English reader
     if rating not in ("up", "down") or not faq_id:
         return
     record_interaction(session, at=at, line_user_id=user.user_id, kind="feedback", faq_id=faq_id[:120],

@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
-from bot.answers import AnswerView, entry_question, handoff_choice, split_language
+from bot.answers import AnswerView, entry_question, handoff_choice, parse_feedback, split_language
 from bot.categories import BY_SLUG, CATEGORIES, top_entries
 from bot.emergency import EmergencyCheck, check, guidance
 from bot.emergency_menu import emergency_menu
@@ -164,11 +164,11 @@ class Conversation:
         if postback.action == "more" and entry is not None:
             return self._view().full(user_id, entry, english=english)
         if postback.action == "feedback":
-            rating, _, rated = postback.argument.partition(":")
+            rating, _, english = parse_feedback(postback.argument)
             if rating == "down":
                 return self.feedback_down(user_id, can_ask_staff=can_ask_staff)
             if rating == "up":  # 「解決した」
-                return text_messages((TEXT_EN if split_language(rated)[1] else TEXT)["solved"])
+                return text_messages((TEXT_EN if english else TEXT)["solved"])
             return text_messages(TEXT["feedback_thanks"])
         if postback.action == "category" and postback.argument in BY_SLUG:
             return self.category(user_id, postback.argument)
