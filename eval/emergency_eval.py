@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import json
 import subprocess
 import sys
 import tempfile
@@ -253,8 +254,10 @@ def _three_opinions(text: str, model: Any) -> dict[str, CheckResult]:
             "model": EmergencyCheck(alone, sure=False)}
 
 
-COMPANIONS = ("bot/emergency_kinds.py", "bot/emergency_rules.py")
-"""Detector modules that ``bot/emergency.py`` imported at some revision: loaded from the same revision."""
+COMPANIONS = ("bot/emergency_kinds.py", "bot/emergency_rules.py", "bot/emergency_model.py")
+"""Detector modules that ``bot/emergency.py`` imported at some revision: loaded from the same revision (and the
+model's weights, ``bot/emergency_model.json``, with the model module)."""
+MODEL_FILE = "bot/emergency_model.json"
 
 
 def baseline_from_git(revision: str, path: str = "bot/emergency.py") -> Detector:
@@ -269,7 +272,11 @@ def baseline_from_git(revision: str, path: str = "bot/emergency.py") -> Detector
         if source is not None:
             dotted = companion.removesuffix(".py").replace("/", ".")
             name = f"{dotted.replace('.', '_')}_baseline"
-            renames[dotted] = _load_temporary(_renamed(source, renames), name).__name__
+            module = _load_temporary(_renamed(source, renames), name)
+            renames[dotted] = module.__name__
+            weights = _git_show(revision, MODEL_FILE) if hasattr(module, "EmergencyModel") else None
+            if weights is not None:  # that round's weights, not today's packaged file
+                module._model = module.EmergencyModel.from_dict(json.loads(weights))
     source = _git_show(revision, path)
     if source is None:
         raise RuntimeError(f"no {path} at {revision}")

@@ -131,6 +131,18 @@ def test_first_set_floors() -> None:
     assert report["ms_per_message"]["mean"] < 5
 
 
+def test_a_baseline_is_measured_with_its_own_model_weights() -> None:
+    import subprocess
+    import sys
+
+    baseline_from_git("117c521")  # round 2: rules and a model trained on the first set and 429 examples
+    loaded = sys.modules["bot_emergency_model_baseline"]._model
+    shown = subprocess.run(["git", "show", "117c521:bot/emergency_model.json"], capture_output=True, text=True,
+                           check=True).stdout
+    assert loaded is not None and len(loaded.weights) == len(json.loads(shown)["weights"])
+    assert json.loads(shown)["trained_on"] == 649 + 429
+
+
 def test_a_baseline_is_measured_with_its_own_rules() -> None:
     round_1 = baseline_from_git("2a0a265")  # round 1: bot/emergency.py and bot/emergency_rules.py of then
     assert round_1("子どもが洗剤飲んだかもしれん").kinds
