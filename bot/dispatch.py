@@ -11,6 +11,7 @@ from sqlmodel import Session, col, delete
 from bot import capture
 from bot.answers import split_language
 from bot.categories import BY_SLUG as CATEGORY_SLUGS
+from bot.choices import chosen_for, remember_choice
 from bot.conversation import DECLINE_ARGUMENT, NONE_FIT_ARGUMENT, TEXT, Conversation, after_guidance
 from bot.emergency import EmergencyCheck, check, guidance
 from bot.group_chat import GroupChat, chat_id_of
@@ -22,7 +23,6 @@ from bot.postback import is_fresh, timestamp_argument
 from handoff.hours import BusinessCalendar, BusinessHours, opening_hours_text
 from handoff.models import Ticket
 from handoff.replies import CANCEL_ARGUMENT, CitizenReplies
-from handoff.routing import chosen_for, remember_choice
 from handoff.tickets import CitizenDesk, ForgottenTickets, Routing, forget_citizen, open_ticket_of, sync_user_state
 from handoff.topic_classifier import embedding_of
 from knowledge.unanswered import delete_user_unanswered

@@ -22,7 +22,6 @@ the category rules the table does not have.
 
 from __future__ import annotations
 
-import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -30,17 +29,15 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from bot.models import LineUser
 from handoff import audit
 from handoff.models import Ticket
-from handoff.routing_models import MAX_KEY_CHARS, MAX_WORD_CHARS, RoutingRule, RuleKind
+from handoff.routing_models import MAX_WORD_CHARS, RoutingRule, RuleKind
 from handoff.topic_classifier import QueryEmbedding, TopicClassifier, shipped_classifier
 from retrieval.normalize import fold_kana
 from tsunagu.clock import utcnow
 from tsunagu.db import get_row
 
 UNROUTED = "振り分け待ち"  # stored as the ticket's team: no team is sure yet
-CHOICE_KEY_CHARS = 16
 
 
 @dataclass(frozen=True)
@@ -270,29 +267,6 @@ class TopicRouter:
             return None
         category = evidence.chosen_category or table.category_for(team)
         return RoutingDecision(team, category, 1.0, "chosen")
-
-
-# -- what the citizen chose (remembered on the LINE user) ------------------------------------------------------
-def choice_key(question: str | None) -> str | None:
-    """A short digest of the question a choice was made for (the choice counts only for that question; the
-    digest keeps no citizen text)."""
-    if not question:
-        return None
-    return hashlib.sha256(question.encode()).hexdigest()[:CHOICE_KEY_CHARS]
-
-
-def remember_choice(user: LineUser, *, category: str | None, faq_id: str | None = None) -> None:
-    """The citizen tapped an entry or a category while ``user.last_question`` was their question."""
-    user.last_category = category[:40] if category else None
-    user.last_entry = faq_id[:MAX_KEY_CHARS] if faq_id else None
-    user.last_choice_for = choice_key(user.last_question)
-
-
-def chosen_for(user: LineUser, question: str) -> tuple[str | None, str | None]:
-    """(entry, category) the citizen chose for ``question``; (None, None) when the choice was for another one."""
-    if user.last_choice_for is None or user.last_choice_for != choice_key(question):
-        return None, None
-    return user.last_entry, user.last_category
 
 
 # -- routing of unrouted tickets and transfers -----------------------------------------------------------------
