@@ -35,7 +35,7 @@ def test_the_short_answer_comes_first_with_more_details_and_the_full_answer_afte
     preview = build_preview(typed(short_answer="10月に申し込みます。", answer="4月入所の申込みは10月です。",
                                   source_url=SOURCE, contact="保育課 076-000-0000"))
     first, more = preview.scenes
-    assert first.bubbles == ["10月に申し込みます。"]
+    assert first.bubbles == [f"10月に申し込みます。\n\n詳しくは：{SOURCE}"]  # the topic page with the short answer too
     assert first.quick_replies[0] == BUTTONS["ja"]["more"] and "職員に聞く" in first.quick_replies
     assert more.sent == "くわしく見る"
     assert more.bubbles == [f"4月入所の申込みは10月です。\n\n詳しくは：{SOURCE}\nお問い合わせ：保育課 076-000-0000"]
