@@ -13,7 +13,6 @@ without it (``eval.train_routing``), beside the routing table alone.
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -24,7 +23,7 @@ from sqlmodel import Session
 
 from bot.conversation import Conversation
 from bot.postback import PostbackSigner
-from eval.blind_sets import DATASET_DIR, ROUTING_SET_DIR, RoutingQuestion, Split, load_routing
+from eval.blind_sets import DATASET_DIR, ROUTING_SET_DIR, RoutingQuestion, Split, fold_of, load_routing
 from handoff.desk import routing_from
 from handoff.routing import UNROUTED, RoutingDecision, TopicEvidence
 from handoff.tickets import Routing
@@ -112,11 +111,6 @@ def run_routing_eval(settings: Settings, *, split: Split = "dev", details: bool 
 
 
 # -- cross-validation on the development data ------------------------------------------------------------------
-def fold_of(question_id: str, folds: int) -> int:
-    """The fold of a question: a hash of its id, so folds do not depend on file order and nobody picks them."""
-    return int(hashlib.sha256(question_id.encode()).hexdigest(), 16) % folds
-
-
 def with_classifier(routing: Routing, classifier: TopicClassifier | None) -> Routing:
     """``routing`` whose router asks ``classifier`` (None: the routing table alone)."""
     return replace(routing, router=replace(routing.router, classifier=classifier))
