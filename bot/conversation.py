@@ -266,10 +266,9 @@ class Conversation:
             return self._decision_reply(user_id, decision, text, entries).messages, decision
         return None
 
-    def bot_view(self, question: str, limit: int = 5) -> tuple[list[dict[str, Any]], str | None]:
+    def bot_view(self, question: str, limit: int = 5) -> list[dict[str, Any]]:
         """What the bot thought of ``question``, for staff and for routing: the best candidates, each with its
-        category, score and whether the citizen was shown it (``shown``), and the category of the best entry
-        shown (None when none was).
+        category, score and whether the citizen was shown it (``shown``).
 
         The ticket's team is weighed from all of these (``handoff.routing``), not taken from the top one alone.
         """
@@ -283,8 +282,7 @@ class Conversation:
             {"faq_id": c.faq_id, "question": entries[c.faq_id].question, "score": round(c.score, 3),
              "category": entries[c.faq_id].category, "shown": c.faq_id in shown}
             for c in decision.candidates[:limit]]
-        category = next((str(c["category"]) for c in candidates if c["shown"]), None)
-        return candidates, category
+        return candidates
 
     def answer(self, user_id: str, entry: FaqEntryData, related: Sequence[str], *,
                english: bool = False) -> list[Message]:

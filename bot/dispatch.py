@@ -227,7 +227,7 @@ class EventDispatcher:
     def _declined(self, session: Session, user: LineUser, now: dt.datetime) -> None:
         """「いいえ」 to the staff offer: the question is kept (masked) for editors, with what the bot found."""
         question = user.last_question
-        candidates = [c["faq_id"] for c in self.conversation.bot_view(question)[0]] if question else []
+        candidates = [c["faq_id"] for c in self.conversation.bot_view(question)] if question else []
         capture.handoff_declined(session, user=user, at=now, candidates=candidates)
 
     def _menu(self, session: Session, user: LineUser, action: MenuAction, now: dt.datetime) -> list[Message]:
@@ -268,7 +268,7 @@ class EventDispatcher:
         question = user.last_question
         if not question:
             return text_messages(REPLIES["handoff_nothing"])
-        candidates, _ = self.conversation.bot_view(question)
+        candidates = self.conversation.bot_view(question)
         embedding = embedding_of(self.conversation.retriever, question)  # the vector bot_view computed, for routing
         chosen_entry, chosen_category = chosen_for(user, question)
         last_emergency = as_utc(user.last_emergency_at)

@@ -57,7 +57,7 @@ def route_questions(retriever: Retriever, routing: Routing, session: Session,
     table = routing.table(session)
     routed = []
     for question in questions:
-        candidates, _ = conversation.bot_view(question.text)
+        candidates = conversation.bot_view(question.text)
         evidence = TopicEvidence.of(question.text, candidates, embedding=embedding_of(retriever, question.text))
         decision = routing.decide(table, evidence)
         routed.append(RoutedQuestion(question, decision))
