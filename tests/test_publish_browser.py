@@ -176,14 +176,19 @@ def ask(page: Any, question: str) -> str:
     return str(page.locator(".bubble.bot").nth(before).inner_text())
 
 
-def editor_page(browser: Any, base_url: str) -> Any:
-    """A desk-size page of the editor, logged in."""
-    page = browser.new_context(viewport=DESK).new_page()
+def log_in_editor(page: Any, base_url: str) -> None:
+    """Log ``page`` in as the editor henshu; it ends on the editor's home page."""
     page.goto(f"{base_url}/staff/login")
     page.fill("input[name=username]", "henshu")
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url("**/staff/editor", timeout=15_000)
+
+
+def editor_page(browser: Any, base_url: str) -> Any:
+    """A desk-size page of the editor, logged in."""
+    page = browser.new_context(viewport=DESK).new_page()
+    log_in_editor(page, base_url)
     return page
 
 

@@ -16,8 +16,8 @@ from sqlmodel import Session, col, select
 
 from knowledge.unanswered import UnansweredQuestion
 from tests.test_emulator import ARTIFACTS
-from tests.test_handoff_browser import LAUNCH_ARGS, PASSWORD, Served, serve_with_account
-from tests.test_publish_browser import ask, csp_errors
+from tests.test_handoff_browser import LAUNCH_ARGS, Served, serve_with_account
+from tests.test_publish_browser import ask, csp_errors, log_in_editor
 from tsunagu.container import Services
 
 QUESTION = "育休明けの入園申し込みはいつ"  # the mini pack only suggests entries for it
@@ -71,11 +71,7 @@ def test_an_unanswered_question_becomes_an_answer_after_publishing(served: Serve
 
         editor: Any = browser.new_context(viewport=PHONE).new_page()
         errors = csp_errors(editor)
-        editor.goto(f"{served.base_url}/staff/login")
-        editor.fill("input[name=username]", "henshu")
-        editor.fill("input[name=password]", PASSWORD)
-        editor.click("button[type=submit]")
-        editor.wait_for_url("**/staff/editor", timeout=15_000)
+        log_in_editor(editor, served.base_url)
         editor.goto(f"{served.base_url}/staff/unanswered")
         question = editor.locator(f"[data-unanswered='{row_id}']")
         assert question.locator(".question-text").inner_text() == QUESTION

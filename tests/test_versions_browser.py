@@ -16,7 +16,8 @@ from knowledge.packs import read_pack
 from knowledge.publish import record_current, replace_published
 from tests.conftest import TOYAMA_PACK
 from tests.test_emulator import ARTIFACTS
-from tests.test_handoff_browser import LAUNCH_ARGS, PASSWORD, Served, serve_with_account
+from tests.test_handoff_browser import LAUNCH_ARGS, Served, serve_with_account
+from tests.test_publish_browser import csp_errors, log_in_editor
 
 pytestmark = pytest.mark.skipif(not shutil.which("chromium"), reason="Debian chromium is not installed")
 SIZES = {"desk": {"width": 1366, "height": 900}, "phone": {"width": 390, "height": 844}}
@@ -40,18 +41,13 @@ def test_the_summary_and_rollback_are_on_the_first_screen(served: tuple[Served, 
 
     app, version_id, entry_count = served
     ARTIFACTS.mkdir(exist_ok=True)
-    errors: list[str] = []
+    errors: list[list[str]] = []  # each page's CSP errors
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=LAUNCH_ARGS)
         for name, size in SIZES.items():
             page: Any = browser.new_context(viewport=size).new_page()
-            page.on("console", lambda m: errors.append(m.text) if m.type == "error" and (
-                "Refused" in m.text or "Content Security Policy" in m.text) else None)
-            page.goto(f"{app.base_url}/staff/login")
-            page.fill("input[name=username]", "henshu")
-            page.fill("input[name=password]", PASSWORD)
-            page.click("button[type=submit]")
-            page.wait_for_url("**/staff/editor", timeout=15_000)
+            errors.append(csp_errors(page))
+            log_in_editor(page, app.base_url)
             page.goto(f"{app.base_url}/staff/versions/{version_id}")
             button = page.locator(f"button:has-text('版 {version_id} に戻す')").bounding_box()
             assert button is not None and button["y"] + button["height"] <= size["height"], (name, button)
@@ -67,4 +63,4 @@ def test_the_summary_and_rollback_are_on_the_first_screen(served: tuple[Served, 
             print(f"{name}: rollback button bottom at y={button['y'] + button['height']:.0f} px, "  # noqa: T201
                   f"page height {height} px, {entry_count} entries")
         browser.close()
-    assert errors == []
+    assert [error for page_errors in errors for error in page_errors] == []
