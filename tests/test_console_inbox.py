@@ -25,9 +25,8 @@ from handoff.notes import TicketNote
 from handoff.ticket_view import thread_context
 from retrieval.engine import Retriever
 from tests.test_console import HOSTILE, PASSWORD, USER, Console, make_console
-from tests.test_console_ticket import claimed
+from tests.test_console_ticket import bot_and_console, claimed
 from tests.test_handoff import open_ticket
-from tests.test_line_client import FakeMessagingApi
 from tests.test_worker import Bot, text_event
 from tsunagu.clock import utcnow
 
@@ -44,9 +43,7 @@ def console(sqlite_url: str) -> Iterator[Console]:
 
 @pytest.fixture
 def bot_console(sqlite_url: str, mini_retriever: Retriever) -> Iterator[tuple[Bot, Console]]:
-    bot = Bot(sqlite_url, mini_retriever, FakeMessagingApi())
-    for console_ in make_console(sqlite_url):
-        yield bot, console_
+    yield from bot_and_console(sqlite_url, mini_retriever)
 
 
 def thread_lines(page: str) -> list[tuple[str, str]]:

@@ -113,11 +113,17 @@ def test_reply_after_the_citizen_deleted_their_data_shows_why_and_keeps_the_text
     assert "<b>お電話" not in page.text  # shown as text
 
 
+def bot_and_console(sqlite_url: str, retriever: Retriever) -> Iterator[tuple[Bot, Console]]:
+    """The worker (citizens' side) and the console (staff side) on one database."""
+    bot = Bot(sqlite_url, retriever, FakeMessagingApi())
+    for console in make_console(sqlite_url):
+        yield bot, console
+    bot.engine.dispose()
+
+
 @pytest.fixture
 def bot_console(sqlite_url: str, mini_retriever: Retriever) -> Iterator[tuple[Bot, Console]]:
-    bot = Bot(sqlite_url, mini_retriever, FakeMessagingApi())
-    for console_ in make_console(sqlite_url):
-        yield bot, console_
+    yield from bot_and_console(sqlite_url, mini_retriever)
 
 
 def thread_of(bot: Bot, ticket_id: int | None) -> list[tuple[str, bool]]:

@@ -14,10 +14,9 @@ from sqlmodel import Session
 from handoff.formatting import jst
 from handoff.models import Ticket
 from retrieval.engine import Retriever
-from tests.test_console import Console, make_console
-from tests.test_console_ticket import EMERGENCY, thread_of
+from tests.test_console import Console
+from tests.test_console_ticket import EMERGENCY, bot_and_console, thread_of
 from tests.test_handoff import UNANSWERABLE, open_ticket
-from tests.test_line_client import FakeMessagingApi
 from tests.test_worker import Bot, text_event
 
 BEFORE = "直前に緊急の言葉あり"
@@ -25,10 +24,7 @@ BEFORE = "直前に緊急の言葉あり"
 
 @pytest.fixture
 def bot_console(sqlite_url: str, mini_retriever: Retriever) -> Iterator[tuple[Bot, Console]]:
-    bot = Bot(sqlite_url, mini_retriever, FakeMessagingApi())
-    for console in make_console(sqlite_url):
-        yield bot, console
-    bot.engine.dispose()
+    yield from bot_and_console(sqlite_url, mini_retriever)
 
 
 def queue_row(page: str, ticket_id: int | None) -> str:
