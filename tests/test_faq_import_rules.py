@@ -12,6 +12,7 @@ import yaml
 from sqlmodel import Session
 from typer.testing import CliRunner
 
+import tsunagu.db
 from knowledge.messages import FIELD_LABELS
 from knowledge.packs import read_pack
 from knowledge.service import list_entries
@@ -127,6 +128,19 @@ def test_cli_import_refuses_an_unknown_category(
     assert real.exit_code == 1
     with Session(make_engine(sqlite_url)) as session:
         assert "kosodate" not in known_categories(session)
+
+
+def test_cli_import_upgrades_the_schema_once(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+) -> None:
+    monkeypatch.setenv("TSUNAGU_DATABASE_URL", sqlite_url)
+    assert runner.invoke(app, ["faq", "load", str(MINI_PACK)]).exit_code == 0
+    export_csv(read_pack(MINI_PACK).entries, tmp_path / "faq.csv")
+    upgrades: list[str] = []
+    monkeypatch.setattr(tsunagu.db, "migrate", lambda url: upgrades.append(url) or ((), ()))
+    result = runner.invoke(app, ["faq", "import", str(tmp_path / "faq.csv")])
+    assert result.exit_code == 0, result.output
+    assert upgrades == [sqlite_url]  # the category check and the import share one upgraded engine
 
 
 def test_the_english_label_goes_through_csv_and_yaml(tmp_path: Path) -> None:

@@ -139,17 +139,24 @@ def faq_load(
         _embed_pack(settings, engine, pack)
 
 
-def _replace_entries(settings: Settings, pack: Pack, *, kind: str, note: str) -> tuple[Engine, int]:
-    """Make ``pack``'s entries the published knowledge as one new version, in one transaction (schema upgraded
-    first; entries the pack lacks are archived); running servers and workers pick it up within seconds. The
-    engine and the count."""
-    from sqlmodel import Session
-
-    from knowledge.publish import replace_published
+def _migrated_engine(settings: Settings) -> Engine:
+    """An engine on the settings' database, its schema upgraded first."""
     from tsunagu.db import make_engine, migrate
 
     migrate(settings.database_url)
-    engine = make_engine(settings.database_url)
+    return make_engine(settings.database_url)
+
+
+def _replace_entries(settings: Settings, pack: Pack, *, kind: str, note: str,
+                     engine: Engine | None = None) -> tuple[Engine, int]:
+    """Make ``pack``'s entries the published knowledge as one new version, in one transaction (schema upgraded
+    first unless ``engine`` is one already upgraded; entries the pack lacks are archived); running servers and
+    workers pick it up within seconds. The engine and the count."""
+    from sqlmodel import Session
+
+    from knowledge.publish import replace_published
+
+    engine = engine or _migrated_engine(settings)
     with Session(engine) as session:
         replace_published(session, entries=pack.entries, author="cli", kind=kind, note=note)
     return engine, len(pack.entries)
@@ -199,35 +206,28 @@ def faq_import(
     (entries missing from the file are archived; running servers and workers serve it within seconds).
 
     Exit code 0 only when every row is valid."""
-    from knowledge.transfer import read_import
-
-    result = read_import(file, _known_categories(get_settings()))
-    if result.encoding:
-        typer.echo(f"文字コード: {result.encoding}", err=True)
-    if not result.ok:
-        fail_with_errors(result.errors, "何も変更しませんでした。")
-    if dry_run:
-        typer.echo(f"OK: {len(result.entries)} 件、誤りはありません（--dry-run のため何も変更していません）")
-        return
-    _, loaded = _replace_entries(get_settings(), result.pack(file.stem), kind="import",
-                                note=f"tsunagu faq import {file.name}")
-    typer.echo(f"{loaded} 件を読み込みました ({file})")
-
-
-def _known_categories(settings: Settings) -> set[str]:
-    """The categories of the database's entries: an import may use only these (none known: no check)."""
     from sqlmodel import Session
 
-    from knowledge.transfer import known_categories
-    from tsunagu.db import make_engine, migrate
+    from knowledge.transfer import known_categories, read_import
 
-    migrate(settings.database_url)
-    engine = make_engine(settings.database_url)
+    settings = get_settings()
+    engine = _migrated_engine(settings)  # one upgrade and one engine for the category check and the import
     try:
         with Session(engine) as session:
-            return known_categories(session)
+            known = known_categories(session)  # an import may use only these (none known: no check)
+        result = read_import(file, known)
+        if result.encoding:
+            typer.echo(f"文字コード: {result.encoding}", err=True)
+        if not result.ok:
+            fail_with_errors(result.errors, "何も変更しませんでした。")
+        if dry_run:
+            typer.echo(f"OK: {len(result.entries)} 件、誤りはありません（--dry-run のため何も変更していません）")
+            return
+        _, loaded = _replace_entries(settings, result.pack(file.stem), kind="import",
+                                    note=f"tsunagu faq import {file.name}", engine=engine)
     finally:
         engine.dispose()
+    typer.echo(f"{loaded} 件を読み込みました ({file})")
 
 
 def _embed_pack(settings: Settings, engine: Engine, pack: Pack) -> None:
