@@ -24,8 +24,8 @@ from handoff.hours import BusinessCalendar, BusinessHours, opening_hours_text
 from handoff.models import Ticket
 from handoff.replies import CANCEL_ARGUMENT, CitizenReplies
 from handoff.tickets import CitizenDesk, ForgottenTickets, Routing, forget_citizen, open_ticket_of, sync_user_state
-from handoff.topic_classifier import embedding_of
 from knowledge.unanswered import delete_user_unanswered
+from retrieval.query_embedding import embedding_of
 from tsunagu.clock import as_utc, utcnow
 
 logger = logging.getLogger(__name__)

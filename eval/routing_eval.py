@@ -27,8 +27,9 @@ from eval.blind_sets import DATASET_DIR, ROUTING_SET_DIR, RoutingQuestion, Split
 from handoff.desk import routing_from
 from handoff.routing import UNROUTED, RoutingDecision, TopicEvidence
 from handoff.tickets import Routing
-from handoff.topic_classifier import TopicClassifier, embedding_of
+from handoff.topic_classifier import TopicClassifier
 from retrieval.engine import Retriever
+from retrieval.query_embedding import embedding_of
 from tsunagu.db import make_engine
 from tsunagu.settings import Settings
 

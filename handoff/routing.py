@@ -32,8 +32,9 @@ from sqlmodel import Session, col, select
 from handoff import audit
 from handoff.models import Ticket
 from handoff.routing_models import MAX_WORD_CHARS, RoutingRule, RuleKind
-from handoff.topic_classifier import QueryEmbedding, TopicClassifier, shipped_classifier
+from handoff.topic_classifier import TopicClassifier, shipped_classifier
 from retrieval.normalize import fold_kana
+from retrieval.query_embedding import QueryEmbedding
 from tsunagu.clock import utcnow
 from tsunagu.db import get_row
 

@@ -21,8 +21,8 @@ from handoff.models import OPEN_STATUSES, Ticket, TicketMessage, TicketStatus
 from handoff.notes import TicketNote
 from handoff.replies import CitizenReplies
 from handoff.routing import RoutingDecision, RoutingTable, TopicEvidence, TopicRouter, load_table, seed_words
-from handoff.topic_classifier import QueryEmbedding
 from knowledge.drafts import forget_questions
+from retrieval.query_embedding import QueryEmbedding
 from tsunagu.clock import as_utc
 
 # Follow-ups closer together than this form one burst, acknowledged once (at its first message).

@@ -18,40 +18,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 
+from retrieval.query_embedding import QueryEmbedding
+
 MODEL_PATH = Path(__file__).resolve().parent / "topic_classifier.json"
 OTHER = "(other)"  # class of the city matters no category of the pack covers
-
-
-@dataclass(frozen=True)
-class QueryEmbedding:
-    """A question's query vector and the embedder that made it (a model trained on another one's vectors is
-    not asked)."""
-
-    model: str
-    vector: np.ndarray
-
-
-class EmbeddingSource(Protocol):
-    """What ``embedding_of`` needs of the retriever (``retrieval.engine.Retriever``)."""
-
-    def query_vector(self, text: str) -> np.ndarray: ...
-
-    @property
-    def embedder_name(self) -> str: ...
-
-
-def embedding_of(retriever: EmbeddingSource, question: str) -> QueryEmbedding | None:
-    """The query vector of ``question`` as the retriever computed it for its decision (memoised there, so not
-    embedded again); None when it has none (empty text, no embedder)."""
-    try:
-        vector = retriever.query_vector(question)
-    except Exception:  # noqa: BLE001 - routing must never fail a hand-off; the table alone then decides
-        return None
-    return QueryEmbedding(retriever.embedder_name, np.asarray(vector, dtype=np.float32).reshape(-1))
 
 
 @dataclass(frozen=True)

@@ -20,11 +20,12 @@ from handoff.replies import CitizenReplies
 from handoff.routing import UNROUTED, RoutingTable, TopicEvidence, TopicRouter
 from handoff.routing_models import RoutingRule
 from handoff.tickets import CitizenDesk, Routing
-from handoff.topic_classifier import OTHER, QueryEmbedding, TopicClassifier, embedding_of, shipped_classifier
+from handoff.topic_classifier import OTHER, TopicClassifier, shipped_classifier
 from knowledge.packs import read_pack
 from retrieval.cache import MemoryVectorStore
 from retrieval.engine import Retriever
 from retrieval.factory import make_retriever
+from retrieval.query_embedding import QueryEmbedding, embedding_of
 from tests.conftest import TOYAMA_PACK
 from tests.test_line_client import FakeMessagingApi
 from tests.test_worker import SIGNER, USER, Bot, postback_event, text_event

@@ -10,8 +10,9 @@ from eval.blind_sets import RoutingQuestion, load_routing
 from eval.routing_eval import SETS, fold_of, route_questions, summarize, with_classifier
 from eval.train_routing import TrainingData, class_of_team, development_questions, fit
 from handoff.tickets import Routing
-from handoff.topic_classifier import OTHER, QueryEmbedding
+from handoff.topic_classifier import OTHER
 from retrieval.engine import Retriever
+from retrieval.query_embedding import QueryEmbedding
 from tsunagu.db import make_engine, migrate
 
 ROUTING = Routing(routes={"childcare": "こども家庭部"})
