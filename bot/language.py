@@ -47,6 +47,7 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -159,12 +160,9 @@ def unsupported_language(text: str) -> str | None:
 
 def _other_script_language(text: str) -> str | None:
     """The language of a script in ``SCRIPT_LANGUAGES`` when at least two letters are written in it."""
-    counts: dict[str, int] = {}
-    for char in text:
-        if unicodedata.category(char).startswith("L"):
-            code = SCRIPT_LANGUAGES.get(unicodedata.name(char, "").split(" ")[0])
-            if code is not None:
-                counts[code] = counts.get(code, 0) + 1
+    counts = Counter(SCRIPT_LANGUAGES.get(unicodedata.name(char, "").split(" ")[0])
+                     for char in text if unicodedata.category(char).startswith("L"))
+    del counts[None]
     code = max(counts, key=lambda c: counts[c], default=None)
     return code if code is not None and counts[code] >= MIN_SCRIPT_LETTERS else None
 
