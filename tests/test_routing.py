@@ -238,23 +238,9 @@ def test_hoikuen_kengaku_none_fit_is_not_routed_to_tourism(bot: Bot, toyama: Ret
     assert {c["category"] for c in ticket.candidates} >= {"tourism", "childcare"}
 
 
-def test_the_entry_the_citizen_chose_routes_their_question(bot: Bot) -> None:
-    with Session(bot.engine) as session:  # editors switched the topic word off: only the choice can route it
-        session.add(RoutingRule(kind="word", key="ほいくえん", team=UNROUTED))
-        session.commit()
-    bot.receive(text_event("q", HOIKUEN))
-    bot.run()
-    nursery = next(data for label, data in last_buttons(bot).items() if "保育" in label)
-    bot.receive(postback_event("choose", nursery))
-    bot.run()
-    bot.receive(postback_event("staff", SIGNER.sign(USER, "handoff", "yes")))
-    bot.run()
-    ticket = the_ticket(bot)
-    assert (ticket.team, ticket.category) == ("こども家庭部", "childcare")
-    assert ticket.question == HOIKUEN
-
-
-def test_a_choice_made_for_another_question_does_not_route(bot: Bot) -> None:
+def choose_a_nursery_entry_for_hoikuen(bot: Bot) -> None:
+    """Ask HOIKUEN with its topic word switched off by editors (only a choice can route it), then tap the nursery
+    entry the bot suggests."""
     with Session(bot.engine) as session:
         session.add(RoutingRule(kind="word", key="ほいくえん", team=UNROUTED))
         session.commit()
@@ -263,6 +249,19 @@ def test_a_choice_made_for_another_question_does_not_route(bot: Bot) -> None:
     nursery = next(data for label, data in last_buttons(bot).items() if "保育" in label)
     bot.receive(postback_event("choose", nursery))
     bot.run()
+
+
+def test_the_entry_the_citizen_chose_routes_their_question(bot: Bot) -> None:
+    choose_a_nursery_entry_for_hoikuen(bot)
+    bot.receive(postback_event("staff", SIGNER.sign(USER, "handoff", "yes")))
+    bot.run()
+    ticket = the_ticket(bot)
+    assert (ticket.team, ticket.category) == ("こども家庭部", "childcare")
+    assert ticket.question == HOIKUEN
+
+
+def test_a_choice_made_for_another_question_does_not_route(bot: Bot) -> None:
+    choose_a_nursery_entry_for_hoikuen(bot)
     bot.receive(text_event("q2", "市役所の駐車場の空き状況を知りたい"))
     bot.run()
     bot.receive(postback_event("staff", SIGNER.sign(USER, "handoff", "yes")))
