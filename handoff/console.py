@@ -21,6 +21,7 @@ from handoff.desk import StaffDesk, get_staff_desk
 from handoff.formatting import SCORE_EXPLANATION, audit_detail, category_label, jst, score_label
 from handoff.models import Ticket
 from handoff.queue import STATUS_FILTERS, STATUS_LABELS, QueueFilter, list_tickets
+from handoff.routing import UNROUTED
 from handoff.ticket_view import can_reply, candidate_rows, canned_for, thread_context, ticket_gone
 from handoff.web import render, templates
 from knowledge.drafts import create_draft, list_drafts
@@ -60,7 +61,7 @@ def _queue_context(request: Request, session: Session, staff: StaffUser, desk: S
     queue = QueueFilter.parse(params.get("team"), params.get("status"), params.get("mine"), teams)
     return {"queue": queue, "tickets": list_tickets(session, queue, staff.id, teams=scope.teams), "teams": teams,
             "status_filters": STATUS_FILTERS, "status_labels": STATUS_LABELS,
-            "scope_notice": NO_TEAM if scope.teams == frozenset() else ""}
+            "scope_notice": NO_TEAM if scope.teams == frozenset() else "", "unrouted": UNROUTED}
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -128,7 +129,7 @@ def _ticket_page(request: Request, session: Session, staff: StaffUser, desk: Sta
         "faq_results": _faq_results(desk, query), "draft_text": draft_text, "error": error,
         "notice": NOTICES.get(request.query_params.get("done", ""), ""),
         "history": audit.recent(session, ticket_id=ticket.id, limit=50),
-        "is_assignee": ticket.assignee_id == staff.id,
+        "is_assignee": ticket.assignee_id == staff.id, "unrouted": UNROUTED,
     }
     return render(request, "ticket.html", context, staff=staff, status_code=status_code)
 

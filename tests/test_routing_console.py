@@ -51,6 +51,18 @@ def test_unrouted_ticket_is_in_every_staff_members_queue(console: Console) -> No
         assert f"/staff/tickets/{unrouted}" in only_unrouted
 
 
+def test_unrouted_tickets_are_marked_in_the_queue_and_on_their_page(console: Console) -> None:
+    unrouted = add_ticket(console, team=UNROUTED)
+    console.login("kodomo")
+    queue = console.client.get("/staff/", params={"team": UNROUTED}).text
+    assert '<span class="badge unrouted" title="' in queue
+    assert f'<option value="{UNROUTED}" selected>{UNROUTED}（担当課未定）</option>' in queue
+    rows = console.client.get("/staff/queue/rows").text
+    assert f'>{UNROUTED}</span>' in rows
+    page = console.client.get(f"/staff/tickets/{unrouted}").text
+    assert f'<span class="badge unrouted">{UNROUTED}</span>' in page and "担当課が決まっていない問い合わせです" in page
+
+
 def test_claiming_an_unrouted_ticket_gives_it_the_claimers_team_and_category(console: Console) -> None:
     ticket_id = add_ticket(console, team=UNROUTED)
     csrf = console.login("shimin")
