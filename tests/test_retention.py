@@ -52,8 +52,7 @@ def at(moment: dt.datetime, event: dict[str, Any]) -> dict[str, Any]:
 def converse(bot: Bot, user: str, mark: str, moment: dt.datetime) -> int:
     """A question first declined, then handed to staff, a follow-up and an emergency in its thread, a staff
     answer quoting the citizen, an internal note quoting them too, the ticket resolved and made into an FAQ
-    draft: ``mark`` ends up in every table
-    that keeps text (the declined question among the unanswered ones)."""
+    draft: ``mark`` ends up in every table that keeps text (the declined question among the unanswered ones)."""
     for step, event in enumerate([
         text_event(f"{user}-q", f"{UNANSWERABLE}（{mark}）", user),
         postback_event(f"{user}-no", SIGNER.sign(user, "cancel", DECLINE_ARGUMENT), user),
