@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 
 from editor.publishing import Publisher, by_id, diff_rows, gate_rows, get_gate, get_publisher
-from eval.gate import GATE_METRICS, GateResult, QualityGate
+from editor.quality_gate import GATE_METRICS, GateResult, QualityGate
 from handoff import audit
 from handoff.accounts.deps import EditorStaff, verify_csrf
 from handoff.accounts.models import StaffUser

@@ -15,7 +15,7 @@ from fastapi import Request
 from sqlmodel import Session
 
 from editor.forms import STATUS_LABELS
-from eval.gate import GATE_METRICS, METRIC_LABELS, QualityGate
+from editor.quality_gate import GATE_METRICS, METRIC_LABELS, QualityGate
 from handoff.formatting import category_label
 from knowledge.messages import FIELD_LABELS
 from knowledge.schema import FaqEntryData

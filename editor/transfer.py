@@ -22,7 +22,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from editor.publish import GateDep, PublisherDep, audit_detail, check_gate
 from editor.publishing import gate_rows
-from eval.gate import GateResult
+from editor.quality_gate import GateResult
 from handoff import audit
 from handoff.accounts.deps import EditorStaff, verify_csrf
 from handoff.web import render

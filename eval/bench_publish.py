@@ -35,10 +35,10 @@ from typing import Any
 import httpx
 from sqlmodel import Session
 
+from editor.quality_gate import QualityGate
 from eval.bench_handoff import bench_database
 from eval.bench_webhook import DEFAULT_CACHE_DB, AppEnv, app_processes, copy_embedding_cache
 from eval.datasets import load_questions
-from eval.gate import QualityGate
 from eval.metrics import percentile
 from knowledge.changes import stage_change
 from knowledge.schema import FaqEntryData

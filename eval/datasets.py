@@ -11,85 +11,31 @@ Two sets per pack, both JSON Lines under ``eval/datasets/``:
   pack cannot show such a gap in an eval written from its own entries.
 
 The split is fixed by a hash of the question id, so it never changes when questions are added and nobody picks
-it by hand.
+it by hand. The question type, the split and the readers are product code in ``knowledge.eval_set`` (the publish
+quality gate reads a set too); this module names the repository's sets and reads them by default.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+
+from knowledge import eval_set
+from knowledge.eval_set import BLIND_LABELS, SPLITS, EvalQuestion, split_of
+
+__all__ = ["BLIND_DATASET", "BLIND_LABELS", "DATASETS", "DATASET_DIR", "DEFAULT_DATASET", "SPLITS", "EvalQuestion",
+           "load_blind_questions", "load_questions", "split_of"]
 
 DATASET_DIR = Path(__file__).resolve().parent / "datasets"
 DEFAULT_DATASET = DATASET_DIR / "toyama"
 BLIND_DATASET = DATASET_DIR / "toyama-blind"
 DATASETS = {"pack": DEFAULT_DATASET, "blind": BLIND_DATASET}
-SPLITS = ("dev", "test")
-BLIND_LABELS = ("answered", "near_miss", "out_of_scope")
-
-
-@dataclass(frozen=True)
-class EvalQuestion:
-    """One question; ``faq_ids`` is empty for out-of-scope questions."""
-
-    id: str
-    text: str
-    faq_ids: tuple[str, ...]
-    style: str
-    near_miss: bool = False  # inside the city's domains, but no entry answers it (blind set only)
-    contact_only: bool = False  # the gold entry only names the office to ask (blind set only)
-
-    @property
-    def in_scope(self) -> bool:
-        return bool(self.faq_ids)
-
-    @property
-    def split(self) -> str:
-        return split_of(self.id)
-
-
-def split_of(question_id: str) -> str:
-    """``dev`` or ``test``, half and half, from a hash of the id."""
-    digest = hashlib.sha256(question_id.encode("utf-8")).digest()
-    return SPLITS[digest[0] % 2]
 
 
 def load_questions(dataset: Path = DEFAULT_DATASET, split: str | None = None) -> list[EvalQuestion]:
-    """Questions of one split (or all when ``split`` is None), in file and line order."""
-    if split is not None and split not in SPLITS:
-        raise ValueError(f"split must be one of {SPLITS}")
-    if any(dataset.glob("labels_*.jsonl")):
-        return [q for q in load_blind_questions(dataset) if split is None or q.split == split]
-    questions = []
-    for path in sorted(dataset.glob("*.jsonl")):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if not line.strip():
-                continue
-            raw = json.loads(line)
-            question = EvalQuestion(raw["id"], raw["text"], tuple(raw["faq_ids"]), raw["style"])
-            if split is None or question.split == split:
-                questions.append(question)
-    return questions
-
-
-def _read_jsonl(paths: list[Path]) -> list[dict[str, Any]]:
-    return [json.loads(line) for path in paths for line in path.read_text(encoding="utf-8").splitlines()
-            if line.strip()]
+    """Questions of one split (or all when ``split`` is None), in file and line order; the pack's set by default."""
+    return eval_set.load_questions(dataset, split)
 
 
 def load_blind_questions(dataset: Path = BLIND_DATASET) -> list[EvalQuestion]:
     """The blind set: each question joined with its label; a question without a label is an error."""
-    labels = {raw["id"]: raw for raw in _read_jsonl(sorted(dataset.glob("labels_*.jsonl")))}
-    questions = []
-    for raw in _read_jsonl(sorted(dataset.glob("questions_*.jsonl"))):
-        label = labels.get(raw["id"])
-        if label is None or label.get("label") not in BLIND_LABELS:
-            raise ValueError(f"blind question {raw['id']} has no valid label in {dataset}/labels_*.jsonl")
-        answered = label["label"] == "answered"
-        questions.append(EvalQuestion(
-            raw["id"], raw["text"], tuple(label.get("faq_ids") or ()) if answered else (), raw["style"],
-            near_miss=label["label"] == "near_miss", contact_only=bool(label.get("contact_only")),
-        ))
-    return questions
+    return eval_set.load_blind_questions(dataset)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sqlmodel import Session
 
-from eval.gate import MAX_DROP_POINTS, QualityGate, measure
+from editor.quality_gate import MAX_DROP_POINTS, QualityGate, measure
 from knowledge.changes import stage_change, working_entry
 from tests.conftest import MINI_PACK
 from tests.utils.services import make_test_services

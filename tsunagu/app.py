@@ -22,11 +22,11 @@ from bot.webhook import make_webhook_router
 from editor.entries import router as editor_entries_router
 from editor.home import router as editor_home_router
 from editor.publish import router as editor_publish_router
+from editor.quality_gate import QualityGate
 from editor.routing import router as editor_routing_router
 from editor.transfer import router as editor_transfer_router
 from editor.unanswered import router as editor_unanswered_router
 from editor.versions import router as editor_versions_router
-from eval.gate import QualityGate
 from handoff.accounts.admin_routes import router as accounts_admin_router
 from handoff.accounts.deps import add_auth_exception_handlers
 from handoff.accounts.routes import router as accounts_router

@@ -5,6 +5,11 @@ percentage points in either needs an explicit, audited confirmation. Each questi
 ``Retriever.decide`` as a citizen's would (topic menu, coverage guard, thresholds). Query vectors are
 remembered by the retriever, so after the first check a run costs only the searches (a few seconds for the
 Toyama set's 621 questions).
+
+Product code (issue 18 item 6): the publish page, the console import and the app factory use it, and ``eval/``
+(the publish benchmark) imports it from here. It lives in ``editor/`` because it asks ``retrieval``'s
+``Retriever``, a layer below the editor; the questions and metrics it needs import nothing of the project and
+live lower still, in ``knowledge.eval_set`` and ``knowledge.quality_metrics``.
 """
 
 from __future__ import annotations
@@ -14,8 +19,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from eval.datasets import EvalQuestion, load_questions
-from eval.metrics import Outcome, decision_metrics, ranking_metrics
+from knowledge.eval_set import EvalQuestion, load_questions
+from knowledge.quality_metrics import Outcome, decision_metrics, ranking_metrics
 from retrieval.engine import Retriever
 
 GATE_METRICS = ("accuracy_at_1", "answer_precision")
