@@ -1,7 +1,8 @@
 """Type and lint checks run with the tests, so CI cannot pass on code that fails them.
 
 ``mypy --strict`` (configured in pyproject.toml) covers every package of the product; ruff covers the whole
-repository. Both come with the ``dev`` extra, which ``scripts/test`` installs.
+repository; ``lint-imports`` checks the architecture contracts of ``[tool.importlinter]`` in pyproject.toml (no
+production package imports ``eval``). All come with the ``dev`` extra, which ``scripts/test`` installs.
 """
 
 import subprocess
@@ -29,3 +30,14 @@ def test_mypy_strict_passes_on_every_package() -> None:
 def test_ruff_passes() -> None:
     result = run("ruff", "check", ".")
     assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-2000:]
+
+
+def test_import_contracts_are_kept() -> None:
+    """``lint-imports`` (import-linter) run by this interpreter, so it checks the code under test."""
+    result = subprocess.run(
+        [sys.executable, "-c", "import sys; from importlinter.cli import lint_imports_command; "
+         "sys.exit(lint_imports_command())"],
+        cwd=ROOT, capture_output=True, text=True, timeout=900,
+    )
+    assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-2000:]
+    assert "No production package imports eval KEPT" in result.stdout
