@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -17,6 +16,7 @@ from sqlalchemy.pool import NullPool
 from typer.testing import CliRunner
 
 from tests.conftest import MINI_PACK
+from tests.utils.waiting import wait_for
 from tsunagu.cli import app as cli
 from tsunagu.container import prepare_schema
 from tsunagu.db import (
@@ -82,10 +82,8 @@ def test_two_upgrades_at_once_take_turns_and_both_succeed(database_url: str) -> 
     with holder.connect() as connection:
         connection.execute(text("select pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
         upgrades = [tsunagu_command("db", "upgrade", env={"TSUNAGU_DATABASE_URL": database_url}) for _ in range(2)]
-        for _ in range(600):  # bounded: at most about 60 s for both processes to start and reach the lock
-            if waiting_for_migration_lock(database_url) == 2 or any(p.poll() is not None for p in upgrades):
-                break
-            time.sleep(0.1)
+        wait_for(lambda: waiting_for_migration_lock(database_url) == 2 or any(p.poll() is not None for p in upgrades),
+                 timeout=60, interval=0.1, message="both upgrades to wait for the lock (or one to end)")
         assert waiting_for_migration_lock(database_url) == 2
         assert schema_status(database_url).current == ()  # nothing migrated while the lock is held
         connection.execute(text("select pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK_KEY})

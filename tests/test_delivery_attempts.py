@@ -7,7 +7,6 @@ import asyncio
 import dataclasses
 import datetime as dt
 import threading
-import time
 import uuid
 from typing import Any
 
@@ -26,6 +25,7 @@ from handoff.deliveries import failed_deliveries
 from handoff.models import Ticket, TicketMessage
 from retrieval.engine import Retriever
 from tests.test_line_client import NOW, FakeMessagingApi, api_error, assert_requests_match_spec, deliver, outgoing
+from tests.utils.waiting import wait_for
 from tsunagu.clock import utcnow
 from tsunagu.db import make_engine, migrate
 
@@ -183,23 +183,16 @@ def test_the_running_worker_releases_stale_claims_periodically(outbox: Outbox) -
     thread.start()
     try:
         first = outbox.add()
-        assert wait_for(lambda: outbox.row(first).status == "delivered")  # running, past its start-up release
+        wait_for(lambda: outbox.row(first).status == "delivered", timeout=20, interval=0.02,
+                 message="the first reply delivered")  # running, past its start-up release
         claimed_long_ago = utcnow() - dt.timedelta(minutes=10)
         stale = outbox.add(OTHER, status="sending", claimed_at=claimed_long_ago, attempts=1)
-        assert wait_for(lambda: outbox.row(stale).status == "delivered")
+        wait_for(lambda: outbox.row(stale).status == "delivered", timeout=20, interval=0.02,
+                 message="the stale claim released and delivered")
     finally:
         stop.set()
         thread.join()
     assert [key for _, _, key in outbox.api.calls] == [outbox.row(first).retry_key, outbox.row(stale).retry_key]
-
-
-def wait_for(condition: Any, seconds: float = 20.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.02)
-    return False
 
 
 # -- the sender alone ----------------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from tests.conftest import MINI_PACK
 from tests.utils.openapi import errors as spec_errors
 from tests.utils.servers import free_port
 from tests.utils.services import make_test_services
+from tests.utils.waiting import wait_for
 from tsunagu.app import create_app
 from tsunagu.settings import Settings
 
@@ -38,9 +39,7 @@ def served_emulator(sqlite_url: str) -> Iterator[str]:
                                            log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_for(lambda: server.started, timeout=15, message="the emulator's server to start")
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(timeout=15)
@@ -65,11 +64,8 @@ def test_emulator_round_trip_with_redelivery(served_emulator: str) -> None:
         sent = client.post("/emulator/send", json={"text": "粗大ごみの出し方を教えて", "redelivery": True})
         assert sent.json()["status"] == status.HTTP_200_OK
         assert spec_errors("webhook.yml", "Event", sent.json()["event"]) == []
-        deadline = time.monotonic() + 10
-        calls: list[dict[str, object]] = []
-        while time.monotonic() < deadline and not calls:
-            calls = client.get("/emulator/messages").json()["calls"]
-            time.sleep(0.1)
+        wait_for(lambda: client.get("/emulator/messages").json()["calls"], timeout=10, interval=0.1,
+                 message="the bot's answer in the emulator")
         time.sleep(0.5)
         calls = client.get("/emulator/messages").json()["calls"]
     assert len(calls) == 1  # the redelivered copy was not answered again

@@ -13,6 +13,7 @@ from tests.test_webhook import fixture, sign
 from tests.utils.openapi import errors as spec_errors
 from tests.utils.servers import serve
 from tests.utils.services import make_test_services
+from tests.utils.waiting import wait_for
 from tsunagu.app import create_app
 from tsunagu.settings import Settings
 
@@ -24,15 +25,6 @@ def fake_line() -> Iterator[tuple[FakeLineApi, str]]:
     fake = FakeLineApi()
     with serve(fake.app()) as url:
         yield fake, url
-
-
-def wait_for(condition, seconds: float = 10.0) -> bool:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def test_webhook_to_line_reply_end_to_end(sqlite_url: str, fake_line: tuple[FakeLineApi, str]) -> None:
@@ -47,7 +39,7 @@ def test_webhook_to_line_reply_end_to_end(sqlite_url: str, fake_line: tuple[Fake
     with TestClient(create_app(settings, services)) as client:
         response = client.post("/callback", content=body, headers={"X-Line-Signature": sign(body, SECRET)})
         assert response.status_code == status.HTTP_200_OK
-        assert wait_for(lambda: len(fake.calls) == 1)
+        wait_for(lambda: len(fake.calls) == 1, timeout=10, message="the reply to LINE")
         client.post("/callback", content=body, headers={"X-Line-Signature": sign(body, SECRET)})  # redelivery
         time.sleep(0.5)
     [call] = fake.calls

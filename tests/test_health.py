@@ -7,7 +7,7 @@ import datetime as dt
 import shutil
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,6 +29,7 @@ from tests.test_console import PASSWORD, Console
 from tests.test_webhook import fixture, sign
 from tests.utils.embedders import HashingEmbedder
 from tests.utils.servers import serve
+from tests.utils.waiting import wait_for
 from tsunagu.app import create_app
 from tsunagu.clock import utcnow
 from tsunagu.container import Services, load_pack_if_empty
@@ -66,15 +67,6 @@ class Held:
     embedder: HoldingEmbedder
 
 
-def wait_for(condition: Callable[[], bool], seconds: float = 15.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return condition()
-
-
 def held_services(sqlite_url: str, **values: object) -> Held:
     """Services with the database ready and the index not built: the app builds it with a holding embedder."""
     settings = Settings(database_url=sqlite_url, pack_dir=MINI_PACK, answer_min_score=0.35,
@@ -109,7 +101,7 @@ def test_readyz_says_indexing_while_the_build_is_held_then_ready(held: Held) -> 
         assert health.status_code == status.HTTP_200_OK and health.json() == {"status": "ok", "entries": 0}
 
         held.embedder.release.set()
-        assert wait_for(lambda: client.get("/readyz").status_code == status.HTTP_200_OK)
+        wait_for(lambda: client.get("/readyz").status_code == status.HTTP_200_OK, message="/readyz to say ready")
         ready = client.get("/readyz").json()
         assert ready["status"] == "ready" and ready["database"] == "ok"
         assert ready["index"]["entries"] == 6
@@ -127,7 +119,7 @@ def test_ask_answers_503_in_japanese_while_indexing_then_answers(held: Held) -> 
         assert refused.json() == {"detail": INDEXING_MESSAGE}
         assert int(refused.headers["retry-after"]) > 0
         held.embedder.release.set()
-        assert wait_for(lambda: held.services.index.ready)
+        wait_for(lambda: held.services.index.ready, message="the index to be ready")
         answered = client.post("/api/ask", json={"text": "粗大ごみの出し方を教えて"})
         assert answered.status_code == status.HTTP_200_OK
         assert answered.json()["faq_id"] == "procedures-garbage-bulky"
@@ -147,7 +139,7 @@ def test_console_faq_search_answers_503_while_indexing_and_the_ticket_page_still
         assert search.text == INDEXING_MESSAGE
         assert search.headers["cache-control"] == "no-store"  # console headers still apply
         held.embedder.release.set()
-        assert wait_for(lambda: held.services.index.ready)
+        wait_for(lambda: held.services.index.ready, message="the index to be ready")
         found = client.get(f"/staff/tickets/{ticket_id}/faq", params={"q": "粗大ごみ"})
         assert found.status_code == status.HTTP_200_OK and "粗大ごみ" in found.text
 
@@ -171,8 +163,9 @@ def test_webhook_event_during_indexing_is_stored_and_answered_once_ready(sqlite_
                 assert client.get("/readyz").json()["inbox_oldest_age_s"] >= 0.0
                 assert fake.calls == []
                 held.embedder.release.set()
-                assert wait_for(lambda: len(fake.calls) == 1), "the stored event was not answered"
-                assert wait_for(lambda: client.get("/readyz").json()["inbox_oldest_age_s"] == 0.0)
+                wait_for(lambda: len(fake.calls) == 1, message="the stored event to be answered")
+                wait_for(lambda: client.get("/readyz").json()["inbox_oldest_age_s"] == 0.0,
+                         message="the inbox to be empty")
         finally:
             held.embedder.release.set()
             held.services.engine.dispose()
@@ -227,7 +220,8 @@ def test_a_failed_first_build_is_reported(held: Held, monkeypatch: pytest.Monkey
 
     monkeypatch.setattr(held.services.retriever, "prepare", broken)  # what every build runs
     with TestClient(create_app(held.settings, held.services)) as client:
-        assert wait_for(lambda: client.get("/readyz").json()["status"] == "index_failed")
+        wait_for(lambda: client.get("/readyz").json()["status"] == "index_failed",
+                 message="/readyz to say index_failed")
         assert client.get("/readyz").status_code == status.HTTP_503_SERVICE_UNAVAILABLE
         assert "embedder crashed" not in client.get("/readyz").text  # no internals leak
 
@@ -241,7 +235,7 @@ def test_emulator_shows_the_preparing_banner_until_ready(sqlite_url: str) -> Non
             assert '<p id="preparing" class="preparing" role="status">' in page  # shown: no hidden attribute
             assert "準備中です。しばらくお待ちください" in page
             held.embedder.release.set()
-            assert wait_for(lambda: held.services.index.ready)
+            wait_for(lambda: held.services.index.ready, message="the index to be ready")
             assert '<p id="preparing" class="preparing" role="status" hidden>' in client.get("/emulator").text
     finally:
         held.embedder.release.set()

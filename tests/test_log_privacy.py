@@ -15,7 +15,7 @@ import hmac
 import json
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -26,6 +26,7 @@ from bot.postback import PostbackSigner
 from handoff.models import Ticket, TicketMessage
 from tests.test_console import Console, make_console
 from tests.utils.servers import serve
+from tests.utils.waiting import wait_for
 from tsunagu.logging_setup import JsonFormatter, RequestIdFilter, user_ref
 
 SECRET = "log-privacy-channel-secret"
@@ -34,6 +35,7 @@ STAFF = "staff-sato-hanako"
 QUESTION = "ユニーク質問テキスト123の手続きはどこでできますか"
 STAFF_REPLY = "スタッフ返信テキスト456をご確認ください"
 FOLLOW_UP = "フォローアップ本文789です"
+WAIT_S = 20.0  # for each step of the worker (bounded, so a stuck worker fails the test)
 FORBIDDEN = ("ユニーク質問テキスト123", "スタッフ返信テキスト456", "フォローアップ本文789", CITIZEN, CITIZEN[1:], STAFF)
 
 
@@ -90,16 +92,6 @@ def console(sqlite_url: str, line: tuple[FakeLineApi, str]) -> Iterator[Console]
     )
 
 
-def wait_for(condition: Callable[[], Any], what: str, attempts: int = 400) -> Any:
-    """Poll every 0.05 s, at most ``attempts`` times (bounded, so a stuck worker fails the test)."""
-    for _ in range(attempts):
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"gave up waiting for {what}")
-
-
 def send(console: Console, event_id: str, content: dict[str, Any]) -> str:
     """Post one signed event from CITIZEN to /callback; returns the response's request id."""
     event = {"webhookEventId": event_id, "replyToken": f"rt-{event_id}", "timestamp": int(time.time() * 1000),
@@ -130,18 +122,18 @@ def test_a_conversation_with_a_hand_off_leaves_no_text_and_no_user_id_in_the_log
 ) -> None:
     fake = line[0]
     webhook_request = send(console, "01EVENTQUESTION", text("m1", QUESTION))
-    wait_for(lambda: len(fake.calls) >= 1, "the bot's answer to the question")
+    wait_for(lambda: len(fake.calls) >= 1, timeout=WAIT_S, message="the bot's answer to the question")
     consent = PostbackSigner(SECRET).sign(CITIZEN, "handoff", "yes")
     send(console, "01EVENTCONSENT", {"type": "postback", "postback": {"data": consent}})
-    ticket = wait_for(lambda: ticket_of(console), "the ticket")
+    ticket = wait_for(lambda: ticket_of(console), timeout=WAIT_S, message="the ticket")
     csrf = console.login(STAFF)
     console.client.get(f"/staff/tickets/{ticket.id}/faq", params={"q": QUESTION})
     console.client.post(f"/staff/tickets/{ticket.id}/claim", data={"csrf_token": csrf})
     console.client.post(f"/staff/tickets/{ticket.id}/reply", data={"csrf_token": csrf, "text": STAFF_REPLY})
     wait_for(lambda: any(STAFF_REPLY in json.dumps(c.body, ensure_ascii=False) for c in fake.calls),
-             "the staff reply on LINE")
+             timeout=WAIT_S, message="the staff reply on LINE")
     send(console, "01EVENTFOLLOWUP", text("m2", FOLLOW_UP))
-    wait_for(lambda: FOLLOW_UP in thread_texts(console), "the follow-up in the ticket's thread")
+    wait_for(lambda: FOLLOW_UP in thread_texts(console), timeout=WAIT_S, message="the follow-up in the ticket's thread")
 
     records = list(captured.records)
     assert thread_texts(console)[0] == QUESTION  # the texts really went through the app...

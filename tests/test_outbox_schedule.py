@@ -10,7 +10,6 @@ import asyncio
 import datetime as dt
 import uuid
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 from fastapi import FastAPI, Request
@@ -29,6 +28,7 @@ from handoff.deliveries import failed_deliveries
 from retrieval.engine import Retriever
 from tests.test_line_client import FakeMessagingApi, api_error
 from tests.utils.servers import serve
+from tests.utils.waiting import wait_for_async
 from tsunagu.clock import as_utc
 from tsunagu.db import make_engine, migrate
 
@@ -207,7 +207,8 @@ def test_a_slow_job_never_holds_the_outbox(outbox: Outbox) -> None:
         worker.jobs = [slow_job]
         running = asyncio.create_task(worker.run(stop, idle_seconds=0.01))
         try:  # the timeout only ends a deadlock (the outbox waiting for the job): nothing is timed
-            await asyncio.wait_for(_until(lambda: "job saw the reply delivered" in progress), timeout=30)
+            await wait_for_async(lambda: "job saw the reply delivered" in progress, timeout=30, interval=0.01,
+                                 message="the slow job to see the reply delivered")
         finally:
             stop.set()
             await running
@@ -215,8 +216,3 @@ def test_a_slow_job_never_holds_the_outbox(outbox: Outbox) -> None:
     asyncio.run(main())
     assert progress == ["job started", "job saw the reply delivered"]
     assert pushed_to(api) == [USER]
-
-
-async def _until(condition: Any) -> None:
-    while not condition():
-        await asyncio.sleep(0.01)

@@ -32,6 +32,7 @@ from tests.conftest import MINI_PACK
 from tests.test_handoff import CALENDAR, REPLIES, ROUTING, UNANSWERABLE, act, add_staff, bot
 from tests.test_worker import SIGNER, Bot, postback_event, text_event
 from tests.utils.services import make_test_services
+from tests.utils.waiting import wait_for_async
 from tsunagu import retention
 from tsunagu.bot_runtime import run_worker
 from tsunagu.clock import utcnow
@@ -250,12 +251,11 @@ def test_the_worker_runs_the_purge_beside_it(sqlite_url: str) -> None:
     async def main() -> bool:
         stop = asyncio.Event()
         worker = asyncio.create_task(run_worker(services, stop))
-        for _ in range(400):  # wait for the purge's thread (not a speed check: it normally takes milliseconds)
-            if purged():
-                break
-            await asyncio.sleep(0.05)
-        stop.set()
-        await worker
+        try:  # the purge runs in a thread (not a speed check: it normally takes milliseconds)
+            await wait_for_async(purged, timeout=20, message="the daily purge beside the worker")
+        finally:
+            stop.set()
+            await worker
         return purged()
 
     assert asyncio.run(main())

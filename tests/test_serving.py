@@ -10,7 +10,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -22,12 +21,14 @@ import pytest
 from typer.testing import CliRunner
 
 from tests.conftest import MINI_PACK
+from tests.utils.waiting import wait_for
 from tsunagu.cli import app as cli
 from tsunagu.serving import ServeError, ServeOptions, check_options, readiness_url, share_development_secret
 from tsunagu.settings import Settings, get_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 runner = CliRunner()
+PROCESS_WAIT_S = 120.0  # a process starting or stopping on a busy machine (bounded: a stuck one fails the test)
 
 
 # -- options -----------------------------------------------------------------------------------------------------
@@ -115,15 +116,6 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def wait_for(condition: Callable[[], bool], what: str, *, attempts: int = 1200) -> None:
-    """Poll ``condition`` every 0.1 s, at most ``attempts`` times (bounded: a stuck server fails the test)."""
-    for _ in range(attempts):
-        if condition():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"gave up waiting for {what}")
-
-
 def ready(port: int) -> bool:
     try:
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=5) as response:
@@ -175,7 +167,8 @@ def start_server(tmp_path: Path) -> Iterator[Callable[..., tuple[subprocess.Pope
         server = subprocess.Popen(command, env=env, text=True, stdout=subprocess.DEVNULL,
                                   stderr=open(tmp_path / "serve.log", "w"))  # noqa: SIM115 - closed with the process
         started.append(server)
-        wait_for(lambda: ready(port) or server.poll() is not None, "the server to be ready")
+        wait_for(lambda: ready(port) or server.poll() is not None, timeout=PROCESS_WAIT_S, interval=0.1,
+                 message="the server to be ready")
         assert server.poll() is None, (tmp_path / "serve.log").read_text()
         return server, port
 
@@ -192,15 +185,18 @@ def start_server(tmp_path: Path) -> Iterator[Callable[..., tuple[subprocess.Pope
 def test_a_killed_bot_worker_is_restarted_and_all_stop_with_the_server(start_server) -> None:  # type: ignore[no-untyped-def]
     server, _ = start_server("--bot-workers", "1")
     parent = psutil.Process(server.pid)
-    wait_for(lambda: len(bot_workers(parent)) == 1, "the bot worker to start")
+    wait_for(lambda: len(bot_workers(parent)) == 1, timeout=PROCESS_WAIT_S, interval=0.1,
+             message="the bot worker to start")
     (first,) = bot_workers(parent)
     first.kill()
-    wait_for(lambda: [w.pid for w in bot_workers(parent)] not in ([], [first.pid]), "a new bot worker")
+    wait_for(lambda: [w.pid for w in bot_workers(parent)] not in ([], [first.pid]), timeout=PROCESS_WAIT_S,
+             interval=0.1, message="a new bot worker")
     (second,) = bot_workers(parent)
 
     server.send_signal(signal.SIGTERM)
     server.wait(timeout=60)
-    wait_for(lambda: gone(second), "the bot worker to stop with the server")
+    wait_for(lambda: gone(second), timeout=PROCESS_WAIT_S, interval=0.1,
+             message="the bot worker to stop with the server")
 
 
 def test_workers_option_runs_several_web_processes(start_server) -> None:  # type: ignore[no-untyped-def]
@@ -226,7 +222,8 @@ def test_scripts_run_setup_answers_through_the_worker_process(start_server) -> N
                                      headers={"Content-Type": "application/json"})
     with urllib.request.urlopen(request, timeout=10) as response:
         assert json.load(response)["status"] == 200
-    wait_for(lambda: bool(emulator_calls(port)), "the bot's answer")
+    wait_for(lambda: bool(emulator_calls(port)), timeout=PROCESS_WAIT_S, interval=0.1,
+             message="the bot's answer")
     (call,) = emulator_calls(port)
     assert call["kind"] == "reply" and "保育所" in json.dumps(call["messages"], ensure_ascii=False)
     assert len(bot_workers(psutil.Process(server.pid))) == 1

@@ -7,7 +7,6 @@ entry. Screenshots go to ``test-artifacts/``."""
 from __future__ import annotations
 
 import shutil
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,6 +17,7 @@ from knowledge.unanswered import UnansweredQuestion
 from tests.test_emulator import ARTIFACTS
 from tests.test_handoff_browser import LAUNCH_ARGS, Served, serve_with_account
 from tests.test_publish_browser import ask, csp_errors, log_in_editor
+from tests.utils.waiting import wait_for
 from tsunagu.container import Services
 
 QUESTION = "育休明けの入園申し込みはいつ"  # the mini pack only suggests entries for it
@@ -36,14 +36,14 @@ def served(sqlite_url: str) -> Iterator[Served]:
 
 def stored_row(services: Services, timeout: float = 15) -> UnansweredQuestion:
     """The open row the bot wrote for the citizen's question (the in-process worker writes it soon after)."""
-    deadline = time.monotonic() + timeout
-    while True:
+
+    def open_rows() -> list[UnansweredQuestion]:
         with Session(services.engine) as session:
-            rows = session.exec(select(UnansweredQuestion).where(col(UnansweredQuestion.status) == "open")).all()
-        if rows or time.monotonic() > deadline:
-            assert [row.text for row in rows] == [QUESTION]
-            return rows[0]
-        time.sleep(0.1)
+            return list(session.exec(select(UnansweredQuestion).where(col(UnansweredQuestion.status) == "open")))
+
+    rows = wait_for(open_rows, timeout=timeout, interval=0.1, message="the bot to keep the unanswered question")
+    assert [row.text for row in rows] == [QUESTION]
+    return rows[0]
 
 
 def tap(page: Any, label: str) -> str:

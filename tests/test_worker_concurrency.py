@@ -28,6 +28,7 @@ from retrieval.cache import MemoryVectorStore
 from retrieval.factory import make_retriever
 from tests.test_line_client import FakeMessagingApi
 from tests.utils.embedders import HashingEmbedder
+from tests.utils.waiting import wait_for
 from tsunagu.db import make_engine, migrate
 from tsunagu.settings import Settings
 
@@ -105,14 +106,15 @@ def run_workers(workers: list[BotWorker], url: str) -> list[BaseException]:
     threads = [threading.Thread(target=loop, args=(worker,)) for worker in workers]
     for thread in threads:
         thread.start()
-    deadline = time.monotonic() + DEADLINE_S
-    while not stop.is_set() and time.monotonic() < deadline and not all_settled(url):
-        time.sleep(0.05)
-    stop.set()
-    for thread in threads:
-        thread.join()
-    for worker in workers:
-        worker.engine.dispose()
+    try:  # a worker's error (it sets ``stop``) ends the wait early; the test reports it
+        wait_for(lambda: stop.is_set() or all_settled(url), timeout=DEADLINE_S,
+                 message="the workers to settle the inbox and outbox")
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join()
+        for worker in workers:
+            worker.engine.dispose()
     return errors
 
 

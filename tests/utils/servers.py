@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import socket
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import uvicorn
+
+from tests.utils.waiting import wait_for
 
 
 def free_port() -> int:
@@ -25,11 +26,7 @@ def serve(app: Any, port: int | None = None) -> Iterator[str]:
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("test server did not start")
-        time.sleep(0.02)
+    wait_for(lambda: server.started, timeout=10, interval=0.02, message="the test server to start")
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
