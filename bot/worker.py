@@ -26,6 +26,7 @@ import datetime as dt
 import logging
 import time
 import uuid
+from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
@@ -78,6 +79,10 @@ class BotWorker:
         self._skip_locked = engine.dialect.name == "postgresql"
         # Outcomes known but not yet written (the database failed): row id -> result, None = release the row.
         self._unrecorded: dict[int, DeliveryResult | None] = {}
+        # Rounds of each loop of ``run`` ("inbox", "outbox", "jobs") completed so far, failed ones included. Two
+        # more inbox rounds than at some moment mean a whole round began after it: whatever the inbox held then
+        # has been handled. Tests wait on it to see that nothing happened, instead of sleeping a guessed time.
+        self.rounds: Counter[str] = Counter()
 
     # -- inbox ---------------------------------------------------------------------------------------------------
     def release_stale_claims(self, older_than: dt.timedelta = STALE_CLAIM) -> int:
@@ -311,7 +316,8 @@ class BotWorker:
         GIL) and a slow notifier never holds a reply. Each pauses briefly after a round with nothing to do;
         stored replies wake the outbox. Every ``release_every`` seconds (and at start-up) claims older than
         ``STALE_CLAIM`` are released, so a delivery whose round failed or whose worker died is never left in
-        ``sending``; outcomes this worker could not record are written first.
+        ``sending``; outcomes this worker could not record are written first. Each loop counts its completed
+        rounds in ``rounds``.
         """
         replies_stored = asyncio.Event()
         next_release = 0.0
@@ -338,9 +344,26 @@ class BotWorker:
                 done += await job()
             return done
 
-        await asyncio.gather(_repeat(inbox_round, stop, idle_seconds),
-                             _repeat(outbox_round, stop, idle_seconds, wake=replies_stored),
-                             _repeat(jobs_round, stop, idle_seconds))
+        await asyncio.gather(self._repeat("inbox", inbox_round, stop, idle_seconds),
+                             self._repeat("outbox", outbox_round, stop, idle_seconds, wake=replies_stored),
+                             self._repeat("jobs", jobs_round, stop, idle_seconds))
+
+    async def _repeat(self, loop: str, round_: Callable[[], Awaitable[int]], stop: asyncio.Event,
+                      idle_seconds: float, wake: asyncio.Event | None = None) -> None:
+        """Run ``round_`` until ``stop`` is set, counting each round in ``rounds[loop]``; after a round that did
+        nothing, wait ``idle_seconds`` or for ``stop`` or ``wake``."""
+        while not stop.is_set():
+            try:
+                done = await round_()
+            except Exception:
+                logger.exception("bot worker round failed; retrying")
+                done = 0
+            self.rounds[loop] += 1
+            if not done:
+                waiters = [asyncio.ensure_future(event.wait()) for event in (stop, wake) if event is not None]
+                await asyncio.wait(waiters, timeout=idle_seconds, return_when=asyncio.FIRST_COMPLETED)
+                for waiter in waiters:
+                    waiter.cancel()
 
 
 class _AttemptCounter:
@@ -373,23 +396,6 @@ def _release_row(engine: Engine, row_id: int) -> None:
         session.exec(update(OutboxMessage).where(col(OutboxMessage.id) == row_id,
                                                  col(OutboxMessage.status) == "sending").values(status="pending"))
         session.commit()
-
-
-async def _repeat(round_: Callable[[], Awaitable[int]], stop: asyncio.Event, idle_seconds: float,
-                  wake: asyncio.Event | None = None) -> None:
-    """Run ``round_`` until ``stop`` is set; after a round that did nothing, wait ``idle_seconds`` or for
-    ``stop`` or ``wake``."""
-    while not stop.is_set():
-        try:
-            done = await round_()
-        except Exception:
-            logger.exception("bot worker round failed; retrying")
-            done = 0
-        if not done:
-            waiters = [asyncio.ensure_future(event.wait()) for event in (stop, wake) if event is not None]
-            await asyncio.wait(waiters, timeout=idle_seconds, return_when=asyncio.FIRST_COMPLETED)
-            for waiter in waiters:
-                waiter.cancel()
 
 
 def _deferred_writes_session(engine: Engine) -> Session:

@@ -2,7 +2,6 @@
 
 import shutil
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from tests.utils.openapi import errors as spec_errors
 from tests.utils.servers import free_port
 from tests.utils.services import make_test_services
 from tests.utils.waiting import wait_for
+from tests.utils.worker_rounds import StartedWorkers
 from tsunagu.app import create_app
 from tsunagu.settings import Settings
 
@@ -31,7 +31,12 @@ def emulator_app(sqlite_url: str, port: int):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def served_emulator(sqlite_url: str) -> Iterator[str]:
+def started_workers(monkeypatch: pytest.MonkeyPatch) -> StartedWorkers:
+    return StartedWorkers(monkeypatch)
+
+
+@pytest.fixture
+def served_emulator(sqlite_url: str, started_workers: StartedWorkers) -> Iterator[str]:
     import uvicorn
 
     port = free_port()
@@ -56,7 +61,7 @@ def test_emulator_is_refused_in_production() -> None:
         Settings(environment="production", emulator=True, LINE_CHANNEL_SECRET="s", LINE_CHANNEL_ACCESS_TOKEN="t")
 
 
-def test_emulator_round_trip_with_redelivery(served_emulator: str) -> None:
+def test_emulator_round_trip_with_redelivery(served_emulator: str, started_workers: StartedWorkers) -> None:
     import httpx
 
     with httpx.Client(base_url=served_emulator, timeout=10) as client:
@@ -66,7 +71,7 @@ def test_emulator_round_trip_with_redelivery(served_emulator: str) -> None:
         assert spec_errors("webhook.yml", "Event", sent.json()["event"]) == []
         wait_for(lambda: client.get("/emulator/messages").json()["calls"], timeout=10, interval=0.1,
                  message="the bot's answer in the emulator")
-        time.sleep(0.5)
+        started_workers.pass_rounds()  # whole worker rounds after the redelivery: it would have been answered
         calls = client.get("/emulator/messages").json()["calls"]
     assert len(calls) == 1  # the redelivered copy was not answered again
     assert calls[0]["messages"][0]["text"].startswith("粗大ごみは事前の申込みが必要です")

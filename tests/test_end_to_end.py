@@ -1,6 +1,5 @@
 """A signed webhook in, an answer out through a real HTTP fake of LINE, validated against LINE's spec."""
 
-import time
 from collections.abc import Iterator
 
 import pytest
@@ -14,6 +13,7 @@ from tests.utils.openapi import errors as spec_errors
 from tests.utils.servers import serve
 from tests.utils.services import make_test_services
 from tests.utils.waiting import wait_for
+from tests.utils.worker_rounds import StartedWorkers
 from tsunagu.app import create_app
 from tsunagu.settings import Settings
 
@@ -27,8 +27,10 @@ def fake_line() -> Iterator[tuple[FakeLineApi, str]]:
         yield fake, url
 
 
-def test_webhook_to_line_reply_end_to_end(sqlite_url: str, fake_line: tuple[FakeLineApi, str]) -> None:
+def test_webhook_to_line_reply_end_to_end(sqlite_url: str, fake_line: tuple[FakeLineApi, str],
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
     fake, url = fake_line
+    started = StartedWorkers(monkeypatch)
     settings = Settings(
         database_url=sqlite_url, pack_dir=MINI_PACK, LINE_CHANNEL_SECRET=SECRET, LINE_CHANNEL_ACCESS_TOKEN="token",
         LINE_API_BASE=url, run_worker_in_process=True, answer_min_score=0.35, suggest_min_score=0.2,
@@ -41,7 +43,7 @@ def test_webhook_to_line_reply_end_to_end(sqlite_url: str, fake_line: tuple[Fake
         assert response.status_code == status.HTTP_200_OK
         wait_for(lambda: len(fake.calls) == 1, timeout=10, message="the reply to LINE")
         client.post("/callback", content=body, headers={"X-Line-Signature": sign(body, SECRET)})  # redelivery
-        time.sleep(0.5)
+        started.pass_rounds()  # whole worker rounds after the redelivery: it would have been answered by now
     [call] = fake.calls
     assert call.kind == "reply"
     assert call.authorization == "Bearer token"

@@ -21,6 +21,7 @@ from handoff.models import Ticket, TicketMessage
 from retrieval.engine import Retriever
 from tests.test_line_client import FakeMessagingApi, api_error, assert_requests_match_spec
 from tests.test_webhook import EVENT_LIKE
+from tests.utils.waiting import wait_for_async
 from tsunagu.db import make_engine, migrate
 
 USER, OTHER = "U" + "1" * 32, "U" + "2" * 32
@@ -103,6 +104,37 @@ def test_question_is_answered_once_by_reply(bot: Bot) -> None:
     assert_requests_match_spec(bot.api)
     assert [e.status for e in bot.rows(InboxEvent)] == ["done"]
     assert [o.status for o in bot.rows(OutboxMessage)] == ["delivered"]
+
+
+def test_the_running_worker_counts_the_completed_rounds_of_each_loop(bot: Bot) -> None:
+    """``rounds``: once an inbox round has completed, the event stored before it is handled; two more outbox rounds
+    later, its reply is out. A failed round counts too (tests wait on these counts instead of sleeping)."""
+    bot.receive(text_event("e1", "粗大ごみの出し方を教えて"))
+
+    async def broken_job() -> int:
+        raise RuntimeError("the notifier is down")
+
+    bot.worker.jobs = [broken_job]
+    seen: dict[str, Any] = {}
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        running = asyncio.create_task(bot.worker.run(stop, idle_seconds=0.01))
+        rounds = bot.worker.rounds
+        try:
+            await wait_for_async(lambda: rounds["inbox"] >= 1, timeout=30, message="an inbox round")
+            seen["inbox"] = [e.status for e in bot.rows(InboxEvent)]
+            after_inbox = rounds["outbox"]
+            await wait_for_async(lambda: rounds["outbox"] >= after_inbox + 2 and rounds["jobs"] >= 2, timeout=30,
+                                 message="two outbox rounds and two (failed) job rounds")
+            seen["outbox"] = [o.status for o in bot.rows(OutboxMessage)]
+        finally:
+            stop.set()
+            await running
+
+    asyncio.run(main())
+    assert seen == {"inbox": ["done"], "outbox": ["delivered"]}
+    assert [c[0] for c in bot.api.calls] == ["reply"]
 
 
 def test_redelivered_event_is_answered_once(bot: Bot) -> None:
