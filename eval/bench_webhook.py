@@ -12,6 +12,9 @@ must not be answered again.
 * ack_p50_ms / ack_p99_ms: from sending a request to its HTTP response, as the client sees it;
   send_lag_p99_ms says how late the generator itself sent (it shares the machine with the app).
 * events_per_s: distinct events answered / seconds from the first request to the last answer at the fake API.
+* cpu_ms_per_answer: CPU time (user + system) of the app's processes (uvicorn and any workers: this process's
+  children) during the measured load, divided by the events answered; null when the app runs inside this
+  process (a test's launcher), where the load generator's CPU cannot be told apart.
 * lost: events acknowledged with 200 and never answered; duplicated: answers beyond one per event. Replies are
   matched to events by reply token, pushes (sent once the reply-token window has passed) by user, in order.
 
@@ -243,8 +246,9 @@ async def _warm_up(clients: Sequence[httpx.AsyncClient], url: str, fake: FakeLin
 
 
 async def _measure(
-    options: BenchOptions, launcher: Launcher, database_url: str, texts: Sequence[str]
+    options: BenchOptions, launcher: Launcher, database_url: str, texts: Sequence[str], count_cpu: bool
 ) -> dict[str, Any]:
+    """``count_cpu``: the app runs in this process's children, whose CPU time is the app's."""
     secret, rng, fake = secrets.token_hex(16), random.Random(options.load.seed), FakeLine()
     async with AsyncExitStack() as stack:
         line_url = await stack.enter_async_context(fake_line_server(fake))
@@ -256,13 +260,38 @@ async def _measure(
         clients = [await stack.enter_async_context(httpx.AsyncClient(timeout=30.0, limits=limits))
                    for _ in range(CLIENTS)]
         await _warm_up(clients, f"{app_url}/callback", fake, texts, options.warmup_events, secret, rng)
+        cpu_before = app_cpu_seconds() if count_cpu else None
         since, load_before = dt.datetime.now(dt.UTC), os.getloadavg()
         acks = await send_all(clients, f"{app_url}/callback", plan_requests(texts, options.load, secret, rng))
         accounting = await wait_for_answers(fake, sent_events(acks), options.load)
-        load_after = os.getloadavg()
+        load_after, cpu_after = os.getloadavg(), app_cpu_seconds() if count_cpu else None
         inbox = await asyncio.to_thread(inbox_statuses, database_url, since)
-    return {**summarize(options, acks, accounting), "inbox": inbox, "cores": os.cpu_count(),
+    cpu_ms = cpu_ms_per_answer(cpu_before, cpu_after, accounting.answered)
+    return {**summarize(options, acks, accounting), "cpu_ms_per_answer": cpu_ms, "inbox": inbox,
+            "cores": os.cpu_count(),
             "load_avg_before": [round(x, 2) for x in load_before], "load_avg_after": [round(x, 2) for x in load_after]}
+
+
+def app_cpu_seconds() -> dict[int, float] | None:
+    """CPU seconds (user + system) used so far by each process this one started (the app's uvicorn and
+    workers), by pid; None when there are none (the app runs in this process)."""
+    seconds: dict[int, float] = {}
+    for child in psutil.Process().children(recursive=True):
+        try:
+            times = child.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        seconds[child.pid] = times.user + times.system
+    return seconds or None
+
+
+def cpu_ms_per_answer(before: dict[int, float] | None, after: dict[int, float] | None, answered: int) -> float | None:
+    """The app's CPU milliseconds between ``before`` and ``after`` (per process, so a process that started in
+    between counts from zero) divided by ``answered``; None when not measurable."""
+    if before is None or after is None or answered <= 0:
+        return None
+    used = sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
+    return round(1000.0 * used / answered, 2)
 
 
 def summarize(options: BenchOptions, acks: Sequence[Ack], accounting: Accounting) -> dict[str, Any]:
@@ -329,7 +358,7 @@ def run_webhook_bench(
         if cache is not None and cache.exists():
             copy_embedding_cache(f"sqlite:///{cache}", database_url)
         launch = launcher or (lambda env: app_processes(env, Path(tmp)))
-        results = asyncio.run(_measure(options, launch, database_url, texts))
+        results = asyncio.run(_measure(options, launch, database_url, texts, count_cpu=launcher is None))
         if cache is not None:  # keep the vectors for the next run (and for the eval, which shares this cache)
             cache.parent.mkdir(parents=True, exist_ok=True)
             migrate(f"sqlite:///{cache}")

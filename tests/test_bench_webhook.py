@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from eval.bench_webhook import AppEnv, BenchOptions, run_webhook_bench
+from eval.bench_webhook import AppEnv, BenchOptions, cpu_ms_per_answer, run_webhook_bench
 from eval.webhook_load import LineCall, LoadOptions, SentEvent, account
 from tests.conftest import MINI_PACK
 from tests.utils.servers import serve
@@ -51,6 +51,7 @@ def test_small_run_answers_every_event_exactly_once(database_url: str) -> None:
     assert results["unmatched_calls"] == 0  # warm-up answers are not counted
     assert results["inbox"] == {"done": results["events"]}
     assert results["embedder"] == "test-hashing"
+    assert results["cpu_ms_per_answer"] is None  # the app ran in the test's own process
     assert set(results["targets"]) == {"ack_p99_ms <= 50", "events_per_s >= 40", "lost == 0", "duplicated == 0"}
 
 
@@ -83,3 +84,11 @@ def test_accounting_finds_lost_and_duplicated_answers() -> None:
 def test_too_few_users_for_the_rate_is_refused() -> None:
     with pytest.raises(ValueError, match="at least 1200"):
         LoadOptions(rate=200, users=100).user_count()
+
+
+def test_cpu_per_answer_counts_each_process_from_its_first_reading() -> None:
+    before = {1: 2.0, 2: 1.0}
+    after = {1: 2.5, 2: 1.25, 3: 0.25}  # process 3 started during the load: all of its time counts
+    assert cpu_ms_per_answer(before, after, answered=10) == 100.0
+    assert cpu_ms_per_answer(None, after, answered=10) is None
+    assert cpu_ms_per_answer(before, after, answered=0) is None
