@@ -19,11 +19,11 @@ from sqlalchemy import ColumnElement, and_, func
 from sqlmodel import Session, col, select
 
 from bot.interactions import Interaction
+from core.clock import JAPAN, as_utc, japan_date
 from handoff.hours import BusinessCalendar
 from handoff.models import Ticket, TicketMessage
 from knowledge.models import FaqEntry
 from knowledge.unanswered import SETTLE_MINUTES, count_open_by_reason
-from tsunagu.clock import JAPAN, as_utc, japan_date
 
 PERIOD_DAYS = (7, 30, 90)
 DEFAULT_DAYS = 30

@@ -13,17 +13,16 @@ from fastapi.responses import HTMLResponse, Response
 
 from analytics.queries import DEFAULT_DAYS, PERIOD_DAYS, Period
 from analytics.report import Context, build_report, build_table, table_csv
-from handoff.accounts.deps import EditorStaff, StaffPageError
+from console.accounts.deps import EditorStaff, StaffPageError
+from console.web import render
+from core.clock import utcnow
+from core.deps import SessionDep
 from handoff.hours import BusinessCalendar
-from handoff.web import add_template_dir, render
-from tsunagu.clock import utcnow
-from tsunagu.deps import SessionDep
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 NO_SUCH_TABLE = "その表はありません。"
 LONG_TABLE_ROWS = 10  # longer tables (a row per day) start folded, so the charts stay close together
 
-add_template_dir(TEMPLATES_DIR)
 router = APIRouter(prefix="/staff/analytics", tags=["staff console"])
 
 

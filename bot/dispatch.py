@@ -14,19 +14,19 @@ from bot.categories import BY_SLUG as CATEGORY_SLUGS
 from bot.choices import chosen_for, remember_choice
 from bot.conversation import DECLINE_ARGUMENT, NONE_FIT_ARGUMENT, TEXT, Conversation, after_guidance
 from bot.emergency import EmergencyCheck, check, guidance
-from bot.group_chat import GroupChat, chat_id_of
+from bot.line.group_chat import GroupChat, chat_id_of
 from bot.interactions import delete_user_interactions
 from bot.menu_actions import CATEGORY_ACTIONS, MenuAction, parse_menu_data
 from bot.messages import MAX_MESSAGES, Message, PostbackChoice, text_messages
 from bot.models import InboxEvent, LineUser, OutboxMessage
 from bot.postback import is_fresh, timestamp_argument
+from core.clock import as_utc, utcnow
 from handoff.hours import BusinessCalendar, BusinessHours, opening_hours_text
 from handoff.models import Ticket
 from handoff.replies import CANCEL_ARGUMENT, CitizenReplies
 from handoff.tickets import CitizenDesk, ForgottenTickets, Routing, forget_citizen, open_ticket_of, sync_user_state
 from knowledge.unanswered import delete_user_unanswered
 from retrieval.query_embedding import embedding_of
-from tsunagu.clock import as_utc, utcnow
 
 logger = logging.getLogger(__name__)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tsunagu.logging_setup import user_ref
+from core.logging_setup import user_ref
 
 
 def event_fields(payload: dict[str, Any], user_id: str | None) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
 from bot.models import InboxEvent
-from tsunagu.clock import utcnow
+from core.clock import utcnow
 
 logger = logging.getLogger(__name__)
 

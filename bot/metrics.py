@@ -26,7 +26,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
 from bot.models import InboxEvent, OutboxMessage
-from tsunagu.clock import as_utc, utcnow
+from core.clock import as_utc, utcnow
 
 logger = logging.getLogger(__name__)
 

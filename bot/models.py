@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
 
-from tsunagu.clock import utcnow
+from core.clock import utcnow
 
 
 class InboxEvent(SQLModel, table=True):

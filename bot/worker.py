@@ -37,12 +37,12 @@ from sqlmodel import Session, col
 
 from bot.dispatch import EventDispatcher
 from bot.event_log import event_fields
-from bot.group_chat import chat_id_of
+from bot.line.group_chat import chat_id_of
 from bot.inbox import event_time
-from bot.line_client import CallKind, Delivery, DeliveryResult, LineSender, Outgoing
+from bot.line.client import CallKind, Delivery, DeliveryResult, LineSender, Outgoing
 from bot.models import InboxEvent, LineUser, OutboxMessage
-from tsunagu.clock import as_utc, utcnow
-from tsunagu.request_id import request_context
+from core.clock import as_utc, utcnow
+from core.request_id import request_context
 
 Claimable = TypeVar("Claimable", InboxEvent, OutboxMessage)
 

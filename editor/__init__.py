@@ -2,14 +2,12 @@
 preview and warnings, and turning FAQ案 into entries.
 
 Every save is a pending change (``knowledge.changes``); citizens keep getting the published answers until an
-editor publishes on ``/staff/publish``. The pages extend the console's ``base.html``: importing this package
-adds ``editor/templates`` to the console's template folders.
+editor publishes on ``/staff/publish``. The pages extend the console's ``base.html``: the app adds
+``TEMPLATES_DIR`` to the console's template folders.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from handoff.web import add_template_dir
-
-add_template_dir(Path(__file__).parent / "templates")
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from handoff.accounts.deps import StaffPageError
-from handoff.accounts.models import StaffUser
+from console.accounts.deps import StaffPageError
+from console.accounts.models import StaffUser
+from core.db import get_row
 from knowledge.drafts import FaqDraft
-from tsunagu.db import get_row
 
 DRAFT_NOT_FOUND = "このFAQ案は見つかりません。FAQ案の一覧から選び直してください。"
 DRAFT_DONE = "このFAQ案はすでに採用済みか、採用しないことになっています。FAQ案の一覧を開き直してください。"

@@ -15,6 +15,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 
 from bot.categories import CATEGORIES
+from console import audit
+from console.accounts.deps import EditorStaff, StaffPageError, verify_csrf
+from console.accounts.models import StaffUser
+from console.web import render
+from core.deps import SessionDep
 from editor.drafts import adopt_draft, open_draft, reject_draft
 from editor.forms import (
     RESERVED_IDS,
@@ -30,15 +35,10 @@ from editor.listing import ATTENTION_FILTERS, STATUS_FILTERS, entry_rows, filter
 from editor.preview import build_preview
 from editor.unanswered import mark_drafted
 from editor.warnings import entry_warnings
-from handoff import audit
-from handoff.accounts.deps import EditorStaff, StaffPageError, verify_csrf
-from handoff.accounts.models import StaffUser
-from handoff.web import render
 from knowledge.changes import discard_change, pending_change, stage_change, working_entry
 from knowledge.messages import FIELD_LABELS
 from knowledge.models import FaqEntry
 from knowledge.schema import FaqEntryData
-from tsunagu.deps import SessionDep
 
 router = APIRouter(prefix="/staff", include_in_schema=False)
 CSRF = [Depends(verify_csrf)]

@@ -14,14 +14,14 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from console.accounts.deps import EditorStaff
+from console.web import render
+from core.clock import utcnow
+from core.deps import SessionDep
 from editor.listing import entry_rows, needs_attention, today_in_japan
-from handoff.accounts.deps import EditorStaff
-from handoff.web import render
 from knowledge.changes import pending_changes
 from knowledge.drafts import FaqDraft
 from knowledge.unanswered import count_open_by_reason
-from tsunagu.clock import utcnow
-from tsunagu.deps import SessionDep
 
 router = APIRouter(prefix="/staff", include_in_schema=False)
 

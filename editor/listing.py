@@ -12,10 +12,10 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
+from core.clock import japan_date, utcnow
 from knowledge.changes import pending_changes
 from knowledge.schema import FaqEntryData
 from knowledge.service import list_entries
-from tsunagu.clock import japan_date, utcnow
 
 REVIEW_AFTER_DAYS = 365
 STATUS_FILTERS = {"": "すべて", "published": "公開中", "archived": "アーカイブ", "pending": "未公開の変更あり"}

@@ -14,18 +14,18 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 
+from console import audit
+from console.accounts.deps import EditorStaff, verify_csrf
+from console.accounts.models import StaffUser
+from console.formatting import jst
+from console.web import render
+from core.deps import SessionDep
 from editor.publishing import Publisher, by_id, diff_rows, gate_rows, get_gate, get_publisher
 from editor.quality_gate import GATE_METRICS, GateResult, QualityGate
-from handoff import audit
-from handoff.accounts.deps import EditorStaff, verify_csrf
-from handoff.accounts.models import StaffUser
-from handoff.formatting import jst
-from handoff.web import render
 from knowledge.changes import pending_changes
 from knowledge.publish import NothingToPublish
 from knowledge.service import list_entries
 from knowledge.versions import diff_entries
-from tsunagu.deps import SessionDep
 
 router = APIRouter(prefix="/staff", include_in_schema=False)
 PublisherDep = Annotated[Publisher, Depends(get_publisher)]

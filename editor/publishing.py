@@ -14,9 +14,9 @@ from typing import Any, Protocol
 from fastapi import Request
 from sqlmodel import Session
 
+from console.formatting import category_label
 from editor.forms import STATUS_LABELS
 from editor.quality_gate import GATE_METRICS, METRIC_LABELS, QualityGate
-from handoff.formatting import category_label
 from knowledge.messages import FIELD_LABELS
 from knowledge.schema import FaqEntryData
 from knowledge.versions import EntryDiff, KnowledgeVersion

@@ -11,10 +11,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 
 from bot.categories import CATEGORIES
-from handoff.accounts.deps import EditorStaff, StaffPageError, verify_csrf
-from handoff.accounts.models import StaffUser
+from console.accounts.deps import EditorStaff, StaffPageError, verify_csrf
+from console.accounts.models import StaffUser
+from console.formatting import category_label, jst
+from console.web import render
+from core.deps import SessionDep
 from handoff.desk import StaffDesk, get_staff_desk
-from handoff.formatting import category_label, jst
 from handoff.routing import (
     SEED_WORDS,
     UNROUTED,
@@ -25,9 +27,7 @@ from handoff.routing import (
     save_rule,
 )
 from handoff.routing_models import MAX_KEY_CHARS, RULE_KIND_LABELS, RuleKind
-from handoff.web import render
 from retrieval.normalize import fold_kana
-from tsunagu.deps import SessionDep
 
 router = APIRouter(prefix="/staff", include_in_schema=False)
 Desk = Annotated[StaffDesk, Depends(get_staff_desk)]

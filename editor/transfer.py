@@ -20,16 +20,16 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from console import audit
+from console.accounts.deps import EditorStaff, verify_csrf
+from console.web import render
+from core.clock import JAPAN
+from core.deps import SessionDep
 from editor.publish import GateDep, PublisherDep, audit_detail, check_gate
 from editor.publishing import gate_rows
 from editor.quality_gate import GateResult
-from handoff import audit
-from handoff.accounts.deps import EditorStaff, verify_csrf
-from handoff.web import render
 from knowledge.service import list_entries
 from knowledge.transfer import ImportResult, export_csv, export_yaml, known_categories, read_import
-from tsunagu.clock import JAPAN
-from tsunagu.deps import SessionDep
 
 router = APIRouter(prefix="/staff/faq", include_in_schema=False)
 MAX_UPLOAD_BYTES = 5_000_000  # the Toyama pack as CSV is well under 1 MB

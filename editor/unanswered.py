@@ -29,11 +29,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlmodel import Session, col, select
 
+from console import audit
+from console.accounts.deps import EditorStaff, StaffPageError, verify_csrf
+from console.accounts.models import StaffUser
+from console.web import render
+from core.clock import utcnow
+from core.deps import SessionDep
 from editor.themes import find_themes
-from handoff import audit
-from handoff.accounts.deps import EditorStaff, StaffPageError, verify_csrf
-from handoff.accounts.models import StaffUser
-from handoff.web import render
 from knowledge.changes import stage_alt_question, working_entry
 from knowledge.drafts import list_drafts
 from knowledge.schema import FaqEntryData
@@ -41,8 +43,6 @@ from knowledge.unanswered import REASON_LABELS, UnansweredQuestion, mark_handled
 from retrieval.engine import Retriever
 from retrieval.errors import IndexNotReady
 from retrieval.normalize import fold
-from tsunagu.clock import utcnow
-from tsunagu.deps import SessionDep
 
 router = APIRouter(prefix="/staff", include_in_schema=False)
 CSRF = [Depends(verify_csrf)]

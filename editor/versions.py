@@ -15,12 +15,13 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session, col, select
 
+from console import audit
+from console.accounts.deps import EditorStaff, StaffPageError, verify_csrf
+from console.formatting import jst
+from console.web import render
+from core.deps import SessionDep
 from editor.publish import PublisherDep
 from editor.publishing import KIND_OF_CHANGE, diff_rows, gate_rows
-from handoff import audit
-from handoff.accounts.deps import EditorStaff, StaffPageError, verify_csrf
-from handoff.formatting import jst
-from handoff.web import render
 from knowledge.versions import (
     KIND_LABELS,
     KnowledgeVersion,
@@ -29,7 +30,6 @@ from knowledge.versions import (
     latest_version_id,
     list_versions,
 )
-from tsunagu.deps import SessionDep
 
 router = APIRouter(prefix="/staff", include_in_schema=False)
 DONE_MESSAGES = {

@@ -27,13 +27,14 @@ from sqlmodel import Session, col, select
 
 from bot.models import LineUser
 from bot.postback import PostbackSigner
+from console.accounts.models import StaffUser
+from core.db import make_engine
 from handoff import staff_actions
-from handoff.accounts.models import StaffUser
 from handoff.hours import BusinessCalendar, BusinessHours
 from handoff.models import Ticket, TicketStatus
 from handoff.replies import CitizenReplies
 from handoff.tickets import CitizenDesk, Routing
-from tsunagu.db import make_engine, migrate
+from tsunagu.db import migrate
 
 PICK_FROM_OLDEST = 5  # staff pick among the oldest few waiting tickets, as people working one queue do
 

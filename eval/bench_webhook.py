@@ -48,6 +48,7 @@ from sqlalchemy import func, insert
 from sqlmodel import Session, col, select
 
 from bot.models import InboxEvent
+from core.db import make_engine
 from eval.datasets import load_questions
 from eval.metrics import percentile
 from eval.webhook_load import (
@@ -62,7 +63,7 @@ from eval.webhook_load import (
     wait_for_answers,
 )
 from retrieval.models import CachedEmbedding
-from tsunagu.db import make_engine, migrate
+from tsunagu.db import migrate
 from tsunagu.settings import REPO_ROOT
 
 DEFAULT_CACHE_DB = REPO_ROOT / "data" / "eval.db"

@@ -23,6 +23,7 @@ from sqlmodel import Session
 
 from bot.conversation import Conversation
 from bot.postback import PostbackSigner
+from core.db import make_engine
 from eval.blind_sets import DATASET_DIR, ROUTING_SET_DIR, RoutingQuestion, Split, fold_of, load_routing
 from handoff.desk import routing_from
 from handoff.routing import UNROUTED, RoutingDecision, TopicEvidence
@@ -30,7 +31,6 @@ from handoff.tickets import Routing
 from handoff.topic_classifier import TopicClassifier
 from retrieval.engine import Retriever
 from retrieval.query_embedding import embedding_of
-from tsunagu.db import make_engine
 from tsunagu.settings import Settings
 
 OUTCOMES = ("right", "unrouted", "wrong")

@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from core.db import make_engine
 from eval.datasets import DEFAULT_DATASET, EvalQuestion, load_questions
 from eval.metrics import Outcome, decision_metrics, ranking_metrics
 from knowledge.packs import read_pack
@@ -20,7 +21,7 @@ from retrieval.decision import DecisionPolicy, QueryTraits, Thresholds
 from retrieval.engine import TOP_CANDIDATES, Retriever, ScoreParts
 from retrieval.factory import make_policy, make_retriever
 from retrieval.fusion import Candidate, HybridFusion
-from tsunagu.db import make_engine, migrate
+from tsunagu.db import migrate
 from tsunagu.settings import Settings
 
 NEVER_ANSWER = DecisionPolicy(Thresholds(2.0, 0.0, 2.0))

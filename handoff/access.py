@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from handoff.accounts.models import ADMIN_ROLES, StaffUser
+from console.accounts.models import ADMIN_ROLES, StaffUser
 from handoff.models import Ticket
 from handoff.routing import UNROUTED
 

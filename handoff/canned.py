@@ -10,9 +10,9 @@ import datetime as dt
 
 from sqlmodel import Field, Session, SQLModel, col, select
 
-from handoff import audit
-from handoff.text import normalize_newlines
-from tsunagu.clock import utcnow
+from console import audit
+from console.text import normalize_newlines
+from core.clock import utcnow
 
 MAX_TITLE_CHARS = 100
 MAX_TEXT_CHARS = 4000  # a staff reply's limit (handoff.staff_actions.MAX_REPLY_CHARS)

@@ -12,14 +12,14 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 
+from console.accounts.deps import StaffPageError, TicketStaff, verify_csrf
+from console.accounts.models import ADMIN_ROLES, StaffUser
+from console.web import render
+from core.db import get_row
+from core.deps import SessionDep
 from handoff import canned
-from handoff.accounts.deps import StaffPageError, TicketStaff, verify_csrf
-from handoff.accounts.models import ADMIN_ROLES, StaffUser
 from handoff.canned import CannedReply
 from handoff.desk import StaffDesk, get_staff_desk
-from handoff.web import render
-from tsunagu.db import get_row
-from tsunagu.deps import SessionDep
 
 CANNED_PATH = "/staff/canned"
 CSRF = [Depends(verify_csrf)]

@@ -6,30 +6,32 @@ Routes stay thin: they check the role and CSRF (dependencies), call ``handoff.st
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 
-from handoff import audit, canned, notes, staff_actions
+from console import audit
+from console.accounts.deps import AdminStaff, EditorStaff, StaffPageError, TicketStaff, verify_csrf
+from console.accounts.models import StaffUser
+from console.web import render
+from core.db import get_row
+from core.deps import SessionDep
+from handoff import canned, notes, staff_actions
 from handoff.access import NO_TEAM, NOT_YOUR_TEAM, TeamScope, may_transfer
-from handoff.accounts.deps import AdminStaff, EditorStaff, StaffPageError, TicketStaff, verify_csrf
-from handoff.accounts.models import StaffUser
 from handoff.deliveries import failed_deliveries
 from handoff.desk import StaffDesk, get_staff_desk
-from handoff.formatting import SCORE_EXPLANATION, audit_detail, category_label, jst, score_label
 from handoff.models import Ticket
 from handoff.queue import STATUS_FILTERS, STATUS_LABELS, QueueFilter, list_tickets
 from handoff.routing import UNROUTED
 from handoff.ticket_view import can_reply, candidate_rows, canned_for, thread_context, ticket_gone
-from handoff.web import render, templates
 from knowledge.drafts import create_draft, list_drafts
-from tsunagu.db import get_row
-from tsunagu.deps import SessionDep
 
 Desk = Annotated[StaffDesk, Depends(get_staff_desk)]
 FAQ_SEARCH_RESULTS = 5
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"  # added to the console's by the app
 
 NOTICES = {
     "claimed": "担当しました。",
@@ -42,9 +44,6 @@ NOTICES = {
 }
 
 router = APIRouter(prefix="/staff", tags=["staff console"])
-templates.env.filters.update(jst=jst, category_label=category_label, score_label=score_label, audit_detail=audit_detail)
-templates.env.globals.update(ACTION_LABELS=audit.ACTION_LABELS, ACTOR_LABELS=audit.ACTOR_LABELS,
-                             SCORE_EXPLANATION=SCORE_EXPLANATION)
 
 
 TRANSFER_REFUSED = "担当者がいる問い合わせの転送は、担当者本人か管理者だけができます。"

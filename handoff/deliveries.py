@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from bot.line_client import MONTHLY_LIMIT_ERROR
+from bot.line.client import MONTHLY_LIMIT_ERROR
 from bot.models import OutboxMessage
+from core.clock import as_utc
 from handoff.models import TicketMessage
-from tsunagu.clock import as_utc
 
 
 @dataclass(frozen=True)

@@ -9,23 +9,19 @@ from fastapi import Request
 from bot.postback import PostbackSigner
 from handoff.hours import BusinessCalendar
 from handoff.replies import CitizenReplies
+from handoff.settings import HandoffSettings
 from handoff.tickets import CitizenDesk, Routing
 from retrieval.engine import Retriever
-from tsunagu.settings import Settings
 
 
-def routing_from(settings: Settings) -> Routing:
+def routing_from(settings: HandoffSettings) -> Routing:
     return Routing(routes=dict(settings.handoff_routes), default_team=settings.handoff_default_team,
                    max_open_per_staff=settings.handoff_max_open_per_staff)
 
 
-def replies_from(settings: Settings) -> CitizenReplies:
-    assert settings.line_channel_secret is not None  # the settings validator always sets one
-    return CitizenReplies(PostbackSigner(settings.line_channel_secret.get_secret_value()))
-
-
-def citizen_desk_from(settings: Settings) -> CitizenDesk:
-    return CitizenDesk(routing_from(settings), BusinessCalendar(settings.business_hours), replies_from(settings))
+def citizen_desk_from(settings: HandoffSettings, signer: PostbackSigner) -> CitizenDesk:
+    """``signer``: signs the buttons of replies to citizens (the bot's, which the composition root passes)."""
+    return CitizenDesk(routing_from(settings), BusinessCalendar(settings.business_hours), CitizenReplies(signer))
 
 
 @dataclass(frozen=True)
@@ -39,8 +35,8 @@ class StaffDesk:
     shared_queue: bool = False  # every staff member sees every team's tickets (small cities)
 
     @classmethod
-    def from_settings(cls, settings: Settings, retriever: Retriever) -> StaffDesk:
-        return cls(routing_from(settings), BusinessCalendar(settings.business_hours), replies_from(settings),
+    def from_settings(cls, settings: HandoffSettings, retriever: Retriever, signer: PostbackSigner) -> StaffDesk:
+        return cls(routing_from(settings), BusinessCalendar(settings.business_hours), CitizenReplies(signer),
                    retriever, settings.handoff_shared_queue)
 
 
@@ -49,6 +45,6 @@ def get_staff_desk(request: Request) -> StaffDesk:
     desk: StaffDesk | None = getattr(request.app.state, "staff_desk", None)
     if desk is None:
         services = request.app.state.services
-        desk = StaffDesk.from_settings(services.settings, services.retriever)
+        desk = StaffDesk.from_settings(services.settings, services.retriever, services.signer)
         request.app.state.staff_desk = desk
     return desk

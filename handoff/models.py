@@ -1,4 +1,4 @@
-"""Database tables owned by the handoff package: tickets, their threads and the audit log."""
+"""Database tables owned by the handoff package: tickets and their threads (the audit log is ``console.models``)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
 
-from tsunagu.clock import utcnow
+from core.clock import utcnow
 
 
 class TicketStatus(StrEnum):
@@ -67,17 +67,3 @@ class TicketMessage(SQLModel, table=True):
     outbox_message_id: int | None = Field(default=None, foreign_key="bot_outbox_message.id", ondelete="SET NULL")
     created_at: dt.datetime = Field(default_factory=utcnow)
     emergency: bool = False  # the citizen used emergency words here (why the ticket is urgent)
-
-
-class AuditEvent(SQLModel, table=True):
-    """Who changed what, when. Keeps no citizen text, so it can outlive a "データ削除"."""
-
-    __tablename__ = "handoff_audit_event"
-
-    id: int | None = Field(default=None, primary_key=True)
-    at: dt.datetime = Field(default_factory=utcnow, index=True)
-    actor_staff_id: int | None = Field(default=None, index=True)  # None: the citizen or the system
-    actor: str = Field(max_length=100)  # staff username, "citizen" or "system"
-    action: str = Field(max_length=40)
-    ticket_id: int | None = Field(default=None, index=True)
-    detail: str = Field(default="", max_length=300)

@@ -11,9 +11,9 @@ import datetime as dt
 
 from sqlmodel import Field, Session, SQLModel, col, select
 
-from handoff import audit
-from handoff.text import normalize_newlines
-from tsunagu.clock import utcnow
+from console import audit
+from console.text import normalize_newlines
+from core.clock import utcnow
 
 MAX_NOTE_CHARS = 2000
 

@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
-from tsunagu.clock import JAPAN
+from core.clock import JAPAN
 
 logger = logging.getLogger(__name__)
 

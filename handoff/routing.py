@@ -29,14 +29,14 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from handoff import audit
+from console import audit
+from core.clock import utcnow
+from core.db import get_row
 from handoff.models import Ticket
 from handoff.routing_models import MAX_WORD_CHARS, RoutingRule, RuleKind
 from handoff.topic_classifier import TopicClassifier, shipped_classifier
 from retrieval.normalize import fold_kana
 from retrieval.query_embedding import QueryEmbedding
-from tsunagu.clock import utcnow
-from tsunagu.db import get_row
 
 UNROUTED = "振り分け待ち"  # stored as the ticket's team: no team is sure yet
 

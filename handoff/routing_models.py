@@ -8,7 +8,7 @@ from enum import StrEnum
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from tsunagu.clock import utcnow
+from core.clock import utcnow
 
 MAX_KEY_CHARS = 120  # an entry id is at most 120 characters (knowledge.schema)
 MAX_WORD_CHARS = 40

@@ -24,14 +24,14 @@ from sqlalchemy import ColumnElement, func, update
 from sqlmodel import Session, col, select
 
 from bot.models import LineUser, OutboxMessage
-from handoff import audit
+from console import audit
+from console.text import normalize_newlines
+from core.clock import as_utc, utcnow
 from handoff.hours import BusinessCalendar
 from handoff.models import HELD_STATUSES, OPEN_STATUSES, Ticket, TicketMessage, TicketStatus
 from handoff.replies import CitizenReplies
 from handoff.routing import UNROUTED, give_team
-from handoff.text import normalize_newlines
 from handoff.tickets import Routing, sync_user_state
-from tsunagu.clock import as_utc, utcnow
 
 MAX_REPLY_CHARS = 4000
 DELIVERY_LABELS = {"pending": "送信待ち", "sending": "送信中", "delivered": "送信済み", "failed": "送信失敗"}

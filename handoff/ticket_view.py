@@ -11,14 +11,15 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from sqlmodel import Session
 
-from handoff import audit, staff_actions
-from handoff.accounts.models import StaffUser
+from console import audit
+from console.accounts.models import StaffUser
+from console.web import render
+from handoff import staff_actions
 from handoff.canned import CannedReply
 from handoff.models import HELD_STATUSES, Ticket
 from handoff.notes import notes_of
 from handoff.queue import thread
 from handoff.timeline import conversation, staff_names
-from handoff.web import render
 from knowledge.schema import FaqEntryData
 
 

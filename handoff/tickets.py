@@ -15,7 +15,8 @@ from sqlmodel import Session, col, delete, select
 
 from bot.messages import Message
 from bot.models import LineUser
-from handoff import audit
+from console import audit
+from core.clock import as_utc
 from handoff.hours import BusinessCalendar
 from handoff.models import OPEN_STATUSES, Ticket, TicketMessage, TicketStatus
 from handoff.notes import TicketNote
@@ -23,7 +24,6 @@ from handoff.replies import CitizenReplies
 from handoff.routing import RoutingDecision, RoutingTable, TopicEvidence, TopicRouter, load_table, seed_words
 from knowledge.drafts import forget_questions
 from retrieval.query_embedding import QueryEmbedding
-from tsunagu.clock import as_utc
 
 # Follow-ups closer together than this form one burst, acknowledged once (at its first message).
 BURST_WINDOW = dt.timedelta(minutes=2)

@@ -21,11 +21,11 @@ from sqlmodel import Session, col, select
 
 from bot.inbox import MAX_EVENT_AGE, event_time
 from bot.models import InboxEvent, OutboxMessage
-from handoff.accounts.models import StaffUser
+from console.accounts.models import StaffUser
+from core.clock import as_utc, utcnow
 from handoff.models import Ticket, TicketMessage
 from handoff.notes import TicketNote
 from handoff.retention import EXPIRED_USER
-from tsunagu.clock import as_utc, utcnow
 
 BEFORE_TICKET = dt.timedelta(minutes=30)  # how far back the conversation before the ticket is shown
 MAX_BEFORE_TICKET = 30  # and at most this many lines of it

@@ -15,10 +15,10 @@ from typing import Any
 from sqlalchemy import JSON, Column
 from sqlmodel import Field, Session, SQLModel, col, select
 
+from core.clock import utcnow
 from knowledge.models import FaqEntry
 from knowledge.schema import FaqEntryData
 from knowledge.service import entry_data
-from tsunagu.clock import utcnow
 
 
 class PendingChange(SQLModel, table=True):

@@ -17,8 +17,8 @@ import datetime as dt
 from sqlalchemy import Column, Text
 from sqlmodel import Field, Session, SQLModel, col, select
 
+from core.clock import utcnow
 from knowledge.pii import mask_personal_data
-from tsunagu.clock import utcnow
 
 FORGOTTEN_QUESTION = "（利用者の削除依頼により、質問文を削除しました）"
 

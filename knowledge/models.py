@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import JSON, Column, Text
 from sqlmodel import Field, SQLModel
 
-from tsunagu.clock import utcnow
+from core.clock import utcnow
 
 
 class FaqEntry(SQLModel, table=True):

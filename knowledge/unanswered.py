@@ -21,8 +21,8 @@ from collections.abc import Iterable
 from sqlalchemy import JSON, Column, ColumnElement, Text, and_, func
 from sqlmodel import Field, Session, SQLModel, col, delete, or_, select
 
+from core.clock import utcnow
 from knowledge.pii import mask_personal_data
-from tsunagu.clock import utcnow
 
 REASONS = ("no_answer", "handoff_declined", "suggest_not_chosen", "none_of_these", "feedback_down")
 REASON_LABELS = {"no_answer": "答えが見つからず職員を案内した", "handoff_declined": "職員への引き継ぎを断った",

@@ -15,9 +15,9 @@ from typing import Any
 from sqlalchemy import JSON, Column, func
 from sqlmodel import Field, Session, SQLModel, col, select
 
+from core.clock import utcnow
 from knowledge.schema import FaqEntryData
 from knowledge.service import list_entries
-from tsunagu.clock import utcnow
 
 KIND_LABELS = {"publish": "公開", "rollback": "巻き戻し", "import": "取り込み", "load": "パック読み込み"}
 COMPARED_FIELDS = (

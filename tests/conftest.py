@@ -11,7 +11,7 @@ import pytest
 from argon2 import profiles
 from sqlalchemy import create_engine, text
 
-from handoff.accounts.passwords import PRODUCTION_PARAMETERS, use_parameters
+from console.accounts.passwords import PRODUCTION_PARAMETERS, use_parameters
 from knowledge.packs import Pack, read_pack
 from retrieval.cache import MemoryVectorStore
 from retrieval.engine import Retriever

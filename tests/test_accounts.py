@@ -17,9 +17,9 @@ from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
 from typer.testing import CliRunner
 
-from handoff.accounts.deps import AdminStaff, CurrentStaff, TicketStaff, verify_csrf
-from handoff.accounts.models import StaffLoginFailure, StaffSession, StaffUser
-from handoff.accounts.passwords import (
+from console.accounts.deps import AdminStaff, CurrentStaff, TicketStaff, verify_csrf
+from console.accounts.models import StaffLoginFailure, StaffSession, StaffUser
+from console.accounts.passwords import (
     PRODUCTION_PARAMETERS,
     PasswordPolicyError,
     check_password_policy,
@@ -28,8 +28,8 @@ from handoff.accounts.passwords import (
     use_parameters,
     verify_password,
 )
-from handoff.accounts.routes import safe_next
-from handoff.accounts.service import (
+from console.accounts.routes import safe_next
+from console.accounts.service import (
     INVALID_CREDENTIALS,
     SESSION_LIFETIME,
     THROTTLED,
@@ -43,12 +43,13 @@ from handoff.accounts.service import (
     lookup_session,
     set_password,
 )
-from handoff.web import render
+from console.web import render
+from core.db import make_engine
 from tests.conftest import MINI_PACK
 from tests.utils.services import make_test_services
 from tsunagu.app import create_app
 from tsunagu.cli import app as cli_app
-from tsunagu.db import make_engine, migrate
+from tsunagu.db import migrate
 from tsunagu.settings import Settings
 
 PASSWORD = "correct horse battery"

@@ -16,8 +16,8 @@ from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, select
 
-from handoff.accounts.models import StaffSession, StaffUser
-from handoff.accounts.service import (
+from console.accounts.models import StaffSession, StaffUser
+from console.accounts.service import (
     INVALID_CREDENTIALS,
     LAST_ADMIN,
     SELF_DEMOTE,
@@ -29,10 +29,11 @@ from handoff.accounts.service import (
     set_active,
     update_user,
 )
-from handoff.models import AuditEvent
+from console.models import AuditEvent
+from core.db import make_engine
 from tests.conftest import MINI_PACK
 from tests.test_accounts import PASSWORD, Console, make_console
-from tsunagu.db import make_engine, migrate
+from tsunagu.db import migrate
 from tsunagu.settings import Settings
 
 TEMPORARY = "karino-pasuwado-2026"

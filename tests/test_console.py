@@ -13,8 +13,9 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from bot.models import LineUser, OutboxMessage
-from handoff.accounts.service import create_user
-from handoff.models import AuditEvent, Ticket, TicketMessage
+from console.accounts.service import create_user
+from console.models import AuditEvent
+from handoff.models import Ticket, TicketMessage
 from knowledge.drafts import FaqDraft
 from tests.conftest import MINI_PACK
 from tests.utils.services import make_test_services

@@ -17,10 +17,12 @@ from sqlmodel import Session, select
 
 from bot.dispatch import delete_user_data
 from bot.models import InboxEvent, OutboxMessage
-from handoff.accounts.models import StaffUser
-from handoff.accounts.service import create_user
+from console.accounts.models import StaffUser
+from console.accounts.service import create_user
+from console.models import AuditEvent
+from core.clock import utcnow
 from handoff.canned import CannedReply
-from handoff.models import AuditEvent, Ticket, TicketMessage
+from handoff.models import Ticket, TicketMessage
 from handoff.notes import TicketNote
 from handoff.ticket_view import thread_context
 from retrieval.engine import Retriever
@@ -28,7 +30,6 @@ from tests.test_console import HOSTILE, PASSWORD, USER, Console, make_console
 from tests.test_console_ticket import bot_and_console, claimed
 from tests.test_handoff import open_ticket
 from tests.test_worker import Bot, text_event
-from tsunagu.clock import utcnow
 
 TEAM = "こども家庭部"
 NOTE = "保護者から電話あり。折り返しは午後に。"

@@ -16,12 +16,12 @@ import pytest
 from sqlmodel import Session
 
 from bot.models import InboxEvent, LineUser, OutboxMessage
+from core.clock import utcnow
 from handoff.canned import CannedReply
 from handoff.models import Ticket, TicketMessage
 from tests.test_console_browser import log_in
 from tests.test_emulator import ARTIFACTS
 from tests.test_handoff_browser import LAUNCH_ARGS, Served, serve_with_account
-from tsunagu.clock import utcnow
 from tsunagu.container import Services
 
 USER = "U" + "7" * 32

@@ -16,14 +16,16 @@ from sqlmodel import Session, select
 
 from bot.dispatch import delete_user_data
 from bot.models import LineUser
-from handoff.models import AuditEvent, Ticket, TicketMessage
+from console.models import AuditEvent
+from core.db import make_engine
+from handoff.models import Ticket, TicketMessage
 from retrieval.engine import Retriever
 from tests.test_console import USER, Console, make_console
 from tests.test_handoff import UNANSWERABLE, open_ticket
 from tests.test_line_client import FakeMessagingApi
 from tests.test_worker import USER as USER_ID
 from tests.test_worker import Bot, text_event
-from tsunagu.db import alembic_config, make_engine, migrate
+from tsunagu.db import alembic_config, migrate
 
 EMERGENCY = "子どもがけいれんしている"
 

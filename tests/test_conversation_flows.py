@@ -19,7 +19,8 @@ from bot.menu_actions import MenuAction, menu_data
 from bot.messages import MAX_LABEL_CHARS, MAX_QUICK_REPLY_ITEMS
 from bot.models import InboxEvent, LineUser
 from bot.texts import TEXT_EN
-from handoff.models import AuditEvent, Ticket, TicketMessage
+from console.models import AuditEvent
+from handoff.models import Ticket, TicketMessage
 from handoff.replies import TEXT as TICKET_TEXT
 from knowledge.drafts import FaqDraft, create_draft
 from retrieval.decision import Decision, DecisionKind, Reason

@@ -3,9 +3,10 @@
 from sqlalchemy import inspect
 from sqlmodel import Session, select
 
+from core.db import make_engine
 from knowledge.packs import Pack
 from knowledge.service import count_entries, list_entries, replace_entries, save_entry
-from tsunagu.db import make_engine, migrate
+from tsunagu.db import migrate
 
 
 def test_migrate_creates_every_table(database_url: str) -> None:

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
+from core.db import MAX_ROW_ID, get_row, make_engine
 from handoff.canned import CannedReply
-from tsunagu.db import MAX_ROW_ID, get_row, make_engine, migrate
+from tsunagu.db import migrate
 
 
 def test_get_row_finds_a_row_and_treats_ids_out_of_range_as_none(sqlite_url: str) -> None:

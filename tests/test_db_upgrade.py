@@ -19,13 +19,7 @@ from tests.conftest import MINI_PACK
 from tests.utils.waiting import wait_for
 from tsunagu.cli import app as cli
 from tsunagu.container import prepare_schema
-from tsunagu.db import (
-    MIGRATION_LOCK_KEY,
-    SchemaOutOfDateError,
-    alembic_config,
-    migrate,
-    schema_status,
-)
+from tsunagu.db import MIGRATION_LOCK_KEY, SchemaOutOfDateError, alembic_config, migrate, schema_status
 from tsunagu.settings import Settings
 
 runner = CliRunner()

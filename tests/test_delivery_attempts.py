@@ -16,18 +16,19 @@ from sqlmodel import Session
 
 from bot.conversation import Conversation
 from bot.dispatch import EventDispatcher
-from bot.line_client import CallKind, Delivery, LineSender, Outgoing
+from bot.line.client import CallKind, Delivery, LineSender, Outgoing
 from bot.messages import text_messages
 from bot.models import LineUser, OutboxMessage
 from bot.postback import PostbackSigner
 from bot.worker import BotWorker
+from core.clock import utcnow
+from core.db import make_engine
 from handoff.deliveries import failed_deliveries
 from handoff.models import Ticket, TicketMessage
 from retrieval.engine import Retriever
 from tests.test_line_client import NOW, FakeMessagingApi, api_error, assert_requests_match_spec, deliver, outgoing
 from tests.utils.waiting import wait_for
-from tsunagu.clock import utcnow
-from tsunagu.db import make_engine, migrate
+from tsunagu.db import migrate
 
 USER, OTHER = "U" + "a" * 32, "U" + "b" * 32
 TEXT = "粗大ごみは事前の申込みが必要です。"

@@ -22,14 +22,15 @@ from sqlmodel import Session, select
 from bot.conversation import Conversation
 from bot.dispatch import EventDispatcher
 from bot.inbox import store_events
-from bot.line_client import BeforeCall, DeliveryResult, LineApiClient, LineSender, Outgoing, count_nothing
+from bot.line.client import BeforeCall, DeliveryResult, LineApiClient, LineSender, Outgoing, count_nothing
 from bot.models import OutboxMessage
 from bot.postback import PostbackSigner
 from bot.worker import BotWorker
+from core.db import make_engine
 from retrieval.engine import Retriever
 from tests.utils.misbehaving_line import MisbehavingLineApi
 from tests.utils.servers import serve
-from tsunagu.db import make_engine, migrate
+from tsunagu.db import migrate
 
 USERS = [f"U{number:032x}" for number in range(1, 4)]
 QUESTION = "ありがとう"
@@ -153,7 +154,7 @@ def test_push_reaches_each_citizen_exactly_once_across_restarts(city: City,
 def test_unreadable_2xx_is_logged_once_with_status_and_request_id(city: City,
                                                                   caplog: pytest.LogCaptureFixture) -> None:
     city.receive(reply=False)
-    with caplog.at_level(logging.WARNING, logger="bot.line_client"):
+    with caplog.at_level(logging.WARNING, logger="bot.line.client"):
         city.live()
     logged = [r.getMessage() for r in caplog.records if "could not be read" in r.getMessage()]
     assert len(logged) == len(USERS)  # one line per delivery

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from sqlmodel import Session
 
-from handoff.formatting import audit_detail
-from handoff.models import AuditEvent
+from console.formatting import audit_detail
+from console.models import AuditEvent
 from knowledge.changes import PendingChange
 from knowledge.drafts import FaqDraft, create_draft
 from knowledge.models import FaqEntry

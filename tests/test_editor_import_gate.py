@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from handoff.models import AuditEvent
+from console.models import AuditEvent
 from knowledge.versions import KnowledgeVersion
 from tests.test_console import Console
 from tests.test_editor_publish import APPLY, DOCS, gated_console

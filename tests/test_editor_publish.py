@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session
 
-from handoff.models import AuditEvent
+from console.models import AuditEvent
 from knowledge.changes import stage_change, working_entry
 from knowledge.versions import KnowledgeVersion
 from tests.test_console import HOSTILE, Console, csrf_of, make_console

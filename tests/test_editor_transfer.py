@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from handoff.models import AuditEvent
+from console.models import AuditEvent
 from knowledge.versions import KnowledgeVersion
 from tests.test_console import Console, csrf_of, make_console
 

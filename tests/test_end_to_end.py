@@ -6,7 +6,7 @@ import pytest
 from fastapi import status
 from fastapi.testclient import TestClient
 
-from bot.emulator.fake_api import FakeLineApi
+from bot.line.emulator.fake_api import FakeLineApi
 from tests.conftest import MINI_PACK
 from tests.test_webhook import fixture, sign
 from tests.utils.openapi import errors as spec_errors

@@ -8,11 +8,11 @@ import pytest
 from bot.dispatch import REPLIES
 from bot.inbox import MAX_EVENT_AGE, event_time
 from bot.models import OutboxMessage
+from core.clock import as_utc, utcnow
 from handoff.models import Ticket, TicketMessage
 from retrieval.engine import Retriever
 from tests.test_line_client import FakeMessagingApi
 from tests.test_worker import SIGNER, USER, Bot, postback_event, text_event
-from tsunagu.clock import as_utc, utcnow
 
 RECEIVED = dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.UTC)
 

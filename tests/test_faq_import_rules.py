@@ -13,13 +13,13 @@ from sqlmodel import Session
 from typer.testing import CliRunner
 
 import tsunagu.db
+from core.db import make_engine
 from knowledge.messages import FIELD_LABELS
 from knowledge.packs import read_pack
 from knowledge.service import list_entries
 from knowledge.transfer import CSV_COLUMNS, export_csv, export_yaml, known_categories, read_csv, read_import
 from tests.conftest import MINI_PACK
 from tsunagu.cli import app
-from tsunagu.db import make_engine
 
 runner = CliRunner()
 KNOWN = {"childcare", "procedures", "tourism"}

@@ -11,13 +11,13 @@ import pytest
 from sqlmodel import Session
 from typer.testing import CliRunner
 
+from core.db import make_engine
 from knowledge.packs import read_pack
 from knowledge.schema import FaqEntryData
 from knowledge.service import list_entries
 from knowledge.transfer import CSV_COLUMNS, UTF8_BOM, export_csv, export_yaml, read_csv, read_import
 from tests.conftest import MINI_PACK, TOYAMA_PACK
 from tsunagu.cli import app
-from tsunagu.db import make_engine
 
 runner = CliRunner()
 PACKS = pytest.mark.parametrize("pack_dir", [MINI_PACK, TOYAMA_PACK], ids=["mini", "toyama"])

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from bot.group_chat import GROUP_TEXT, question_for_bot
+from bot.line.group_chat import GROUP_TEXT, question_for_bot
 from bot.models import InboxEvent, LineUser, OutboxMessage
 from retrieval.engine import Retriever
 from tests.test_line_client import FakeMessagingApi, api_error, assert_requests_match_spec

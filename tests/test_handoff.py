@@ -14,17 +14,18 @@ from sqlmodel import Session, select
 
 from bot.models import LineUser, OutboxMessage
 from bot.texts import TEXT as BOT_TEXT
+from console.accounts.models import StaffUser
+from console.models import AuditEvent
+from core.db import make_engine
 from handoff import staff_actions
-from handoff.accounts.models import StaffUser
 from handoff.hours import BusinessCalendar, BusinessHours
-from handoff.models import AuditEvent, Ticket, TicketMessage
+from handoff.models import Ticket, TicketMessage
 from handoff.replies import CANCEL_ARGUMENT, TEXT, CitizenReplies
 from handoff.staff_actions import TicketActionError
 from handoff.tickets import Routing
 from retrieval.engine import Retriever
 from tests.test_line_client import FakeMessagingApi, assert_requests_match_spec
 from tests.test_worker import OTHER, SIGNER, USER, Bot, confirm_deletion, postback_event, text_event
-from tsunagu.db import make_engine
 
 ROUTING = Routing(routes={"waste": "環境政策課"}, default_team="市民相談課", max_open_per_staff=2)
 REPLIES = CitizenReplies(SIGNER)

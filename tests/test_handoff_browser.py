@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from sqlmodel import Session
 
-from handoff.accounts.service import create_user
+from console.accounts.service import create_user
 from tests.test_emulator import ARTIFACTS, emulator_app
 from tests.utils.servers import free_port, serve
 from tsunagu.container import Services

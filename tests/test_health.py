@@ -18,9 +18,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine
 from sqlmodel import Session, select
 
-from bot.emulator.fake_api import FakeLineApi
+from bot.line.emulator.fake_api import FakeLineApi
 from bot.models import InboxEvent
-from handoff.accounts.service import create_user
+from console.accounts.service import create_user
+from core.clock import utcnow
+from core.db import make_engine
 from knowledge.models import FaqEntry
 from retrieval.cache import MemoryVectorStore
 from retrieval.factory import make_retriever
@@ -31,9 +33,8 @@ from tests.utils.embedders import HashingEmbedder
 from tests.utils.servers import serve
 from tests.utils.waiting import wait_for
 from tsunagu.app import create_app
-from tsunagu.clock import utcnow
 from tsunagu.container import Services, load_pack_if_empty
-from tsunagu.db import make_engine, migrate
+from tsunagu.db import migrate
 from tsunagu.health import INDEXING_MESSAGE, oldest_unanswered_age, readiness
 from tsunagu.readiness import IndexState
 from tsunagu.settings import Settings

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from sqlmodel import Session, select
 
+from core.db import make_engine
 from knowledge.packs import Pack
 from retrieval.cache import CachedEmbedder, MemoryVectorStore, SqlVectorStore
 from retrieval.dense import DenseIndex
@@ -12,7 +13,7 @@ from retrieval.factory import make_retriever
 from retrieval.lexical import LexicalIndex
 from retrieval.models import CachedEmbedding
 from tests.utils.embedders import HashingEmbedder
-from tsunagu.db import make_engine, migrate
+from tsunagu.db import migrate
 from tsunagu.settings import Settings
 
 

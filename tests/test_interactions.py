@@ -16,6 +16,7 @@ from bot.conversation import TEXT, Conversation, served_only
 from bot.interactions import Interaction, record_interaction
 from bot.models import InboxEvent
 from bot.texts import TEXT_EN
+from core.clock import utcnow
 from retrieval.decision import Decision, DecisionKind, Reason
 from retrieval.engine import Retriever
 from retrieval.fusion import Candidate
@@ -23,7 +24,6 @@ from tests.test_group_chat import group_text
 from tests.test_line_client import FakeMessagingApi
 from tests.test_worker import SIGNER, USER, Bot, send, tap, text_event
 from tests.test_worker_faults import FailingCommits, stores_a_reply
-from tsunagu.clock import utcnow
 
 ANSWERED = "粗大ごみの出し方を教えて"
 GARBAGE = "procedures-garbage-bulky"

@@ -7,7 +7,7 @@ from typing import Any
 
 from linebot.v3.messaging.exceptions import ApiException
 
-from bot.line_client import Delivery, DeliveryResult, LineSender, Outgoing
+from bot.line.client import Delivery, DeliveryResult, LineSender, Outgoing
 from bot.messages import text_messages
 from tests.utils.openapi import errors as spec_errors
 

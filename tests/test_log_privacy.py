@@ -21,13 +21,13 @@ from typing import Any
 import pytest
 from sqlmodel import Session, select
 
-from bot.emulator.fake_api import FakeLineApi
+from bot.line.emulator.fake_api import FakeLineApi
 from bot.postback import PostbackSigner
+from core.logging_setup import JsonFormatter, RequestIdFilter, user_ref
 from handoff.models import Ticket, TicketMessage
 from tests.test_console import Console, make_console
 from tests.utils.servers import serve
 from tests.utils.waiting import wait_for
-from tsunagu.logging_setup import JsonFormatter, RequestIdFilter, user_ref
 
 SECRET = "log-privacy-channel-secret"
 CITIZEN = "U" + "7e57c0de" * 4
@@ -143,7 +143,7 @@ def test_a_conversation_with_a_hand_off_leaves_no_text_and_no_user_id_in_the_log
                                                                  "01EVENTFOLLOWUP"]
     assert {getattr(r, "user", None) for r in handled} == {user_ref(CITIZEN)}
     assert {getattr(r, "text_chars", None) for r in handled} == {len(QUESTION), None, len(FOLLOW_UP)}
-    stored = [r for r in records if r.name == "bot.webhook" and "stored" in r.getMessage()]
+    stored = [r for r in records if r.name == "bot.line.webhook" and "stored" in r.getMessage()]
     assert stored and getattr(stored[0], "request_id", None) == webhook_request
     assert any("SQL parameters hidden" in r.getMessage() for r in records)
 

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tsunagu.logging_setup import (
+from core.logging_setup import (
     AccessPathFilter,
     JsonFormatter,
     RequestIdFilter,
@@ -21,7 +21,7 @@ from tsunagu.logging_setup import (
     logging_config,
     user_ref,
 )
-from tsunagu.request_id import request_context
+from core.request_id import request_context
 from tsunagu.settings import Settings
 
 

@@ -24,7 +24,7 @@ from linebot.v3.messaging import AsyncMessagingApi, Configuration
 from prometheus_client.parser import text_string_to_metric_families
 from pydantic import SecretStr, ValidationError
 
-from bot.line_client import Delivery, LineApiClient, LineSender, Outgoing
+from bot.line.client import Delivery, LineApiClient, LineSender, Outgoing
 from bot.messages import text_messages
 from tests.conftest import MINI_PACK
 from tests.test_webhook import fixture, sign

@@ -6,11 +6,12 @@ import asyncio
 
 from sqlmodel import Session
 
+from core.db import make_engine
 from handoff.models import Ticket
 from handoff.notify import NotificationHub, WebhookNotifier
 from handoff.notify_job import TicketNotificationJob
 from tests.test_notify import webhook_server
-from tsunagu.db import make_engine, migrate
+from tsunagu.db import migrate
 
 
 def add_tickets(engine, *urgent: bool) -> list[int]:  # type: ignore[no-untyped-def]

@@ -11,10 +11,11 @@ from typing import Any
 from sqlalchemy import event
 from sqlmodel import Session
 
+from core.db import make_engine
 from handoff.models import Ticket
 from handoff.notify import NotificationHub, TicketNotice
 from handoff.notify_job import TicketNotificationJob
-from tsunagu.db import make_engine, migrate
+from tsunagu.db import migrate
 
 DEADLOCK_BREAKER_S = 20.0  # only ends a test that would otherwise hang; nothing is timed
 

@@ -19,18 +19,19 @@ from sqlmodel import Session
 
 from bot.conversation import Conversation
 from bot.dispatch import EventDispatcher
-from bot.line_client import MONTHLY_LIMIT_ERROR, LineApiClient, LineSender, MessagingApi
+from bot.line.client import MONTHLY_LIMIT_ERROR, LineApiClient, LineSender, MessagingApi
 from bot.messages import text_messages
 from bot.models import LineUser, OutboxMessage
 from bot.postback import PostbackSigner
 from bot.worker import BotWorker
+from core.clock import as_utc
+from core.db import make_engine
 from handoff.deliveries import failed_deliveries
 from retrieval.engine import Retriever
 from tests.test_line_client import FakeMessagingApi, api_error
 from tests.utils.servers import serve
 from tests.utils.waiting import wait_for_async
-from tsunagu.clock import as_utc
-from tsunagu.db import make_engine, migrate
+from tsunagu.db import migrate
 
 USER, OTHER = "U" + "a" * 32, "U" + "b" * 32
 START = dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.UTC)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import Session
 
+from core.db import make_engine
 from knowledge.drafts import create_draft
 from knowledge.pii import (
     ADDRESS_MASK,
@@ -20,7 +21,7 @@ from knowledge.pii import (
     POSTAL_MASK,
     mask_personal_data,
 )
-from tsunagu.db import make_engine, migrate
+from tsunagu.db import migrate
 
 MASKED = [
     # phone numbers: mobile, landline, no hyphens, full-width, brackets, +81

@@ -29,7 +29,7 @@ from unittest import mock
 import pytest
 from sqlmodel import Session
 
-from handoff.accounts.service import create_user
+from console.accounts.service import create_user
 from tests.conftest import MINI_PACK
 from tests.test_emulator import ARTIFACTS
 from tests.test_handoff_browser import PASSWORD

@@ -9,7 +9,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from tsunagu.request_id import REQUEST_ID_HEADER, current_request_id, request_context, sane_request_id
+from core.request_id import REQUEST_ID_HEADER, current_request_id, request_context, sane_request_id
 from tsunagu.security import HeaderedFastAPI
 
 

@@ -22,7 +22,9 @@ from typer.testing import CliRunner
 from bot import retention as bot_retention
 from bot.conversation import DECLINE_ARGUMENT
 from bot.models import InboxEvent, LineUser, OutboxMessage
-from handoff import audit, staff_actions
+from console import audit
+from core.clock import utcnow
+from handoff import staff_actions
 from handoff.models import Ticket
 from handoff.notes import add_note
 from handoff.retention import EXPIRED_TEXT, EXPIRED_USER
@@ -35,7 +37,6 @@ from tests.utils.services import make_test_services
 from tests.utils.waiting import wait_for_async
 from tsunagu import retention
 from tsunagu.bot_runtime import run_worker
-from tsunagu.clock import utcnow
 from tsunagu.settings import Settings
 
 __all__ = ["bot"]  # the fixture, imported so pytest finds it here
@@ -168,7 +169,7 @@ def test_daily_purge_runs_at_most_once_a_day_across_processes(bot: Bot, two_user
     barrier = threading.Barrier(2)
 
     def run() -> None:  # each thread stands for one worker process, with its own engine
-        from tsunagu.db import make_engine
+        from core.db import make_engine
         engine = make_engine(database_url)
         barrier.wait()
         reports.append(retention.purge_if_due(engine, retention_days=365, now=now))

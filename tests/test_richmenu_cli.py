@@ -9,8 +9,8 @@ import pytest
 from PIL import Image
 from typer.testing import CliRunner
 
-from bot.emulator.fake_api import FakeLineApi
-from bot.richmenu import HEIGHT, MENU_NAME, WIDTH
+from bot.line.emulator.fake_api import FakeLineApi
+from bot.line.richmenu import HEIGHT, MENU_NAME, WIDTH
 from tests.utils.servers import serve
 from tsunagu.cli import app
 

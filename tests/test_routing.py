@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 
 from bot.conversation import NONE_FIT_ARGUMENT, Conversation
 from bot.dispatch import EventDispatcher
-from bot.line_client import LineSender
+from bot.line.client import LineSender
 from bot.worker import BotWorker
 from handoff.hours import BusinessCalendar, BusinessHours
 from handoff.models import Ticket
@@ -169,7 +169,8 @@ def test_a_classifier_of_another_embedder_or_size_abstains() -> None:
 
 
 def test_editor_word_rules_are_told_apart_from_seed_words(sqlite_url: str) -> None:
-    from tsunagu.db import make_engine, migrate
+    from core.db import make_engine
+    from tsunagu.db import migrate
 
     migrate(sqlite_url)
     engine = make_engine(sqlite_url)

@@ -9,9 +9,10 @@ from dataclasses import dataclass
 import pytest
 from sqlmodel import Session, select
 
+from console.accounts.models import StaffUser
+from console.models import AuditEvent
 from handoff import staff_actions
-from handoff.accounts.models import StaffUser
-from handoff.models import AuditEvent, Ticket
+from handoff.models import Ticket
 from handoff.routing import UNROUTED, RoutingTable
 from handoff.routing_models import RoutingRule
 from handoff.tickets import Routing

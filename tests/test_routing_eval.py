@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 from sqlmodel import Session
 
+from core.db import make_engine
 from eval.blind_sets import RoutingQuestion, load_routing
 from eval.routing_eval import SETS, fold_of, route_questions, summarize, with_classifier
 from eval.train_routing import TrainingData, class_of_team, development_questions, fit
@@ -13,7 +14,7 @@ from handoff.tickets import Routing
 from handoff.topic_classifier import OTHER
 from retrieval.engine import Retriever
 from retrieval.query_embedding import QueryEmbedding
-from tsunagu.db import make_engine, migrate
+from tsunagu.db import migrate
 
 ROUTING = Routing(routes={"childcare": "こども家庭部"})
 

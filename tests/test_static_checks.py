@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ["tsunagu", "knowledge", "retrieval", "eval", "bot", "handoff", "analytics", "editor"]
+PACKAGES = ["core", "tsunagu", "knowledge", "retrieval", "eval", "bot", "console", "handoff", "analytics", "editor"]
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:

@@ -20,8 +20,9 @@ from sqlalchemy import Engine, event
 from sqlmodel import Session, col, select
 
 from bot.models import LineUser, OutboxMessage
+from console.accounts.models import StaffUser
+from core.db import make_engine
 from handoff import staff_actions
-from handoff.accounts.models import StaffUser
 from handoff.models import Ticket, TicketMessage
 from handoff.replies import CANCEL_ARGUMENT
 from handoff.staff_actions import TicketActionError
@@ -30,7 +31,6 @@ from tests.test_console import USER as CONSOLE_USER
 from tests.test_console import make_console
 from tests.test_handoff import CALENDAR, REPLIES, ROUTING, act, add_staff, bot, open_ticket, ticket_of
 from tests.test_worker import SIGNER, USER, Bot, confirm_deletion, postback_event
-from tsunagu.db import make_engine
 
 __all__ = ["bot"]  # the fixture, imported so pytest finds it here
 

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 from sqlmodel import Session
 
-from handoff.formatting import jst
+from console.formatting import jst
 from handoff.models import Ticket
 from retrieval.engine import Retriever
 from tests.test_console import Console

@@ -15,13 +15,13 @@ from bot.conversation import TEXT
 from bot.interactions import Interaction
 from bot.models import InboxEvent
 from bot.texts import LABELS
+from core.clock import as_utc, utcnow
 from handoff.models import Ticket
 from knowledge.unanswered import UnansweredQuestion, mark_handled, open_unanswered, purge_unanswered
 from retrieval.engine import Retriever
 from tests.test_line_client import FakeMessagingApi
 from tests.test_worker import OTHER, SIGNER, USER, Bot, confirm_deletion, send, tap, text_event
 from tests.test_worker_faults import FailingCommits, stores_a_reply
-from tsunagu.clock import as_utc, utcnow
 
 SUGGESTED = "保育所"  # the mini pack offers its two nursery entries
 NURSERY = ["childcare-nursery-documents", "childcare-nursery-apply-period"]

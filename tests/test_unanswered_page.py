@@ -13,14 +13,14 @@ import numpy as np
 import pytest
 from sqlmodel import Session
 
+from console.models import AuditEvent
+from core.clock import utcnow
 from editor.themes import THRESHOLD, cluster, find_themes
-from handoff.models import AuditEvent
 from knowledge.changes import PendingChange
 from knowledge.drafts import create_draft
 from knowledge.unanswered import UnansweredQuestion, record_unanswered
 from tests.test_console import HOSTILE, Console, csrf_of, make_console
 from tests.test_editor_publish import APPLY, GATE_QUESTIONS, ask, publish
-from tsunagu.clock import utcnow
 
 UNANSWERED = "育休明けの入園申し込みはいつ"  # the mini pack suggests, does not answer; nearest: APPLY
 

@@ -17,6 +17,7 @@ from linebot.v3.webhook import SignatureValidator
 from sqlmodel import Session, select
 
 from bot.models import InboxEvent
+from core.db import make_engine
 from retrieval.cache import MemoryVectorStore
 from retrieval.factory import make_retriever
 from tests.conftest import MINI_PACK
@@ -24,7 +25,7 @@ from tests.utils.embedders import HashingEmbedder
 from tests.utils.openapi import errors as spec_errors
 from tsunagu.app import create_app
 from tsunagu.container import Services
-from tsunagu.db import make_engine, migrate
+from tsunagu.db import migrate
 from tsunagu.settings import Settings
 
 FIXTURES = Path(__file__).parent / "fixtures" / "webhook"

@@ -18,10 +18,11 @@ from hypothesis import strategies as st
 from sqlalchemy import event as sqlalchemy_event
 from sqlmodel import Session, select
 
-import bot.webhook
+import bot.line.webhook
 from bot.inbox import StoreResult, store_and_commit, store_events
 from bot.models import InboxEvent
-from bot.payload import MAX_DEPTH, UnsafePayload, load_json
+from bot.line.payload import MAX_DEPTH, UnsafePayload, load_json
+from core.db import make_engine
 from retrieval.engine import Retriever
 from tests.conftest import MINI_PACK
 from tests.test_line_client import FakeMessagingApi
@@ -29,7 +30,7 @@ from tests.test_webhook import SECRET, sign
 from tests.test_worker import USER, Bot, text_event
 from tests.utils.services import make_test_services
 from tsunagu.app import create_app
-from tsunagu.db import make_engine, migrate
+from tsunagu.db import migrate
 from tsunagu.settings import Settings
 
 

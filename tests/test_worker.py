@@ -13,16 +13,17 @@ from sqlmodel import Session, select
 from bot.conversation import Conversation
 from bot.dispatch import REPLIES, EventDispatcher
 from bot.inbox import store_events
-from bot.line_client import LineSender
+from bot.line.client import LineSender
 from bot.models import InboxEvent, LineUser, OutboxMessage
 from bot.postback import PostbackSigner
 from bot.worker import BotWorker
+from core.db import make_engine
 from handoff.models import Ticket, TicketMessage
 from retrieval.engine import Retriever
 from tests.test_line_client import FakeMessagingApi, api_error, assert_requests_match_spec
 from tests.test_webhook import EVENT_LIKE
 from tests.utils.waiting import wait_for_async
-from tsunagu.db import make_engine, migrate
+from tsunagu.db import migrate
 
 USER, OTHER = "U" + "1" * 32, "U" + "2" * 32
 SIGNER = PostbackSigner("secret")

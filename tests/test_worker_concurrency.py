@@ -19,17 +19,18 @@ from sqlmodel import Session, select
 from bot.conversation import Conversation
 from bot.dispatch import EventDispatcher
 from bot.inbox import store_events
-from bot.line_client import LineSender
+from bot.line.client import LineSender
 from bot.models import InboxEvent, OutboxMessage
 from bot.postback import PostbackSigner
 from bot.worker import BotWorker
+from core.db import make_engine
 from knowledge.packs import Pack
 from retrieval.cache import MemoryVectorStore
 from retrieval.factory import make_retriever
 from tests.test_line_client import FakeMessagingApi
 from tests.utils.embedders import HashingEmbedder
 from tests.utils.waiting import wait_for
-from tsunagu.db import make_engine, migrate
+from tsunagu.db import migrate
 from tsunagu.settings import Settings
 
 WORKERS = 4

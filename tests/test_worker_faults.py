@@ -21,14 +21,15 @@ from sqlmodel import Session, select
 from bot.conversation import Conversation
 from bot.dispatch import EventDispatcher
 from bot.inbox import store_events
-from bot.line_client import LineApiClient, LineSender
+from bot.line.client import LineApiClient, LineSender
 from bot.models import InboxEvent, OutboxMessage
 from bot.postback import PostbackSigner
 from bot.worker import MAX_EVENT_ATTEMPTS, BotWorker
+from core.db import make_engine
 from retrieval.engine import Retriever
 from tests.utils.misbehaving_line import MisbehavingLineApi
 from tests.utils.servers import serve
-from tsunagu.db import make_engine, migrate
+from tsunagu.db import migrate
 
 USER, OTHER = "U" + "c" * 32, "U" + "d" * 32
 THANKS = "どういたしまして。ほかにも知りたいことがあれば、いつでも送ってください。"

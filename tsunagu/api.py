@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field, field_validator
 
-from bot.payload import replace_lone_surrogates
+from bot.line.payload import replace_lone_surrogates
 from retrieval.engine import Retriever
 from tsunagu.answers import AskResult, ask
 from tsunagu.api_access import ApiAccess, api_enabled

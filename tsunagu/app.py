@@ -17,8 +17,15 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from analytics.routes import TEMPLATES_DIR as ANALYTICS_TEMPLATES
 from analytics.routes import router as analytics_router
-from bot.webhook import make_webhook_router
+from bot.line.webhook import make_webhook_router
+from console.accounts.admin_routes import router as accounts_admin_router
+from console.accounts.deps import add_auth_exception_handlers
+from console.accounts.routes import router as accounts_router
+from console.web import add_template_dir, mount_static
+from core.logging_setup import use_user_ref_secret
+from editor import TEMPLATES_DIR as EDITOR_TEMPLATES
 from editor.entries import router as editor_entries_router
 from editor.home import router as editor_home_router
 from editor.publish import router as editor_publish_router
@@ -27,12 +34,10 @@ from editor.routing import router as editor_routing_router
 from editor.transfer import router as editor_transfer_router
 from editor.unanswered import router as editor_unanswered_router
 from editor.versions import router as editor_versions_router
-from handoff.accounts.admin_routes import router as accounts_admin_router
-from handoff.accounts.deps import add_auth_exception_handlers
-from handoff.accounts.routes import router as accounts_router
 from handoff.canned_routes import router as canned_router
+from handoff.console import TEMPLATES_DIR as HANDOFF_TEMPLATES
 from handoff.console import router as console_router
-from handoff.web import mount_static
+from handoff.desk import routing_from
 from tsunagu.api import make_api_router
 from tsunagu.bot_runtime import run_worker
 from tsunagu.container import Services, build_services, start_index_build
@@ -41,7 +46,7 @@ from tsunagu.health import add_health
 from tsunagu.live_index import LiveIndex
 from tsunagu.metrics import add_metrics
 from tsunagu.security import HeaderedFastAPI
-from tsunagu.settings import Settings, get_settings, quality_gate_folder
+from tsunagu.settings import Settings, get_settings, line_secret, quality_gate_folder
 
 DESCRIPTION = (
     "つなぐ: LINE webhook `/callback`, staff console `/staff`, `POST /api/ask`. "
@@ -55,6 +60,9 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     """The app; services (database, retriever) are made at start-up unless given (tests). An index that is not
     built yet is built in a background thread, so the server listens meanwhile (``/readyz`` says "indexing")."""
     settings = settings or get_settings()
+    use_user_ref_secret(line_secret(settings))  # this process's log references, the same in every process
+    for folder in (HANDOFF_TEMPLATES, EDITOR_TEMPLATES, ANALYTICS_TEMPLATES):  # pages on the console's frame
+        add_template_dir(folder)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -80,6 +88,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     # Production serves no API docs: they would list every route, the staff console's included.
     docs: dict[str, Any] = {"docs_url": None, "redoc_url": None, "openapi_url": None} if production else {}
     app = HeaderedFastAPI(title="Tsunagu", description=DESCRIPTION, lifespan=lifespan, hsts=production, **docs)
+    app.state.known_teams = routing_from(settings).teams  # the teams a staff account may have (console.teams)
     mount_static(app)  # before any /staff/{param} route
     add_auth_exception_handlers(app)
     add_error_handlers(app)
@@ -100,7 +109,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.include_router(make_api_router(settings))
     app.include_router(make_webhook_router(settings))
     if settings.emulator:
-        from bot.emulator.routes import mount_emulator  # development only
+        from bot.line.emulator.routes import mount_emulator  # development only
 
         mount_emulator(app, settings)
     return app

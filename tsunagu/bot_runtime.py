@@ -11,8 +11,7 @@ from linebot.v3.messaging import AsyncMessagingApi, Configuration
 
 from bot.conversation import Conversation
 from bot.dispatch import EventDispatcher
-from bot.line_client import LineApiClient, LineSender
-from bot.postback import PostbackSigner
+from bot.line.client import LineApiClient, LineSender
 from bot.worker import BotWorker
 from handoff.desk import citizen_desk_from
 from handoff.notify import build_hub
@@ -37,10 +36,9 @@ async def messaging_api(settings: Settings) -> AsyncIterator[AsyncMessagingApi]:
 
 def make_worker(services: Services, api: AsyncMessagingApi) -> BotWorker:
     settings = services.settings
-    assert settings.line_channel_secret is not None
-    signer = PostbackSigner(settings.line_channel_secret.get_secret_value())
+    signer = services.signer
     conversation = Conversation(services.retriever, signer, settings.data_retention_days)
-    dispatcher = EventDispatcher(conversation, citizen_desk_from(settings))
+    dispatcher = EventDispatcher(conversation, citizen_desk_from(settings, signer))
     sender = LineSender(api, max_attempts=settings.delivery_max_attempts)
     notify = TicketNotificationJob(services.engine, build_hub(settings.notifications), settings.public_base_url)
     return BotWorker(services.engine, dispatcher, sender, jobs=[notify.run_once])

@@ -10,15 +10,15 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from pydantic import ValidationError
 
-from handoff.accounts.cli import users_app
+from core.logging_setup import configure_logging
 from knowledge.packs import PackValidationError
 from retrieval.errors import RetrievalError
 from tsunagu.cli_common import echo_json, fail, fail_with_errors
 from tsunagu.cli_db import db_app
 from tsunagu.cli_measure import bench_app, eval_app
 from tsunagu.cli_purge import purge
-from tsunagu.logging_setup import configure_logging
-from tsunagu.settings import Settings, get_settings
+from tsunagu.cli_users import users_app
+from tsunagu.settings import Settings, get_settings, line_secret
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -76,7 +76,7 @@ def worker() -> None:
     from tsunagu.metrics import serve_worker_metrics
 
     settings = get_settings()
-    configure_logging(settings)  # INFO, like `tsunagu serve`
+    configure_logging(settings, user_ref_secret=line_secret(settings))  # INFO, like `tsunagu serve`
     services = build_services(settings)
     serve_worker_metrics(settings)  # TSUNAGU_METRICS_PORT: this worker's own metrics (none otherwise)
     LiveIndex(services, poll_s=settings.knowledge_poll_s).start(threading.Event())  # daemon: ends with us
@@ -141,7 +141,8 @@ def faq_load(
 
 def _migrated_engine(settings: Settings) -> Engine:
     """An engine on the settings' database, its schema upgraded first."""
-    from tsunagu.db import make_engine, migrate
+    from core.db import make_engine
+    from tsunagu.db import migrate
 
     migrate(settings.database_url)
     return make_engine(settings.database_url)
@@ -188,8 +189,9 @@ def _entries_to_export(pack_dir: Path | None) -> list[Any]:
         return list(read_pack(pack_dir).entries)
     from sqlmodel import Session
 
+    from core.db import make_engine
     from knowledge.service import list_entries
-    from tsunagu.db import make_engine, migrate
+    from tsunagu.db import migrate
 
     settings = get_settings()
     migrate(settings.database_url)
@@ -249,7 +251,7 @@ def richmenu_preview(
 ) -> None:
     """リッチメニューの画像を書き出します（LINE には接続しません）。
     Write the rich menu image (PNG, 2500×1686) without calling LINE."""
-    from bot.richmenu_image import FontNotFoundError, render_menu_image
+    from bot.line.richmenu_image import FontNotFoundError, render_menu_image
 
     try:
         image = render_menu_image()
@@ -271,8 +273,8 @@ def richmenu_deploy() -> None:
     the menus this command made before (menus made by other tools stay). Needs LINE_CHANNEL_ACCESS_TOKEN."""
     import asyncio
 
-    from bot.richmenu_deploy import RichMenuDeployError, deploy_to
-    from bot.richmenu_image import CONTENT_TYPE, FontNotFoundError, render_menu_image
+    from bot.line.richmenu_deploy import RichMenuDeployError, deploy_to
+    from bot.line.richmenu_image import CONTENT_TYPE, FontNotFoundError, render_menu_image
 
     settings = get_settings()
     token = settings.line_channel_access_token.get_secret_value().strip() if settings.line_channel_access_token else ""
@@ -303,7 +305,8 @@ def _settings_or_none() -> Settings | None:
 def main() -> None:
     """Console entry point: configure logging (warnings only; ``serve`` and ``worker`` raise it to INFO), turn
     project errors into one line and exit 1."""
-    configure_logging(_settings_or_none(), logging.WARNING)
+    settings = _settings_or_none()
+    configure_logging(settings, logging.WARNING, user_ref_secret=line_secret(settings))
     try:
         app()
     except (RetrievalError, PackValidationError) as exc:

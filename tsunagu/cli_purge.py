@@ -33,8 +33,8 @@ def purge(
     TSUNAGU_DATA_RETENTION_DAYS (counted from each user's last interaction), keeping only counts."""
     from sqlmodel import Session
 
+    from core.db import make_engine
     from tsunagu import retention
-    from tsunagu.db import make_engine
 
     settings = get_settings()
     engine = make_engine(settings.database_url)

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from bot.postback import PostbackSigner
+from core.db import make_engine
 from knowledge.packs import read_pack, read_synonyms
 from knowledge.publish import ensure_first_version, record_current
 from knowledge.schema import FaqEntryData
@@ -22,7 +24,7 @@ from knowledge.versions import latest_version_id
 from retrieval.cache import ProgressCallback, SqlVectorStore
 from retrieval.engine import IndexGeneration, Retriever
 from retrieval.factory import make_retriever
-from tsunagu.db import check_schema, make_engine, migrate
+from tsunagu.db import check_schema, migrate
 from tsunagu.readiness import IndexState, knowledge_version
 from tsunagu.settings import Settings
 
@@ -39,6 +41,12 @@ class Services:
     engine: Engine
     retriever: Retriever
     index: IndexState = field(default_factory=IndexState)
+
+    @property
+    def signer(self) -> PostbackSigner:
+        """Signs and checks the citizens' buttons (the LINE channel secret's key; the settings always hold one)."""
+        assert self.settings.line_channel_secret is not None
+        return PostbackSigner(self.settings.line_channel_secret.get_secret_value())
 
     def rebuild_index(self, progress: ProgressCallback | None = None) -> None:
         """Rebuild the search index from the database (only changed text is embedded), then mark it ready

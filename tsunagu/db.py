@@ -1,4 +1,4 @@
-"""Database engine, sessions and schema migration (Alembic only; the app never calls ``create_all``).
+"""Schema migration (Alembic only; the app never calls ``create_all``); engines and sessions are ``core.db``.
 
 Migrations are a deploy step (``tsunagu db upgrade``). On PostgreSQL an upgrade holds an advisory lock for its
 whole run, so two deploys that upgrade at once take turns: the second finds the schema current and does nothing.
@@ -11,40 +11,21 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, event, text
+from sqlalchemy import text
 from sqlalchemy.pool import NullPool
-from sqlmodel import Session, create_engine
+from sqlmodel import create_engine
+
+from core.db import make_engine
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 # pg_advisory_lock key held while migrating ("tsunagu" in ASCII): one per database, shared by every schema.
 MIGRATION_LOCK_KEY = 0x7473756E616775
 UPGRADE_COMMAND = "tsunagu db upgrade"
-MAX_ROW_ID = 2**31 - 1  # id columns are 32-bit integers on PostgreSQL
-Row = TypeVar("Row")
-
-
-def make_engine(database_url: str) -> Engine:
-    """Create an engine; SQLite gets foreign keys on and a busy timeout so several processes can share it.
-    SQL parameters (citizens' text, LINE user ids) never appear in database errors or SQL logs."""
-    if database_url.startswith("sqlite"):
-        engine = create_engine(database_url, connect_args={"check_same_thread": False, "timeout": 30},
-                               hide_parameters=True)
-
-        @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_connection, _record):  # type: ignore[no-untyped-def]
-            cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.close()
-
-        return engine
-    return create_engine(database_url, pool_pre_ping=True, hide_parameters=True)
 
 
 def alembic_config(database_url: str) -> Config:
@@ -142,15 +123,3 @@ def check_schema(database_url: str) -> None:
     problem = schema_problem(schema_status(database_url))
     if problem is not None:
         raise SchemaOutOfDateError(problem)
-
-
-def session_scope(engine: Engine) -> Iterator[Session]:
-    """Yield one session, closed afterwards (used by FastAPI dependencies)."""
-    with Session(engine) as session:
-        yield session
-
-
-def get_row(session: Session, model: type[Row], row_id: int) -> Row | None:
-    """The row of ``model`` with id ``row_id``, or None: an id out of the column's range cannot exist either (a
-    typed URL with a huge number is a 404, not a database error)."""
-    return session.get(model, row_id) if 1 <= row_id <= MAX_ROW_ID else None

@@ -23,8 +23,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
 from bot.models import InboxEvent
+from core.clock import as_utc, utcnow
 from retrieval.errors import IndexNotReady
-from tsunagu.clock import as_utc, utcnow
 from tsunagu.readiness import IndexSnapshot, IndexState
 
 logger = logging.getLogger(__name__)

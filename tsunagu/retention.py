@@ -30,13 +30,14 @@ from sqlmodel import Session, col, select
 from bot import retention as bot_retention
 from bot.interactions import Interaction, purge_interactions
 from bot.models import InboxEvent, LineUser, OutboxMessage
-from handoff import audit
+from console import audit
+from console.models import AuditEvent
+from core.clock import as_utc, utcnow
 from handoff import retention as handoff_retention
-from handoff.models import AuditEvent, Ticket, TicketMessage
+from handoff.models import Ticket, TicketMessage
 from knowledge import retention as knowledge_retention
 from knowledge.drafts import FaqDraft
 from knowledge.unanswered import UnansweredQuestion, purge_unanswered
-from tsunagu.clock import as_utc, utcnow
 
 logger = logging.getLogger(__name__)
 

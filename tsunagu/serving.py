@@ -19,10 +19,10 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 
+from core.db import make_engine
+from core.logging_setup import configure_logging
 from tsunagu.container import build_services, load_pack_if_empty, prepare_schema
-from tsunagu.db import make_engine
-from tsunagu.logging_setup import configure_logging
-from tsunagu.settings import Settings, get_settings
+from tsunagu.settings import Settings, get_settings, line_secret
 
 logger = logging.getLogger(__name__)
 
@@ -163,7 +163,8 @@ def run_server(options: ServeOptions) -> None:
     import uvicorn
 
     settings = get_settings()
-    log_config = configure_logging(settings)  # INFO: e.g. the first index build's progress
+    # INFO: e.g. the first index build's progress
+    log_config = configure_logging(settings, user_ref_secret=line_secret(settings))
     check_options(settings, options)
     share_development_secret(settings)
     if options.bot_workers:

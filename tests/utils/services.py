@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from core.db import make_engine
 from retrieval.cache import MemoryVectorStore
 from retrieval.factory import make_retriever
 from tests.utils.embedders import HashingEmbedder
 from tsunagu.container import Services, load_pack_if_empty
-from tsunagu.db import make_engine, migrate
+from tsunagu.db import migrate
 from tsunagu.settings import Settings
 
 

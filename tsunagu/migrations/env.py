@@ -8,7 +8,7 @@ from sqlmodel import SQLModel
 
 import bot.interactions  # noqa: F401  (registers tables on SQLModel.metadata)
 import bot.models  # noqa: F401
-import handoff.accounts.models  # noqa: F401
+import console.accounts.models  # noqa: F401
 import handoff.canned  # noqa: F401
 import handoff.models  # noqa: F401
 import handoff.notes  # noqa: F401

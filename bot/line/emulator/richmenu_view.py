@@ -15,9 +15,9 @@ from typing import Any
 from fastapi import APIRouter, Request, Response, status
 from fastapi.responses import JSONResponse
 
-from bot.emulator.fake_richmenu import FakeRichMenus
-from bot.richmenu_deploy import RichMenuDeployError, deploy_to
-from bot.richmenu_image import CONTENT_TYPE, FontNotFoundError, render_menu_image
+from bot.line.emulator.fake_richmenu import FakeRichMenus
+from bot.line.richmenu_deploy import RichMenuDeployError, deploy_to
+from bot.line.richmenu_image import CONTENT_TYPE, FontNotFoundError, render_menu_image
 
 logger = logging.getLogger(__name__)
 FAKE_API_PATH = "/emulator/line-api"

@@ -18,11 +18,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from handoff import audit
-from handoff.accounts.deps import AdminStaff, StaffPageError, verify_csrf
-from handoff.accounts.models import ROLE_LABELS, ROLES, StaffUser
-from handoff.accounts.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, PasswordPolicyError
-from handoff.accounts.service import (
+from console import audit
+from console.accounts.deps import AdminStaff, StaffPageError, verify_csrf
+from console.accounts.models import ROLE_LABELS, ROLES, StaffUser
+from console.accounts.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, PasswordPolicyError
+from console.accounts.service import (
     AccountError,
     create_user,
     list_users,
@@ -31,15 +31,13 @@ from handoff.accounts.service import (
     set_password,
     update_user,
 )
-from handoff.desk import StaffDesk, get_staff_desk
-from handoff.formatting import jst
-from handoff.web import render, templates
-from tsunagu.db import get_row
-from tsunagu.deps import SessionDep
+from console.teams import KnownTeams
+from console.web import render
+from core.db import get_row
+from core.deps import SessionDep
 
 ACCOUNTS_PATH = "/staff/accounts"
 CSRF = [Depends(verify_csrf)]
-Desk = Annotated[StaffDesk, Depends(get_staff_desk)]
 Text = Annotated[str, Form()]
 
 NOTICES = {
@@ -58,34 +56,33 @@ NAME_TAKEN = "ユーザー名「{name}」は既に使われています。"
 UNKNOWN_TEAM = "担当課「{team}」は登録されていません。一覧から選んでください。"
 
 router = APIRouter(prefix=ACCOUNTS_PATH, tags=["staff console"], include_in_schema=False)
-templates.env.filters.update(jst=jst)
 
 
-def unknown_team(desk: StaffDesk, team: str, *, current: str | None = None) -> str:
+def unknown_team(teams: list[str], team: str, *, current: str | None = None) -> str:
     """The Japanese refusal when ``team`` is neither empty, a known team (``Routing.teams``) nor the account's
     current team (kept when only the role or name changes); "" when it is fine."""
     team = team.strip()
-    if not team or team in desk.routing.teams or team == (current or ""):
+    if not team or team in teams or team == (current or ""):
         return ""
     return UNKNOWN_TEAM.format(team=team)
 
 
-def _context(request: Request, session: Session, desk: StaffDesk, error: str) -> dict[str, object]:
+def _context(request: Request, session: Session, teams: list[str], error: str) -> dict[str, object]:
     notice = "" if error else NOTICES.get(request.query_params.get("done", ""), "")
-    return {"users": list_users(session), "teams": list(desk.routing.teams), "roles": ROLES, "error": error,
+    return {"users": list_users(session), "teams": list(teams), "roles": ROLES, "error": error,
             "notice": notice, "min_password": MIN_PASSWORD_LENGTH, "max_password": MAX_PASSWORD_LENGTH}
 
 
-def _list_page(request: Request, session: Session, admin: StaffUser, desk: StaffDesk, *,
+def _list_page(request: Request, session: Session, admin: StaffUser, teams: list[str], *,
                form: dict[str, str] | None = None, error: str = "", status_code: int = 200) -> Response:
-    context = _context(request, session, desk, error)
+    context = _context(request, session, teams, error)
     context["form"] = form or {"role": "staff"}
     return render(request, "accounts.html", context, staff=admin, status_code=status_code)
 
 
-def _edit_page(request: Request, session: Session, admin: StaffUser, desk: StaffDesk, account: StaffUser, *,
+def _edit_page(request: Request, session: Session, admin: StaffUser, teams: list[str], account: StaffUser, *,
                form: dict[str, str] | None = None, error: str = "", status_code: int = 200) -> Response:
-    context = _context(request, session, desk, error)
+    context = _context(request, session, teams, error)
     context.update(account=account, is_self=account.id == admin.id, form=form or {
         "role": account.role, "display_name": account.display_name, "team": account.team or ""})
     return render(request, "account_edit.html", context, staff=admin, status_code=status_code)
@@ -109,22 +106,22 @@ def _audit(session: Session, admin: StaffUser, action: str, detail: str) -> None
 
 
 @router.get("", response_class=HTMLResponse)
-def accounts_page(request: Request, session: SessionDep, admin: AdminStaff, desk: Desk) -> Response:
+def accounts_page(request: Request, session: SessionDep, admin: AdminStaff, teams: KnownTeams) -> Response:
     """Every account (active or not) and the form to create one."""
-    return _list_page(request, session, admin, desk)
+    return _list_page(request, session, admin, teams)
 
 
 @router.post("", dependencies=CSRF, response_class=HTMLResponse)
 def create_account(
-    request: Request, session: SessionDep, admin: AdminStaff, desk: Desk, username: Text = "",
+    request: Request, session: SessionDep, admin: AdminStaff, teams: KnownTeams, username: Text = "",
     display_name: Text = "", role: Text = "staff", team: Text = "", password: Text = "", password_confirm: Text = "",
 ) -> Response:
     """Create an active account with a temporary password typed twice by the admin."""
     form = {"username": username, "display_name": display_name, "role": role, "team": team}
     if password != password_confirm:
-        return _list_page(request, session, admin, desk, form=form, error=PASSWORD_MISMATCH, status_code=400)
-    if refusal := unknown_team(desk, team):
-        return _list_page(request, session, admin, desk, form=form, error=refusal, status_code=400)
+        return _list_page(request, session, admin, teams, form=form, error=PASSWORD_MISMATCH, status_code=400)
+    if refusal := unknown_team(teams, team):
+        return _list_page(request, session, admin, teams, form=form, error=refusal, status_code=400)
     name = normalize_username(username)
     _audit(session, admin, "account_created",
            f"ユーザー：{name}、役割：{ROLE_LABELS.get(role, role)}、担当課：{team.strip() or '未設定'}")
@@ -134,14 +131,14 @@ def create_account(
     except (AccountError, PasswordPolicyError, IntegrityError) as exc:
         session.rollback()
         message = NAME_TAKEN.format(name=name) if isinstance(exc, IntegrityError) else str(exc)
-        return _list_page(request, session, admin, desk, form=form, error=message, status_code=400)
+        return _list_page(request, session, admin, teams, form=form, error=message, status_code=400)
     return _done(account, "created_no_team" if account.role == "staff" and not account.team else "created")
 
 
 @router.get("/{user_id}", response_class=HTMLResponse)
-def account_page(user_id: int, request: Request, session: SessionDep, admin: AdminStaff, desk: Desk) -> Response:
+def account_page(user_id: int, request: Request, session: SessionDep, admin: AdminStaff, teams: KnownTeams) -> Response:
     """One account: its profile form, the password reset and the disable/enable button."""
-    return _edit_page(request, session, admin, desk, _load(session, admin, user_id))
+    return _edit_page(request, session, admin, teams, _load(session, admin, user_id))
 
 
 def _changes(account: StaffUser, role: str, display_name: str, team: str | None) -> list[str]:
@@ -153,14 +150,14 @@ def _changes(account: StaffUser, role: str, display_name: str, team: str | None)
 
 @router.post("/{user_id}/profile", dependencies=CSRF, response_class=HTMLResponse)
 def update_account(
-    user_id: int, request: Request, session: SessionDep, admin: AdminStaff, desk: Desk,
+    user_id: int, request: Request, session: SessionDep, admin: AdminStaff, teams: KnownTeams,
     role: Text = "", display_name: Text = "", team: Text = "",
 ) -> Response:
     """Change role, display name and team (not for one's own admin role, never for the last admin)."""
     account = _load(session, admin, user_id)
-    if refusal := unknown_team(desk, team, current=account.team):
+    if refusal := unknown_team(teams, team, current=account.team):
         form = {"role": role, "display_name": display_name, "team": team}
-        return _edit_page(request, session, admin, desk, account, form=form, error=refusal, status_code=400)
+        return _edit_page(request, session, admin, teams, account, form=form, error=refusal, status_code=400)
     changes = _changes(account, role, display_name.strip() or account.username, team.strip() or None)
     if not changes:
         return _done(account, "unchanged")
@@ -170,29 +167,29 @@ def update_account(
     except AccountError as exc:
         session.rollback()
         form = {"role": role, "display_name": display_name, "team": team}
-        return _edit_page(request, session, admin, desk, account, form=form, error=str(exc), status_code=400)
+        return _edit_page(request, session, admin, teams, account, form=form, error=str(exc), status_code=400)
     return _done(account, "updated")
 
 
 @router.post("/{user_id}/password", dependencies=CSRF, response_class=HTMLResponse)
 def reset_password(
-    user_id: int, request: Request, session: SessionDep, admin: AdminStaff, desk: Desk,
+    user_id: int, request: Request, session: SessionDep, admin: AdminStaff, teams: KnownTeams,
     password: Text = "", password_confirm: Text = "",
 ) -> Response:
     """Set a temporary password typed twice; the account's sessions end (it logs in again)."""
     account = _load(session, admin, user_id)
     if password != password_confirm:
-        return _edit_page(request, session, admin, desk, account, error=PASSWORD_MISMATCH, status_code=400)
+        return _edit_page(request, session, admin, teams, account, error=PASSWORD_MISMATCH, status_code=400)
     _audit(session, admin, "account_password_reset", f"ユーザー：{account.username}")
     try:
         set_password(session, account, password)
     except PasswordPolicyError as exc:
         session.rollback()
-        return _edit_page(request, session, admin, desk, account, error=str(exc), status_code=400)
+        return _edit_page(request, session, admin, teams, account, error=str(exc), status_code=400)
     return _done(account, "password")
 
 
-def _set_active(request: Request, session: Session, admin: StaffUser, desk: StaffDesk, user_id: int,
+def _set_active(request: Request, session: Session, admin: StaffUser, teams: list[str], user_id: int,
                 active: bool) -> Response:
     account = _load(session, admin, user_id)
     if account.active == active:
@@ -202,17 +199,19 @@ def _set_active(request: Request, session: Session, admin: StaffUser, desk: Staf
         set_active(session, account, active, actor=admin)
     except AccountError as exc:
         session.rollback()
-        return _edit_page(request, session, admin, desk, account, error=str(exc), status_code=400)
+        return _edit_page(request, session, admin, teams, account, error=str(exc), status_code=400)
     return _done(account, "enabled" if active else "disabled")
 
 
 @router.post("/{user_id}/disable", dependencies=CSRF, response_class=HTMLResponse)
-def disable_account(user_id: int, request: Request, session: SessionDep, admin: AdminStaff, desk: Desk) -> Response:
+def disable_account(user_id: int, request: Request, session: SessionDep, admin: AdminStaff,
+                    teams: KnownTeams) -> Response:
     """Disable (not for oneself, never the last admin): no login, sessions end, the history stays."""
-    return _set_active(request, session, admin, desk, user_id, False)
+    return _set_active(request, session, admin, teams, user_id, False)
 
 
 @router.post("/{user_id}/enable", dependencies=CSRF, response_class=HTMLResponse)
-def enable_account(user_id: int, request: Request, session: SessionDep, admin: AdminStaff, desk: Desk) -> Response:
+def enable_account(user_id: int, request: Request, session: SessionDep, admin: AdminStaff,
+                   teams: KnownTeams) -> Response:
     """Let a disabled account log in again with its current password."""
-    return _set_active(request, session, admin, desk, user_id, True)
+    return _set_active(request, session, admin, teams, user_id, True)

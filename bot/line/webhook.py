@@ -16,8 +16,8 @@ from linebot.v3.webhooks import Event
 from sqlalchemy import Engine
 
 from bot.inbox import StoreResult, store_and_commit
-from bot.payload import UnsafePayload, load_json
-from tsunagu.settings import Settings
+from bot.line.payload import UnsafePayload, load_json
+from bot.settings import BotSettings
 
 logger = logging.getLogger(__name__)
 
@@ -86,7 +86,7 @@ def store_body(engine: Engine, text: str, max_events: int) -> StoreResult:
     return store_and_commit(engine, events)
 
 
-def make_webhook_router(settings: Settings) -> APIRouter:
+def make_webhook_router(settings: BotSettings) -> APIRouter:
     """The webhook route, with its parser built once from the channel secret.
 
     The parser's signature validator checks the raw body; events are stored as LINE sent them (the worker

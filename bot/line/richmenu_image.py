@@ -16,7 +16,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
-from bot.richmenu import HEIGHT, ITEMS, WIDTH, Box, MenuItem, area_box
+from bot.line.richmenu import HEIGHT, ITEMS, WIDTH, Box, MenuItem, area_box
 
 SUPERSAMPLE = 2
 GAP = 12  # white space around each card, in final pixels

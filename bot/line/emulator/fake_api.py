@@ -16,7 +16,7 @@ from typing import Any
 from fastapi import APIRouter, FastAPI, Request, status
 from fastapi.responses import JSONResponse
 
-from bot.emulator.fake_richmenu import FakeRichMenus
+from bot.line.emulator.fake_richmenu import FakeRichMenus
 
 
 @dataclass

@@ -10,7 +10,7 @@ import datetime as dt
 
 from sqlmodel import Field, SQLModel
 
-from tsunagu.clock import utcnow
+from core.clock import utcnow
 
 ROLES = ("staff", "editor", "admin")
 TICKET_ROLES = ("staff", "admin")  # may see and answer hand-off tickets

@@ -1,4 +1,6 @@
-"""Shared rendering for the staff console: one Jinja2 environment for ``handoff/templates`` and its static files.
+"""Shared rendering for the staff console: one Jinja2 environment for ``console/templates`` (the page frame, sign-in,
+accounts, errors) and the folders the composition root adds for the pages of handoff, the editor and analytics; and
+the console's static files.
 
 Templates are autoescaped (``.html``). Pages may not use inline scripts or ``style`` attributes: the
 Content-Security-Policy (``tsunagu/security.py``) forbids them, so behaviour goes in ``/staff/static/*.js``.
@@ -16,7 +18,9 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from jinja2 import FileSystemLoader
 
-from handoff.accounts.models import ADMIN_ROLES, EDITOR_ROLES, ROLE_LABELS, TICKET_ROLES, StaffUser
+from console.accounts.models import ADMIN_ROLES, EDITOR_ROLES, ROLE_LABELS, TICKET_ROLES, StaffUser
+from console.audit import ACTION_LABELS, ACTOR_LABELS
+from console.formatting import SCORE_EXPLANATION, audit_detail, category_label, jst, score_label
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES_DIR = HERE / "templates"
@@ -26,8 +30,10 @@ STATIC_PATH = "/staff/static"
 templates = Jinja2Templates(directory=TEMPLATES_DIR)
 templates.env.globals.update(
     ROLE_LABELS=ROLE_LABELS, TICKET_ROLES=TICKET_ROLES, EDITOR_ROLES=EDITOR_ROLES, ADMIN_ROLES=ADMIN_ROLES,
-    STATIC_PATH=STATIC_PATH,
+    STATIC_PATH=STATIC_PATH, ACTION_LABELS=ACTION_LABELS, ACTOR_LABELS=ACTOR_LABELS,
+    SCORE_EXPLANATION=SCORE_EXPLANATION,
 )
+templates.env.filters.update(jst=jst, category_label=category_label, score_label=score_label, audit_detail=audit_detail)
 
 
 def render(
@@ -50,8 +56,9 @@ def render(
 
 
 def add_template_dir(directory: Path) -> None:
-    """Let another package's console pages (the editor, analytics) extend ``base.html`` from their own folder;
-    ``handoff/templates`` stays first, so a page name cannot shadow the console's own."""
+    """Let another package's console pages (handoff, the editor, analytics) extend ``base.html`` from their own
+    folder (the composition root adds them); ``console/templates`` stays first, so a page name cannot shadow the
+    console's own."""
     loader = templates.env.loader
     assert isinstance(loader, FileSystemLoader)
     if str(directory) not in loader.searchpath:
@@ -59,5 +66,5 @@ def add_template_dir(directory: Path) -> None:
 
 
 def mount_static(app: FastAPI) -> None:
-    """Serve ``handoff/static`` at ``/staff/static`` (call before routers with ``/staff/{param}`` paths)."""
+    """Serve ``console/static`` at ``/staff/static`` (call before routers with ``/staff/{param}`` paths)."""
     app.mount(STATIC_PATH, StaticFiles(directory=STATIC_DIR), name="staff-static")

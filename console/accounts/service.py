@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
-from handoff.accounts.models import (
+from console.accounts.models import (
     ADMIN_ROLES,
     ROLES,
     USERNAME_MAX_LENGTH,
@@ -24,14 +24,14 @@ from handoff.accounts.models import (
     StaffSession,
     StaffUser,
 )
-from handoff.accounts.passwords import (
+from console.accounts.passwords import (
     burn_verification_time,
     check_password_policy,
     hash_password,
     needs_rehash,
     verify_password,
 )
-from tsunagu.clock import as_utc, utcnow
+from core.clock import as_utc, utcnow
 
 SESSION_LIFETIME = dt.timedelta(hours=8)  # absolute: a session never outlives a working day
 LAST_SEEN_RESOLUTION = dt.timedelta(minutes=1)  # write last_seen_at at most once a minute

@@ -24,7 +24,7 @@ from linebot.v3.messaging import (
 )
 from linebot.v3.messaging.exceptions import ApiException
 
-from bot.richmenu import rich_menu_request
+from bot.line.richmenu import rich_menu_request
 
 T = TypeVar("T")
 

@@ -20,10 +20,10 @@ from urllib.parse import urlencode
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 
-from handoff.accounts.models import ADMIN_ROLES, EDITOR_ROLES, ROLES, TICKET_ROLES, StaffSession, StaffUser
-from handoff.accounts.service import lookup_session
-from handoff.web import render
-from tsunagu.deps import SessionDep
+from console.accounts.models import ADMIN_ROLES, EDITOR_ROLES, ROLES, TICKET_ROLES, StaffSession, StaffUser
+from console.accounts.service import lookup_session
+from console.web import render
+from core.deps import SessionDep
 
 __all__ = [
     "ADMIN_ROLES", "EDITOR_ROLES", "TICKET_ROLES", "SESSION_COOKIE", "CSRF_FIELD", "CSRF_HEADER",

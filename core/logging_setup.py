@@ -25,10 +25,10 @@ import secrets
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Literal
 
-from tsunagu.request_id import current_request_id
+from core.request_id import current_request_id
 
 if TYPE_CHECKING:
-    from tsunagu.settings import Settings
+    from core.settings import CoreSettings
 
 LogFormat = Literal["json", "text"]
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
@@ -40,7 +40,7 @@ _RECORD_ATTRIBUTES = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, No
 USER_REF_CHARS = 12
 
 
-def log_format(settings: Settings) -> LogFormat:
+def log_format(settings: CoreSettings) -> LogFormat:
     """The configured format, or by default JSON in production and text in development."""
     return settings.log_format or ("json" if settings.environment == "production" else "text")
 
@@ -124,27 +124,33 @@ def logging_config(fmt: LogFormat, level: int | str = logging.INFO) -> dict[str,
     }
 
 
-def configure_logging(settings: Settings | None, level: int | str = logging.INFO) -> dict[str, Any]:
+def configure_logging(settings: CoreSettings | None, level: int | str = logging.INFO, *,
+                      user_ref_secret: str | None = None) -> dict[str, Any]:
     """Configure this process's logging (again, replacing the earlier set-up); returns the dictConfig used.
-    Without settings (they could not be read) the format is text."""
+    Without settings (they could not be read) the format is text. ``user_ref_secret``: see
+    ``use_user_ref_secret``."""
+    use_user_ref_secret(user_ref_secret)
     config = logging_config(log_format(settings) if settings is not None else "text", level)
     logging.config.dictConfig(config)
     return config
 
 
+_user_ref_secret: list[bytes] = []  # set once per process by ``use_user_ref_secret``
+
+
+def use_user_ref_secret(secret: str | None) -> None:
+    """Derive ``user_ref``'s key from the LINE channel secret (the composition root passes it at start-up), so
+    every process of one installation (web, workers, CLI) and every restart give a user the same reference, and
+    nobody without the secret can tell which LINE user a reference belongs to, even holding a list of user ids.
+    None: a random key (references then hold within this process only)."""
+    _user_ref_secret[:] = [secret.encode() if secret else secrets.token_bytes(32)]
+    _user_ref_key.cache_clear()
+
+
 @lru_cache(maxsize=1)
 def _user_ref_key() -> bytes:
-    """HMAC key for ``user_ref``: derived from the LINE channel secret, so every process of one installation
-    (web, workers, CLI) and every restart give a user the same reference, and nobody without the secret can
-    tell which LINE user a reference belongs to, even holding a list of user ids. A random key stands in when
-    the settings cannot be read (the references then hold within this process only)."""
-    from tsunagu.settings import get_settings
-
-    try:
-        secret = get_settings().line_channel_secret
-    except ValueError:  # pydantic's ValidationError: a misconfiguration the command itself reports
-        secret = None
-    material = secret.get_secret_value().encode() if secret is not None else secrets.token_bytes(32)
+    """HMAC key for ``user_ref`` (``use_user_ref_secret``); a random one until a secret is given."""
+    material = _user_ref_secret[0] if _user_ref_secret else secrets.token_bytes(32)
     return hmac.new(material, b"tsunagu log user reference", hashlib.sha256).digest()
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 from bot.categories import CATEGORIES
-from tsunagu.clock import JAPAN, as_utc
+from core.clock import JAPAN, as_utc
 
 # The pack's category slugs in the words staff use: the names of the bot's category buttons.
 CATEGORY_LABELS = {category.slug: category.label for category in CATEGORIES}

@@ -25,9 +25,9 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, Field
 
-from bot.emulator.fake_api import FakeLineApi
-from bot.emulator.richmenu_view import richmenu_router
-from tsunagu.settings import Settings
+from bot.line.emulator.fake_api import FakeLineApi
+from bot.line.emulator.richmenu_view import richmenu_router
+from bot.settings import BotSettings
 
 HERE = Path(__file__).resolve().parent
 templates = Jinja2Templates(directory=HERE / "templates")
@@ -66,7 +66,7 @@ def webhook_event(data: EmulatorInput) -> dict[str, Any]:
     return event
 
 
-def mount_emulator(app: FastAPI, settings: Settings) -> None:
+def mount_emulator(app: FastAPI, settings: BotSettings) -> None:
     """Add the emulator page, its endpoints and the fake Messaging API to ``app``."""
     assert settings.line_channel_secret is not None
     secret = settings.line_channel_secret.get_secret_value()

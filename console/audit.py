@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, select
 
-from handoff.models import AuditEvent
+from console.models import AuditEvent
 
 CITIZEN = "citizen"
 SYSTEM = "system"

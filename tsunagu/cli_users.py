@@ -14,9 +14,9 @@ from typing import Annotated, NoReturn
 import typer
 from sqlmodel import Session
 
-from handoff.accounts.models import ROLE_LABELS, ROLES, StaffUser
-from handoff.accounts.passwords import PasswordPolicyError
-from handoff.accounts.service import AccountError, create_user, disable_user, get_user, list_users, set_password
+from console.accounts.models import ROLE_LABELS, ROLES, StaffUser
+from console.accounts.passwords import PasswordPolicyError
+from console.accounts.service import AccountError, create_user, disable_user, get_user, list_users, set_password
 
 users_app = typer.Typer(help="Manage staff accounts of the staff console.", no_args_is_help=True)
 
@@ -34,7 +34,8 @@ def _fail(message: str) -> NoReturn:
 @contextmanager
 def _database() -> Iterator[Session]:
     """A session on the configured database, migrated to the newest schema first."""
-    from tsunagu.db import make_engine, migrate
+    from core.db import make_engine
+    from tsunagu.db import migrate
     from tsunagu.settings import get_settings
 
     settings = get_settings()

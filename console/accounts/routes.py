@@ -17,9 +17,9 @@ from urllib.parse import unquote, urlsplit
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from handoff.accounts.deps import LOGIN_PATH, is_production, reject_cross_site, session_cookie_name, verify_csrf
-from handoff.accounts.models import TICKET_ROLES, StaffUser
-from handoff.accounts.service import (
+from console.accounts.deps import LOGIN_PATH, is_production, reject_cross_site, session_cookie_name, verify_csrf
+from console.accounts.models import TICKET_ROLES, StaffUser
+from console.accounts.service import (
     SESSION_LIFETIME,
     LoginError,
     authenticate,
@@ -27,8 +27,8 @@ from handoff.accounts.service import (
     delete_session,
     lookup_session,
 )
-from handoff.web import render
-from tsunagu.deps import SessionDep
+from console.web import render
+from core.deps import SessionDep
 
 LOGOUT_PATH = "/staff/logout"
 DEFAULT_NEXT = "/staff/"

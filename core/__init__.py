@@ -1,0 +1,1 @@
+"""The floor: settings base, database, clock, logging and request ids. Imports no project package."""
