@@ -18,9 +18,9 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from jinja2 import FileSystemLoader
 
-from console.accounts.models import ADMIN_ROLES, EDITOR_ROLES, ROLE_LABELS, TICKET_ROLES, StaffUser
 from console.audit import ACTION_LABELS, ACTOR_LABELS
 from console.formatting import SCORE_EXPLANATION, audit_detail, category_label, jst, score_label
+from console.roles import ADMIN_ROLES, EDITOR_ROLES, ROLE_LABELS, TICKET_ROLES
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES_DIR = HERE / "templates"
@@ -41,7 +41,7 @@ def render(
     name: str,
     context: Mapping[str, Any] | None = None,
     *,
-    staff: StaffUser | None = None,
+    staff: object | None = None,
     status_code: int = 200,
     headers: Mapping[str, str] | None = None,
 ) -> HTMLResponse:

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from console.accounts.models import ADMIN_ROLES, StaffUser
+from console.accounts.models import StaffUser
+from console.roles import ADMIN_ROLES
 from handoff.models import Ticket
 from handoff.routing import UNROUTED
 

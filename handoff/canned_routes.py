@@ -13,7 +13,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 
 from console.accounts.deps import StaffPageError, TicketStaff, verify_csrf
-from console.accounts.models import ADMIN_ROLES, StaffUser
+from console.accounts.models import StaffUser
+from console.roles import ADMIN_ROLES
 from console.web import render
 from core.db import get_row
 from core.deps import SessionDep

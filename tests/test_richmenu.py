@@ -15,13 +15,13 @@ import httpx
 import pytest
 from PIL import Image, ImageChops
 
-from bot import richmenu_image
+from bot.line import richmenu_image
 from bot.line.emulator.fake_api import FakeLineApi
 from bot.line.emulator.fake_richmenu import menu_problems
-from bot.menu_actions import MenuAction, menu_data, parse_menu_data
 from bot.line.richmenu import HEIGHT, ITEMS, MENU_NAME, WIDTH, area_box, rich_menu_request
 from bot.line.richmenu_deploy import RichMenuDeployError, deploy_to
 from bot.line.richmenu_image import CONTENT_TYPE, MAX_BYTES, FontNotFoundError, japanese_font_path, render_menu_image
+from bot.menu_actions import MenuAction, menu_data, parse_menu_data
 from tests.utils.openapi import _spec
 from tests.utils.openapi import errors as spec_errors
 from tests.utils.servers import free_port, serve

@@ -16,9 +16,9 @@ import pytest
 
 from bot.conversation import TEXT
 from bot.line.emulator.routes import EMULATOR_USER_ID
-from bot.menu_actions import MenuAction, menu_data
 from bot.line.richmenu import ITEMS
 from bot.line.richmenu_image import render_menu_image
+from bot.menu_actions import MenuAction, menu_data
 from tests.test_emulator import ARTIFACTS, emulator_app
 from tests.test_richmenu import assert_calls_match_spec
 from tests.utils.openapi import errors as spec_errors

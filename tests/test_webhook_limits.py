@@ -20,8 +20,8 @@ from sqlmodel import Session, select
 
 import bot.line.webhook
 from bot.inbox import StoreResult, store_and_commit, store_events
-from bot.models import InboxEvent
 from bot.line.payload import MAX_DEPTH, UnsafePayload, load_json
+from bot.models import InboxEvent
 from core.db import make_engine
 from retrieval.engine import Retriever
 from tests.conftest import MINI_PACK

@@ -14,9 +14,10 @@ from typing import Annotated, NoReturn
 import typer
 from sqlmodel import Session
 
-from console.accounts.models import ROLE_LABELS, ROLES, StaffUser
+from console.accounts.models import StaffUser
 from console.accounts.passwords import PasswordPolicyError
 from console.accounts.service import AccountError, create_user, disable_user, get_user, list_users, set_password
+from console.roles import ROLE_LABELS, ROLES
 
 users_app = typer.Typer(help="Manage staff accounts of the staff console.", no_args_is_help=True)
 

@@ -20,7 +20,7 @@ from sqlmodel import Session
 
 from console import audit
 from console.accounts.deps import AdminStaff, StaffPageError, verify_csrf
-from console.accounts.models import ROLE_LABELS, ROLES, StaffUser
+from console.accounts.models import StaffUser
 from console.accounts.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, PasswordPolicyError
 from console.accounts.service import (
     AccountError,
@@ -31,6 +31,7 @@ from console.accounts.service import (
     set_password,
     update_user,
 )
+from console.roles import ROLE_LABELS, ROLES
 from console.teams import KnownTeams
 from console.web import render
 from core.db import get_row

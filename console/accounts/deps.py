@@ -20,8 +20,9 @@ from urllib.parse import urlencode
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 
-from console.accounts.models import ADMIN_ROLES, EDITOR_ROLES, ROLES, TICKET_ROLES, StaffSession, StaffUser
+from console.accounts.models import StaffSession, StaffUser
 from console.accounts.service import lookup_session
+from console.roles import ADMIN_ROLES, EDITOR_ROLES, ROLES, TICKET_ROLES
 from console.web import render
 from core.deps import SessionDep
 

@@ -1,7 +1,6 @@
 """Tables for staff accounts, their login sessions and failed logins, and the role policy.
 
-The role policy lives here, in one place, so the dependencies, the templates and the CLI agree on it:
-``admin`` can do everything, ``staff`` answers tickets, ``editor`` edits FAQ drafts.
+The role policy is ``console.roles``, in one place, so the dependencies, the templates and the CLI agree on it.
 """
 
 from __future__ import annotations
@@ -11,12 +10,6 @@ import datetime as dt
 from sqlmodel import Field, SQLModel
 
 from core.clock import utcnow
-
-ROLES = ("staff", "editor", "admin")
-TICKET_ROLES = ("staff", "admin")  # may see and answer hand-off tickets
-EDITOR_ROLES = ("editor", "admin")  # may edit FAQ drafts
-ADMIN_ROLES = ("admin",)  # may see the audit log and manage everything
-ROLE_LABELS = {"staff": "職員", "editor": "FAQ編集者", "admin": "管理者"}
 
 USERNAME_MIN_LENGTH = 3
 USERNAME_MAX_LENGTH = 64

@@ -18,7 +18,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from console.accounts.deps import LOGIN_PATH, is_production, reject_cross_site, session_cookie_name, verify_csrf
-from console.accounts.models import TICKET_ROLES, StaffUser
+from console.accounts.models import StaffUser
 from console.accounts.service import (
     SESSION_LIFETIME,
     LoginError,
@@ -27,6 +27,7 @@ from console.accounts.service import (
     delete_session,
     lookup_session,
 )
+from console.roles import TICKET_ROLES
 from console.web import render
 from core.deps import SessionDep
 

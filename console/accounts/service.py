@@ -15,15 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
-from console.accounts.models import (
-    ADMIN_ROLES,
-    ROLES,
-    USERNAME_MAX_LENGTH,
-    USERNAME_MIN_LENGTH,
-    StaffLoginFailure,
-    StaffSession,
-    StaffUser,
-)
+from console.accounts.models import USERNAME_MAX_LENGTH, USERNAME_MIN_LENGTH, StaffLoginFailure, StaffSession, StaffUser
 from console.accounts.passwords import (
     burn_verification_time,
     check_password_policy,
@@ -31,6 +23,7 @@ from console.accounts.passwords import (
     needs_rehash,
     verify_password,
 )
+from console.roles import ADMIN_ROLES, ROLES
 from core.clock import as_utc, utcnow
 
 SESSION_LIFETIME = dt.timedelta(hours=8)  # absolute: a session never outlives a working day
