@@ -9,10 +9,12 @@ RUN apt-get update && apt-get install -y --no-install-recommends build-essential
 WORKDIR /app
 COPY pyproject.toml constraints.txt README.md LICENSE ./
 COPY scripts/install scripts/install
+COPY core core
 COPY tsunagu tsunagu
 COPY bot bot
 COPY knowledge knowledge
 COPY retrieval retrieval
+COPY console console
 COPY handoff handoff
 COPY eval eval
 COPY analytics analytics
