@@ -14,8 +14,8 @@ from bot.categories import BY_SLUG as CATEGORY_SLUGS
 from bot.choices import chosen_for, remember_choice
 from bot.conversation import DECLINE_ARGUMENT, NONE_FIT_ARGUMENT, TEXT, Conversation, after_guidance
 from bot.emergency import EmergencyCheck, check, guidance
-from bot.line.group_chat import GroupChat, chat_id_of
 from bot.interactions import delete_user_interactions
+from bot.line.group_chat import GroupChat, chat_id_of
 from bot.menu_actions import CATEGORY_ACTIONS, MenuAction, parse_menu_data
 from bot.messages import MAX_MESSAGES, Message, PostbackChoice, text_messages
 from bot.models import InboxEvent, LineUser, OutboxMessage

@@ -37,9 +37,9 @@ from sqlmodel import Session, col
 
 from bot.dispatch import EventDispatcher
 from bot.event_log import event_fields
-from bot.line.group_chat import chat_id_of
 from bot.inbox import event_time
 from bot.line.client import CallKind, Delivery, DeliveryResult, LineSender, Outgoing
+from bot.line.group_chat import chat_id_of
 from bot.models import InboxEvent, LineUser, OutboxMessage
 from core.clock import as_utc, utcnow
 from core.request_id import request_context
