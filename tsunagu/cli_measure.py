@@ -7,16 +7,19 @@ product's data.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from tsunagu.cli_common import echo_json, fail
-from tsunagu.settings import get_settings
+from tsunagu.settings import Settings, get_settings
 
 if TYPE_CHECKING:
+    from eval.bench_publish import OpenApp
     from eval.settings import EvalSettings
+    from tsunagu.container import Services
 
 eval_app = typer.Typer(help="Measure retrieval quality on the eval set or a BEIR benchmark.", no_args_is_help=True)
 bench_app = typer.Typer(help="Benchmarks of this machine: retrieval alone, the LINE webhook under load, hand-off "
@@ -24,12 +27,29 @@ bench_app = typer.Typer(help="Benchmarks of this machine: retrieval alone, the L
 
 
 # eval/ does not import this package (the composition root): the commands pass it the settings sections it
-# reads and the schema migration.
+# reads, the schema migration and, for `bench publish`, the app's own pieces.
 def _eval_settings() -> EvalSettings:
     """The app's settings as eval reads them (the same values)."""
     from eval.settings import EvalSettings
 
     return EvalSettings.of(get_settings())
+
+
+def publishing_app(settings: Settings, services_factory: Callable[[Settings], Services] | None = None) -> OpenApp:
+    """``bench publish``'s side of the app in this process over a database URL: the services of ``settings``
+    on that database (``services_factory``, default ``build_services``: the pack loaded as version 1, the index
+    built) and their live index."""
+    from eval.bench_publish import PublishingApp
+    from tsunagu.container import build_services
+    from tsunagu.live_index import LiveIndex
+
+    factory = services_factory or build_services
+
+    def open_app(database_url: str) -> PublishingApp:
+        services = factory(settings.model_copy(update={"database_url": database_url}))
+        return PublishingApp(services.engine, LiveIndex(services))
+
+    return open_app
 
 
 @eval_app.command("run")
@@ -332,11 +352,13 @@ def bench_webhook(
     """
     from eval.bench_webhook import BenchOptions, run_webhook_bench
     from eval.webhook_load import LoadOptions
+    from tsunagu.db import migrate
 
     settings = get_settings()
     options = BenchOptions(LoadOptions(rate=rate, duration=duration), workers=workers, worker_nice=worker_nice,
                            database_url=database_url, cache_db=cache_db)
-    results = run_webhook_bench(options, labels={"embedder": settings.embedder, "pack": settings.pack_dir.name})
+    results = run_webhook_bench(options, migrate=migrate,
+                                labels={"embedder": settings.embedder, "pack": settings.pack_dir.name})
     _print_results(results, as_json=as_json, output=output)
 
 
@@ -356,9 +378,12 @@ def bench_publish(
     and failed_queries_during_swap (must be 0)."""
     from eval.bench_publish import run_publish_bench
     from eval.bench_webhook import DEFAULT_CACHE_DB
+    from tsunagu.db import migrate
+    from tsunagu.settings import quality_gate_folder
 
-    results = run_publish_bench(get_settings(), rate=rate, database_url=database_url,
-                                cache_db=cache_db or DEFAULT_CACHE_DB)
+    settings = get_settings()
+    results = run_publish_bench(publishing_app(settings), migrate=migrate, gate_folder=quality_gate_folder(settings),
+                                rate=rate, database_url=database_url, cache_db=cache_db or DEFAULT_CACHE_DB)
     _print_results(results, as_json=as_json, output=output)
 
 
@@ -374,6 +399,7 @@ def bench_handoff(
 ) -> None:
     """Tickets claimed and resolved by concurrent staff: double_claims and lost (both must be 0), claim latency."""
     from eval.bench_handoff import run_handoff_bench
+    from tsunagu.db import migrate
 
-    results = run_handoff_bench(tickets=tickets, staff=staff, database_url=database_url)
+    results = run_handoff_bench(migrate=migrate, tickets=tickets, staff=staff, database_url=database_url)
     _print_results(results, as_json=as_json, output=output)
