@@ -20,7 +20,7 @@ from knowledge.schema import FaqEntryData
 from retrieval.cache import MemoryVectorStore
 from retrieval.embedders import Embedder
 from retrieval.factory import make_retriever
-from tsunagu.settings import Settings
+from retrieval.settings import RetrievalSettings
 
 StageProgress = Callable[[str, int, int], None]
 """Called as ``progress(stage, done, total)``; stage ``corpus`` counts texts embedded, ``queries`` queries run."""
@@ -103,7 +103,7 @@ def export_beir(entries: list[FaqEntryData], questions: list[EvalQuestion], dire
 
 
 def run_beir(
-    settings: Settings,
+    settings: RetrievalSettings,
     directory: Path,
     *,
     limit: int | None = None,

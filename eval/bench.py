@@ -21,13 +21,13 @@ import numpy as np
 
 from eval.datasets import load_questions
 from eval.metrics import percentile
+from eval.settings import EvalSettings
 from knowledge.packs import read_pack
 from knowledge.schema import FaqEntryData
 from retrieval.cache import MemoryVectorStore, text_key
 from retrieval.engine import Retriever
 from retrieval.factory import make_retriever
 from retrieval.memory import release_free_memory
-from tsunagu.settings import Settings
 
 
 def _timed_ms(fn: Any, items: list[str]) -> list[float]:
@@ -39,7 +39,7 @@ def _timed_ms(fn: Any, items: list[str]) -> list[float]:
     return times
 
 
-def run_bench(settings: Settings, *, synthetic_size: int = 10_000) -> dict[str, Any]:
+def run_bench(settings: EvalSettings, *, synthetic_size: int = 10_000) -> dict[str, Any]:
     pack = read_pack(settings.pack_dir)
     store = MemoryVectorStore()
     retriever = make_retriever(settings, synonyms=pack.synonyms, store=store)
@@ -101,7 +101,7 @@ def synthetic_entries(pack_entries: list[FaqEntryData], size: int) -> list[tuple
 
 
 def synthetic_search(
-    settings: Settings, size: int, queries: list[str], pack_vectors: dict[str, np.ndarray]
+    settings: EvalSettings, size: int, queries: list[str], pack_vectors: dict[str, np.ndarray]
 ) -> dict[str, float]:
     """Run in a fresh process: build a ``size``-entry corpus from noisy copies of pack vectors and search it.
 

@@ -29,12 +29,12 @@ from bot.models import LineUser
 from bot.postback import PostbackSigner
 from console.accounts.models import StaffUser
 from core.db import make_engine
+from eval.settings import Migrate
 from handoff import staff_actions
 from handoff.hours import BusinessCalendar, BusinessHours
 from handoff.models import Ticket, TicketStatus
 from handoff.replies import CitizenReplies
 from handoff.tickets import CitizenDesk, Routing
-from tsunagu.db import migrate
 
 PICK_FROM_OLDEST = 5  # staff pick among the oldest few waiting tickets, as people working one queue do
 
@@ -138,9 +138,10 @@ class _StaffThread(threading.Thread):
         return True
 
 
-def run_handoff_bench(*, tickets: int = 500, staff: int = 10, database_url: str | None = None,
+def run_handoff_bench(*, migrate: Migrate, tickets: int = 500, staff: int = 10, database_url: str | None = None,
                       seed: int = 1) -> dict[str, Any]:
-    """Open ``tickets``, let ``staff`` threads claim and resolve them all; return the counts and latencies."""
+    """Open ``tickets``, let ``staff`` threads claim and resolve them all; return the counts and latencies.
+    ``migrate`` creates the schema in the fresh database (the CLI passes ``tsunagu.db.migrate``)."""
     with bench_database(database_url) as url:
         migrate(url)
         engine = make_engine(url)

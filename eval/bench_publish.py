@@ -30,9 +30,10 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
+from sqlalchemy import Engine
 from sqlmodel import Session
 
 from editor.quality_gate import QualityGate
@@ -40,15 +41,54 @@ from eval.bench_handoff import bench_database
 from eval.bench_webhook import DEFAULT_CACHE_DB, AppEnv, app_processes, copy_embedding_cache
 from eval.datasets import load_questions
 from eval.metrics import percentile
+from eval.settings import Migrate
 from knowledge.changes import stage_change
 from knowledge.schema import FaqEntryData
 from knowledge.service import list_entries
-from tsunagu.container import Services, build_services
-from tsunagu.db import migrate
-from tsunagu.live_index import LiveIndex
-from tsunagu.settings import Settings, quality_gate_folder
+from knowledge.versions import KnowledgeVersion
+from retrieval.engine import Retriever
 
 PROPAGATION_TIMEOUT_S = 120.0
+
+
+class Published(Protocol):
+    """What a publish reports (``tsunagu.live_index.PublishResult``): the version made and its seconds."""
+
+    @property
+    def version(self) -> KnowledgeVersion: ...
+
+    @property
+    def seconds(self) -> float: ...
+
+
+class Publisher(Protocol):
+    """What the bench does with this process's live index (``tsunagu.live_index.LiveIndex``), as the console
+    does: stage, check the candidate with the quality gate, publish."""
+
+    @property
+    def served_retriever(self) -> Retriever: ...
+
+    def served_version(self) -> int | None: ...
+
+    def prepare_publish(self, session: Session) -> Any: ...
+
+    def candidate_retriever(self, candidate: Any) -> Retriever: ...
+
+    def publish(self, session: Session, *, author: str, note: str) -> Published: ...
+
+
+@dataclass(frozen=True)
+class PublishingApp:
+    """This process's side of the app over the bench database: its engine and its live index (the pack loaded
+    as version 1, the index built)."""
+
+    engine: Engine
+    live: Publisher
+
+
+OpenApp = Callable[[str], PublishingApp]
+"""The app's side in this process over the database at this URL (the composition root builds it: the CLI from
+``tsunagu.container.build_services`` and ``tsunagu.live_index.LiveIndex``)."""
 
 
 @dataclass
@@ -111,17 +151,17 @@ def _wait_propagated(url: str, log: Path | None, version_id: int) -> float:
     raise RuntimeError(f"version {version_id} was not served by every process within {PROPAGATION_TIMEOUT_S} s")
 
 
-def _stage_all(live: LiveIndex, edit: Callable[[FaqEntryData], FaqEntryData], ids: list[str] | None) -> None:
-    with Session(live.services.engine) as session:
+def _stage_all(engine: Engine, edit: Callable[[FaqEntryData], FaqEntryData], ids: list[str] | None) -> None:
+    with Session(engine) as session:
         for entry in list_entries(session=session):
             if ids is None or entry.id in ids:
                 stage_change(session, entry=edit(entry), author="bench")
         session.commit()
 
 
-def _publish(live: LiveIndex) -> tuple[int, float]:
-    with Session(live.services.engine) as session:
-        result = live.publish(session, author="bench", note="tsunagu bench publish")
+def _publish(app: PublishingApp) -> tuple[int, float]:
+    with Session(app.engine) as session:
+        result = app.live.publish(session, author="bench", note="tsunagu bench publish")
         assert result.version.id is not None
         return result.version.id, result.seconds
 
@@ -137,34 +177,36 @@ def separate_processes(env: AppEnv, folder: Path) -> Iterator[tuple[str, Path | 
 
 
 def run_publish_bench(
-    settings: Settings, *, rate: float = 50.0, database_url: str | None = None,
-    cache_db: Path | None = DEFAULT_CACHE_DB, launcher: Launcher = separate_processes,
-    services_factory: Callable[[Settings], Services] = build_services, settle_s: float = 3.0,
+    open_app: OpenApp, *, migrate: Migrate, gate_folder: Path | None, rate: float = 50.0,
+    database_url: str | None = None, cache_db: Path | None = DEFAULT_CACHE_DB, launcher: Launcher = separate_processes,
+    settle_s: float = 3.0,
 ) -> dict[str, Any]:
     """Run the measurement on a fresh database: a temporary SQLite file, or a temporary PostgreSQL schema.
-    ``launcher`` serves the app (tests serve it in-process with the test embedder)."""
+
+    The composition root passes the app's pieces: ``open_app`` (this process's side of the app), ``migrate``
+    (the schema) and ``gate_folder`` (the quality gate's eval set, None: no gate). ``launcher`` serves the app
+    (tests serve it in-process with the test embedder)."""
     with tempfile.TemporaryDirectory(prefix="tsunagu-bench-publish-") as tmp, bench_database(database_url) as url_db:
         folder = Path(tmp)
         migrate(url_db)
         if cache_db is not None and cache_db.exists():
             copy_embedding_cache(f"sqlite:///{cache_db}", url_db)
-        local = settings.model_copy(update={"database_url": url_db})
-        services = services_factory(local)  # loads the pack as version 1 and builds this process's index
-        live = LiveIndex(services)
+        app = open_app(url_db)  # loads the pack as version 1 and builds this process's index
         env = AppEnv(url_db, "http://127.0.0.1:9", secrets.token_hex(16), secrets.token_hex(16), workers=1)
         try:
             with launcher(env, folder) as (url, log):
-                results = _measure(local, live, url, log, rate, settle_s)
+                results = _measure(app, gate_folder, url, log, rate, settle_s)
         finally:
-            services.engine.dispose()
+            app.engine.dispose()
         return {**results, "database": url_db.split(":", 1)[0].split("+", 1)[0]}
 
 
 def _measure(
-    settings: Settings, live: LiveIndex, url: str, log: Path | None, rate: float, settle_s: float
+    app: PublishingApp, gate_folder: Path | None, url: str, log: Path | None, rate: float, settle_s: float
 ) -> dict[str, Any]:
-    gate = QualityGate.from_dataset(quality_gate_folder(settings))
-    first = sorted(live.services.retriever.entries)[0]
+    gate = QualityGate.from_dataset(gate_folder)
+    live = app.live
+    first = sorted(live.served_retriever.entries)[0]
     load = AskLoad(url, rate, [q.text for q in load_questions()])
     load.start()
     time.sleep(settle_s)  # a steady load before the first publish
@@ -172,19 +214,19 @@ def _measure(
     gate_times: list[float] = []
     try:
         for round_number in (1, 2):  # the second round times the gate with its baseline known
-            _stage_all(live, lambda e, n=round_number: e.model_copy(update={  # type: ignore[misc]
+            _stage_all(app.engine, lambda e, n=round_number: e.model_copy(update={  # type: ignore[misc]
                 "answer": f"{e.answer}\n（ベンチマークによる編集 {n}）",
                 "alt_questions": [*e.alt_questions, f"ベンチマークの言い方 {n}"]}), [first])
             if gate is not None:
-                with Session(live.services.engine) as session:
+                with Session(app.engine) as session:
                     candidate = live.prepare_publish(session)
                     started = time.perf_counter()
                     gate.check(live.served_retriever, live.served_version(), live.candidate_retriever(candidate))
                     gate_times.append(round(time.perf_counter() - started, 2))
-            one_id, publish_one_s = _publish(live)
+            one_id, publish_one_s = _publish(app)
             propagation_one_s = _wait_propagated(url, log, one_id)
-        _stage_all(live, lambda e: e.model_copy(update={"answer": f"{e.answer}\n（全件の編集）"}), None)
-        all_id, publish_all_s = _publish(live)
+        _stage_all(app.engine, lambda e: e.model_copy(update={"answer": f"{e.answer}\n（全件の編集）"}), None)
+        all_id, publish_all_s = _publish(app)
         propagation_all_s = _wait_propagated(url, log, all_id)
         window_end = time.monotonic()
         time.sleep(min(2.0, settle_s))
@@ -192,7 +234,7 @@ def _measure(
         load.stop()
     during = [o for o in load.outcomes if window_start <= o[0] <= window_end]
     return {
-        "rate_per_s": rate, "entries": len(live.services.retriever.entries),
+        "rate_per_s": rate, "entries": len(live.served_retriever.entries),
         "publish_one_s": round(publish_one_s, 2), "gate_s": gate_times[-1] if gate_times else None,
         "gate_first_s": gate_times[0] if gate_times else None,
         "gate_questions": len(gate.questions) if gate else 0,

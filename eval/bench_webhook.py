@@ -51,6 +51,8 @@ from bot.models import InboxEvent
 from core.db import make_engine
 from eval.datasets import load_questions
 from eval.metrics import percentile
+from eval.paths import REPO_ROOT
+from eval.settings import Migrate
 from eval.webhook_load import (
     TARGETS,
     Accounting,
@@ -63,8 +65,6 @@ from eval.webhook_load import (
     wait_for_answers,
 )
 from retrieval.models import CachedEmbedding
-from tsunagu.db import migrate
-from tsunagu.settings import REPO_ROOT
 
 DEFAULT_CACHE_DB = REPO_ROOT / "data" / "eval.db"
 CLIENTS, CONNECTIONS_PER_CLIENT = 16, 32  # up to 512 requests in flight, as LINE opens connections as needed
@@ -339,13 +339,15 @@ def _dialect(database_url: str | None) -> str:
 
 
 def run_webhook_bench(
-    options: BenchOptions, *, launcher: Launcher | None = None, texts: Sequence[str] | None = None,
+    options: BenchOptions, *, migrate: Migrate, launcher: Launcher | None = None, texts: Sequence[str] | None = None,
     labels: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Run the benchmark and return its JSON result.
 
     Args:
         options: load, database and workers.
+        migrate: brings a database to the newest schema (the CLI passes ``tsunagu.db.migrate``): the bench's
+            fresh database and the embedding cache.
         launcher: serves the app for an ``AppEnv`` (default: uvicorn and worker processes; tests pass one
             that builds the app in-process with a test embedder and pack).
         texts: the messages to send (default: every eval question).

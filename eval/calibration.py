@@ -10,7 +10,7 @@ from typing import Any
 
 from eval.datasets import DEFAULT_DATASET, EvalQuestion, load_questions
 from eval.metrics import decision_metrics, ranking_metrics
-from eval.runner import (
+from eval.scoring import (
     NEVER_ANSWER,
     FusionParams,
     build_pack_retriever,
@@ -21,9 +21,9 @@ from eval.runner import (
     settings_params,
     traits_all,
 )
+from eval.settings import EvalSettings, Migrate
 from retrieval.decision import DecisionPolicy, QueryTraits, Thresholds
 from retrieval.fusion import Candidate
-from tsunagu.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -125,7 +125,7 @@ def with_suggest_thresholds(
     return DecisionPolicy(chosen[0], chosen[1], policy.suggest_max_candidates)
 
 
-def calibrate(settings: Settings, *, target_precision: float,
+def calibrate(settings: EvalSettings, *, migrate: Migrate, target_precision: float,
               question_sets: Sequence[Path] = (DEFAULT_DATASET,), tune_fusion: bool = True,
               max_unrelated_suggest: float = 0.4) -> dict[str, Any]:
     """Propose fusion parameters (best dev MRR) and thresholds (target precision) from dev splits only.
@@ -133,9 +133,10 @@ def calibrate(settings: Settings, *, target_precision: float,
     The dev splits of all ``question_sets`` are pooled: the pack's own set (written from the entries) rewards
     answering, the blind set (written without seeing them, with near misses) punishes answering a neighbour's
     entry, and a city needs both. With the coverage guard on, its downgrades count as they would in use.
-    The suggest thresholds then follow ``with_suggest_thresholds``.
+    The suggest thresholds then follow ``with_suggest_thresholds``. ``migrate`` prepares the schema of the
+    settings' database (the vector cache).
     """
-    retriever = build_pack_retriever(settings)
+    retriever = build_pack_retriever(settings, migrate)
     questions = [q for path in question_sets for q in load_questions(path, "dev")]
     parts, traits = score_all(retriever, questions), traits_all(retriever, questions)
     params = settings_params(settings)

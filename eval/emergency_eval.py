@@ -36,8 +36,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from eval.emergency_set import EMERGENCY_SET_DIR, EmergencyExample, Split, load_emergency_set
+from eval.paths import REPO_ROOT
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
 DATASETS = REPO_ROOT / "eval" / "datasets"
 SETS = {"first": EMERGENCY_SET_DIR, "holdout": DATASETS / "emergency-holdout", "train": DATASETS / "emergency-train",
         "holdout2": DATASETS / "emergency-holdout-2"}

@@ -26,9 +26,10 @@ from collections.abc import Callable, Sequence
 
 from eval.datasets import DATASETS, EvalQuestion, load_questions
 from eval.metrics import hit_at_k, mean, reciprocal_rank
-from eval.runner import build_pack_retriever, score_all
+from eval.schema import upgrade_with_cli
+from eval.scoring import build_pack_retriever, score_all
+from eval.settings import EvalSettings
 from retrieval.engine import Retriever, ScoreParts
-from tsunagu.settings import Settings
 
 LEXICAL_WEIGHT = 1.0
 READING_WEIGHT = 0.5
@@ -100,7 +101,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Compare convex, z-score and rank fusion orderings.")
     parser.add_argument("--split", default="dev", choices=("dev", "test"))
     args = parser.parse_args(argv)
-    sys.stdout.write(json.dumps(ablation(build_pack_retriever(Settings()), args.split), indent=2) + "\n")
+    retriever = build_pack_retriever(EvalSettings(), upgrade_with_cli)
+    sys.stdout.write(json.dumps(ablation(retriever, args.split), indent=2) + "\n")
 
 
 if __name__ == "__main__":

@@ -14,9 +14,9 @@ import sys
 from pathlib import Path
 
 from eval.datasets import load_questions
+from eval.settings import EvalSettings
 from knowledge.packs import read_pack
 from retrieval.factory import make_retriever
-from tsunagu.settings import Settings
 
 PACK = Path("knowledge/packs/toyama")
 DATASETS = (Path("eval/datasets/toyama"), Path("eval/datasets/toyama-blind"))
@@ -25,7 +25,7 @@ THRESHOLDS = (0.88, 0.90, 0.92, 0.93, 0.935, 0.94, 0.945, 0.95)
 
 def main() -> None:
     pack = read_pack(PACK)
-    retriever = make_retriever(Settings(database_url="sqlite://", pack_dir=PACK), synonyms=pack.synonyms)
+    retriever = make_retriever(EvalSettings(database_url="sqlite://", pack_dir=PACK), synonyms=pack.synonyms)
     retriever.build([entry for entry in pack.entries if entry.status == "published"])
     rows: list[tuple[str, float, bool, bool]] = []  # split, cosine, right, the question has a right entry
     for dataset in DATASETS:

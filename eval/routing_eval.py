@@ -25,13 +25,13 @@ from bot.conversation import Conversation
 from bot.postback import PostbackSigner
 from core.db import make_engine
 from eval.blind_sets import DATASET_DIR, ROUTING_SET_DIR, RoutingQuestion, Split, fold_of, load_routing
+from eval.settings import EvalSettings, Migrate
 from handoff.desk import routing_from
 from handoff.routing import UNROUTED, RoutingDecision, TopicEvidence
 from handoff.tickets import Routing
 from handoff.topic_classifier import TopicClassifier
 from retrieval.engine import Retriever
 from retrieval.query_embedding import embedding_of
-from tsunagu.settings import Settings
 
 OUTCOMES = ("right", "unrouted", "wrong")
 SETS = {"blind": ROUTING_SET_DIR, "holdout": DATASET_DIR / "routing-holdout"}
@@ -94,14 +94,14 @@ def summarize(rows: Sequence[RoutedQuestion], *, split: str, details: bool = Fal
     return result
 
 
-def run_routing_eval(settings: Settings, *, split: Split = "dev", details: bool = False,
+def run_routing_eval(settings: EvalSettings, *, migrate: Migrate, split: Split = "dev", details: bool = False,
                      root: Path = ROUTING_SET_DIR) -> dict[str, Any]:
-    """Build the real retriever (vectors cached in the settings' database) and route the split's questions of
-    the set in ``root``."""
-    from eval.runner import build_pack_retriever  # heavy: loads the embedder
+    """Build the real retriever (vectors cached in the settings' database, its schema prepared by ``migrate``)
+    and route the split's questions of the set in ``root``."""
+    from eval.scoring import build_pack_retriever  # heavy: loads the embedder
 
     questions = load_routing(split, root)
-    retriever = build_pack_retriever(settings)
+    retriever = build_pack_retriever(settings, migrate)
     engine = make_engine(settings.database_url)
     try:
         with Session(engine) as session:
@@ -117,13 +117,14 @@ def with_classifier(routing: Routing, classifier: TopicClassifier | None) -> Rou
     return replace(routing, router=replace(routing.router, classifier=classifier))
 
 
-def cross_validate(settings: Settings, folds: int = 5) -> dict[str, Any]:
+def cross_validate(settings: EvalSettings, folds: int = 5, *, migrate: Migrate) -> dict[str, Any]:
     """Route each development question (``eval.train_routing.development_questions``) with a classifier trained
-    on the other folds and the pack; and with the routing table alone. Per source set too."""
-    from eval.runner import build_pack_retriever  # heavy: loads the embedder
+    on the other folds and the pack; and with the routing table alone. Per source set too. ``migrate`` prepares
+    the schema of the settings' database (the vector cache)."""
+    from eval.scoring import build_pack_retriever  # heavy: loads the embedder
     from eval.train_routing import class_of_team, development_questions, entry_data, fit, question_data
 
-    retriever = build_pack_retriever(settings)
+    retriever = build_pack_retriever(settings, migrate)
     routing = routing_from(settings)
     classes = class_of_team(settings.handoff_routes, settings.handoff_default_team)
     questions = development_questions()

@@ -29,8 +29,8 @@ from bot.conversation import Conversation, ReplyKind
 from bot.postback import PostbackSigner
 from eval.blind_sets import Split, load_city_matters, load_other_languages, load_unrelated
 from eval.datasets import BLIND_DATASET, DEFAULT_DATASET, load_questions
-from eval.runner import build_pack_retriever
-from tsunagu.settings import Settings
+from eval.scoring import build_pack_retriever
+from eval.settings import EvalSettings, Migrate
 
 USER = "U" + "0" * 32
 OFFERS = (ReplyKind.STAFF_OFFER, ReplyKind.LANGUAGE, ReplyKind.SUGGEST, ReplyKind.ANSWER)
@@ -75,15 +75,17 @@ def summarize(kinds: Iterable[ReplyKind]) -> dict[str, Any]:
             "scope_reply": share((ReplyKind.SCOPE,)), "kinds": {k.value: n for k, n in sorted(counts.items())}}
 
 
-def run_scope_eval(settings: Settings, *, split: Split = "dev", misses: bool = False) -> dict[str, Any]:
+def run_scope_eval(settings: EvalSettings, *, migrate: Migrate, split: Split = "dev", misses: bool = False,
+                   ) -> dict[str, Any]:
     """The reply kinds of every message of ``split``, per set and pooled into city matters and unrelated ones.
 
     ``misses`` lists the city matters refused and the unrelated messages offered staff, with their texts: only
-    on the dev split, so that nobody reads the test split's texts.
+    on the dev split, so that nobody reads the test split's texts. ``migrate`` prepares the schema of the
+    settings' database (the vector cache).
     """
     if misses and split != "dev":
         raise ValueError("misses are listed for the dev split only")
-    conversation = Conversation(build_pack_retriever(settings), PostbackSigner("scope-eval"))
+    conversation = Conversation(build_pack_retriever(settings, migrate), PostbackSigner("scope-eval"))
     replies = [(message, conversation.reply(USER, message.text).kind) for message in scope_messages(split)]
     per_set: dict[tuple[str, bool], list[ReplyKind]] = {}
     for message, kind in replies:

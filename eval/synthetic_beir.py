@@ -21,7 +21,7 @@ from pathlib import Path
 from eval.datasets import BLIND_DATASET, DEFAULT_DATASET, EvalQuestion, load_questions
 from knowledge.packs import read_pack
 from knowledge.schema import FaqEntryData
-from tsunagu.settings import Settings
+from knowledge.settings import KnowledgeSettings
 
 AREAS = ("富山", "大沢野", "大山", "八尾", "婦中", "山田", "細入")  # the areas merged into Toyama City in 2005
 ENTRIES = 1786
@@ -55,7 +55,7 @@ def synthetic_queries(size: int) -> list[EvalQuestion]:
 
 def write_synthetic_beir(directory: Path, entries: int = ENTRIES, queries: int = QUERIES) -> dict[str, int]:
     """Write corpus.jsonl, queries.jsonl and qrels/test.tsv; fails if any title, text or id repeats."""
-    documents = synthetic_corpus(read_pack(Settings().pack_dir).entries, entries)
+    documents = synthetic_corpus(read_pack(KnowledgeSettings().pack_dir).entries, entries)
     for field in ("_id", "title", "text"):
         if len({row[field] for _, _, row in documents}) != len(documents):
             raise ValueError(f"synthetic documents repeat a {field}")

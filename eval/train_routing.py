@@ -27,9 +27,9 @@ from pathlib import Path
 import numpy as np
 
 from eval.blind_sets import RoutingQuestion, load_city_matters, load_routing
+from eval.settings import EvalSettings, Migrate
 from handoff.topic_classifier import MODEL_PATH, OTHER, TopicClassifier
 from retrieval.engine import Retriever
-from tsunagu.settings import Settings
 
 C = 256.0
 ENTRY_WEIGHT = 0.25
@@ -94,11 +94,12 @@ def fit(data: TrainingData, model: str, c: float = C) -> TopicClassifier:
                                   np.round(regression.coef_, DIGITS), np.round(regression.intercept_, DIGITS))
 
 
-def train(settings: Settings, path: Path = MODEL_PATH) -> dict[str, object]:
-    """Fit on all the development data and the pack, write ``path``; returns the file's ``meta``."""
-    from eval.runner import build_pack_retriever  # heavy: loads the embedder
+def train(settings: EvalSettings, migrate: Migrate, path: Path = MODEL_PATH) -> dict[str, object]:
+    """Fit on all the development data and the pack, write ``path``; returns the file's ``meta``. ``migrate``
+    prepares the schema of the settings' database (the vector cache)."""
+    from eval.scoring import build_pack_retriever  # heavy: loads the embedder
 
-    retriever = build_pack_retriever(settings)
+    retriever = build_pack_retriever(settings, migrate)
     classes = class_of_team(settings.handoff_routes, settings.handoff_default_team)
     questions = development_questions()
     data = question_data(retriever, questions, classes) + entry_data(retriever)
@@ -111,9 +112,9 @@ def train(settings: Settings, path: Path = MODEL_PATH) -> dict[str, object]:
 
 
 def main() -> None:
-    from tsunagu.settings import get_settings
+    from eval.schema import upgrade_with_cli
 
-    sys.stdout.write(json.dumps(train(get_settings()), ensure_ascii=False) + "\n")
+    sys.stdout.write(json.dumps(train(EvalSettings(), upgrade_with_cli), ensure_ascii=False) + "\n")
 
 
 if __name__ == "__main__":

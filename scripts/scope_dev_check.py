@@ -17,9 +17,10 @@ from pathlib import Path
 
 from bot.scope import offers_staff
 from eval.datasets import load_questions
-from eval.runner import build_pack_retriever
+from eval.scoring import build_pack_retriever
+from eval.settings import EvalSettings
 from retrieval.decision import DecisionKind
-from tsunagu.settings import Settings
+from tsunagu.db import migrate
 
 CITY_OOS_STYLES = ("personal",)
 
@@ -30,8 +31,8 @@ def main() -> None:
     parser.add_argument("--split", choices=("dev", "test"), default="dev", help="dev to design, test to report")
     parser.add_argument("--list", action="store_true", help="print every HANDOFF question with the rule's outcome")
     args = parser.parse_args()
-    settings = Settings(database_url=args.database_url, pack_dir=Path("knowledge/packs/toyama"))
-    retriever = build_pack_retriever(settings)
+    settings = EvalSettings(database_url=args.database_url, pack_dir=Path("knowledge/packs/toyama"))
+    retriever = build_pack_retriever(settings, migrate)
     counts: Counter[tuple[str, str, bool]] = Counter()
     for question in load_questions(split=args.split):
         decision = retriever.decide(question.text)

@@ -14,6 +14,7 @@ from handoff.models import Ticket, TicketStatus
 from handoff.staff_actions import StaffMember
 from handoff.tickets import Routing
 from tests.conftest import POSTGRES_ADMIN_URL, _postgres_available
+from tsunagu.db import migrate
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
@@ -21,7 +22,7 @@ def test_concurrent_staff_claim_every_ticket_once(backend: str) -> None:
     if backend == "postgresql" and not _postgres_available():
         pytest.skip("PostgreSQL is not reachable at 127.0.0.1:5432")
     url = POSTGRES_ADMIN_URL if backend == "postgresql" else None
-    results = run_handoff_bench(tickets=40, staff=4, database_url=url)
+    results = run_handoff_bench(migrate=migrate, tickets=40, staff=4, database_url=url)
     assert results["database"] == backend
     assert (results["claimed"], results["double_claims"], results["lost"]) == (40, 0, 0)
     assert results["thread_errors"] == []
@@ -35,5 +36,5 @@ def test_an_unguarded_claim_shows_up_as_double_claims(monkeypatch: pytest.Monkey
                      .values(status=TicketStatus.ASSIGNED, assignee_id=staff.id))
 
     monkeypatch.setattr(staff_actions, "claim", unguarded_claim)
-    results = run_handoff_bench(tickets=60, staff=6)
+    results = run_handoff_bench(migrate=migrate, tickets=60, staff=6)
     assert results["double_claims"] > 0

@@ -15,7 +15,9 @@ from tests.conftest import MINI_PACK
 from tests.utils.servers import serve
 from tests.utils.services import make_test_services
 from tsunagu.app import create_app
-from tsunagu.settings import Settings
+from tsunagu.cli_measure import publishing_app
+from tsunagu.db import migrate
+from tsunagu.settings import Settings, quality_gate_folder
 
 
 def _settings(database_url: str = "sqlite://") -> Settings:
@@ -34,8 +36,10 @@ def test_the_app_follows_every_publish_and_no_question_fails(sqlite_url: str) ->
             served["answer"] = httpx.post(f"{url}/api/ask", json={"text": "保育所の入所申込みはいつからできますか？"}
                                           ).json().get("answer") or ""
 
-    results = run_publish_bench(_settings(), rate=20, database_url=sqlite_url, cache_db=None,
-                                launcher=in_process_app, services_factory=make_test_services, settle_s=0.5)
+    settings = _settings()
+    results = run_publish_bench(publishing_app(settings, make_test_services), migrate=migrate,
+                                gate_folder=quality_gate_folder(settings), rate=20, database_url=sqlite_url,
+                                cache_db=None, launcher=in_process_app, settle_s=0.5)
 
     assert results["failed_queries_during_swap"] == 0 and results["failed_queries"] == 0
     assert results["queries_during_swap"] > 0

@@ -18,6 +18,7 @@ from tests.conftest import MINI_PACK
 from tests.utils.servers import serve
 from tests.utils.services import make_test_services
 from tsunagu.app import create_app
+from tsunagu.db import migrate
 from tsunagu.settings import Settings
 
 ISSUE_KEYS = {"ack_p50_ms", "ack_p99_ms", "events_per_s", "lost", "duplicated", "ack_errors", "offered_rate",
@@ -40,7 +41,7 @@ def in_process_app(env: AppEnv) -> Iterator[str]:
 def test_small_run_answers_every_event_exactly_once(database_url: str) -> None:
     load = LoadOptions(rate=20, duration=2.0, redelivery_share=0.3, drain_timeout=120, stall_timeout=60)
     options = BenchOptions(load, database_url=database_url, cache_db=None, warmup_events=2)
-    results = run_webhook_bench(options, launcher=in_process_app, labels={"embedder": "test-hashing"})
+    results = run_webhook_bench(options, migrate=migrate, launcher=in_process_app, labels={"embedder": "test-hashing"})
 
     assert ISSUE_KEYS <= results.keys()
     assert (results["offered_rate"], results["duration_s"], results["requests"]) == (20, 2.0, 40)

@@ -6,10 +6,11 @@ import pytest
 from eval.calibration import calibrate_policy
 from eval.datasets import EvalQuestion
 from eval.runner import run_pack_eval
+from eval.settings import EvalSettings
 from retrieval.decision import QueryTraits
 from retrieval.fusion import Candidate
 from tests.conftest import MINI_PACK
-from tsunagu.settings import Settings
+from tsunagu.db import migrate
 
 JA, EN = QueryTraits(), QueryTraits(latin_script=True)
 
@@ -72,7 +73,7 @@ def test_run_pack_eval_reports_modes_and_writes_report(tmp_path: Path, sqlite_ur
             ])]
     (dataset / "q.jsonl").write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
     report = tmp_path / "report.md"
-    results = run_pack_eval(Settings(database_url=sqlite_url, pack_dir=MINI_PACK), split="test",
+    results = run_pack_eval(EvalSettings(database_url=sqlite_url, pack_dir=MINI_PACK), migrate=migrate, split="test",
                             questions_path=dataset, report_path=report)
     assert set(results["modes"]) == {"hybrid", "dense", "lexical", "hybrid_without_coverage_guard"}
     assert 0.0 <= results["accuracy_at_1"] <= 1.0

@@ -21,6 +21,7 @@ from bot.scope import clearly_unrelated, offers_staff
 from eval.blind_sets import split_of as blind_split
 from eval.datasets import split_of as pack_split
 from eval.scope_eval import run_scope_eval, scope_messages, summarize
+from eval.settings import EvalSettings
 from handoff.models import Ticket
 from knowledge.unanswered import UnansweredQuestion
 from retrieval.decision import Decision, DecisionKind, Reason
@@ -28,7 +29,7 @@ from retrieval.engine import Retriever
 from tests.test_conversation_flows import last_items
 from tests.test_line_client import FakeMessagingApi, assert_requests_match_spec
 from tests.test_worker import SIGNER, USER, Bot, send, tap
-from tsunagu.settings import Settings
+from tsunagu.db import migrate
 
 NOTHING_FOUND = Decision(DecisionKind.HANDOFF, Reason.LOW_CONFIDENCE)
 CITY_MATTERS = [
@@ -138,4 +139,4 @@ def test_scope_eval_counts_reply_kinds_and_reads_the_dev_split_only() -> None:
     assert all((blind_split(m.id) if m.set_name.startswith("scope-blind") else pack_split(m.id)) == "dev"
                for m in dev)
     with pytest.raises(ValueError):
-        run_scope_eval(Settings(), split="test", misses=True)  # test texts are never listed
+        run_scope_eval(EvalSettings(), migrate=migrate, split="test", misses=True)  # test texts are never listed

@@ -7,17 +7,49 @@ product's data.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from tsunagu.cli_common import echo_json, fail
-from tsunagu.settings import get_settings
+from tsunagu.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from eval.bench_publish import OpenApp
+    from eval.settings import EvalSettings
+    from tsunagu.container import Services
 
 eval_app = typer.Typer(help="Measure retrieval quality on the eval set or a BEIR benchmark.", no_args_is_help=True)
 bench_app = typer.Typer(help="Benchmarks of this machine: retrieval alone, the LINE webhook under load, hand-off "
                              "claims, publishing.")
+
+
+# eval/ does not import this package (the composition root): the commands pass it the settings sections it
+# reads, the schema migration and, for `bench publish`, the app's own pieces.
+def _eval_settings() -> EvalSettings:
+    """The app's settings as eval reads them (the same values)."""
+    from eval.settings import EvalSettings
+
+    return EvalSettings.of(get_settings())
+
+
+def publishing_app(settings: Settings, services_factory: Callable[[Settings], Services] | None = None) -> OpenApp:
+    """``bench publish``'s side of the app in this process over a database URL: the services of ``settings``
+    on that database (``services_factory``, default ``build_services``: the pack loaded as version 1, the index
+    built) and their live index."""
+    from eval.bench_publish import PublishingApp
+    from tsunagu.container import build_services
+    from tsunagu.live_index import LiveIndex
+
+    factory = services_factory or build_services
+
+    def open_app(database_url: str) -> PublishingApp:
+        services = factory(settings.model_copy(update={"database_url": database_url}))
+        return PublishingApp(services.engine, LiveIndex(services))
+
+    return open_app
 
 
 @eval_app.command("run")
@@ -33,10 +65,12 @@ def eval_run(
     on the blind set), with ablations."""
     from eval.datasets import DATASETS
     from eval.runner import run_pack_eval
+    from tsunagu.db import migrate
 
     if question_set not in DATASETS:
         fail(f"--set must be one of {', '.join(DATASETS)}")
-    results = run_pack_eval(get_settings(), split=split, questions_path=DATASETS[question_set], report_path=report)
+    results = run_pack_eval(_eval_settings(), migrate=migrate, split=split, questions_path=DATASETS[question_set],
+                            report_path=report)
     if as_json:
         echo_json(results)
         return
@@ -56,12 +90,13 @@ def eval_scope(
     """Share of city matters the pack cannot answer that are offered city staff, and what unrelated messages get
     (the whole reply policy of the conversation; eval/scope_eval.py)."""
     from eval.scope_eval import run_scope_eval
+    from tsunagu.db import migrate
 
     if split not in ("dev", "test", "all"):
         fail("--split must be dev, test or all")
     if misses and split != "dev":
         fail("--misses lists texts of the dev split only")
-    results = run_scope_eval(get_settings(), split=split, misses=misses)  # type: ignore[arg-type]
+    results = run_scope_eval(_eval_settings(), migrate=migrate, split=split, misses=misses)  # type: ignore[arg-type]
     if report is not None:
         report.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     if as_json:
@@ -92,16 +127,16 @@ def eval_calibrate(
     """Propose fusion weights and decision thresholds for a target answer precision, from dev splits only."""
     from eval.calibration import calibrate
     from eval.datasets import DATASETS
+    from tsunagu.db import migrate
 
     names = question_sets or ["pack", "blind"]
     unknown = [name for name in names if name not in DATASETS]
     if unknown:
         fail(f"--set must be one of {', '.join(DATASETS)} (got {', '.join(unknown)})")
-    settings = get_settings()
+    settings = _eval_settings()
     target = target_precision or settings.calibration_target_precision
-    proposal = calibrate(
-        settings, target_precision=target, question_sets=[DATASETS[n] for n in names], tune_fusion=tune_fusion
-    )
+    proposal = calibrate(settings, migrate=migrate, target_precision=target,
+                         question_sets=[DATASETS[n] for n in names], tune_fusion=tune_fusion)
     echo_json(proposal)
 
 
@@ -241,16 +276,17 @@ def eval_routing(
     """Routing on a blind hand-off set: right team, 振り分け待ち, wrong team, per team and style, with the real
     retriever, the routing table in the configured database and the topic classifier (eval/routing_eval.py)."""
     from eval.routing_eval import SETS, cross_validate, run_routing_eval
+    from tsunagu.db import migrate
 
     if split not in ("dev", "test", "all"):
         fail("--split must be dev, test or all")
     if set_name not in SETS:
         fail("--set must be " + " or ".join(SETS))
     if cv:
-        results = cross_validate(get_settings(), folds=cv)
+        results = cross_validate(_eval_settings(), folds=cv, migrate=migrate)
     else:
-        results = run_routing_eval(get_settings(), split=split, details=misses,  # type: ignore[arg-type]
-                                   root=root or SETS[set_name])
+        results = run_routing_eval(_eval_settings(), migrate=migrate, split=split,  # type: ignore[arg-type]
+                                   details=misses, root=root or SETS[set_name])
     if report is not None:
         report.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     if as_json or cv:
@@ -288,7 +324,7 @@ def bench(
         return
     from eval.bench import run_bench
 
-    _print_results(run_bench(get_settings()), as_json=as_json)
+    _print_results(run_bench(_eval_settings()), as_json=as_json)
 
 
 @bench_app.command("webhook")
@@ -316,11 +352,13 @@ def bench_webhook(
     """
     from eval.bench_webhook import BenchOptions, run_webhook_bench
     from eval.webhook_load import LoadOptions
+    from tsunagu.db import migrate
 
     settings = get_settings()
     options = BenchOptions(LoadOptions(rate=rate, duration=duration), workers=workers, worker_nice=worker_nice,
                            database_url=database_url, cache_db=cache_db)
-    results = run_webhook_bench(options, labels={"embedder": settings.embedder, "pack": settings.pack_dir.name})
+    results = run_webhook_bench(options, migrate=migrate,
+                                labels={"embedder": settings.embedder, "pack": settings.pack_dir.name})
     _print_results(results, as_json=as_json, output=output)
 
 
@@ -340,9 +378,12 @@ def bench_publish(
     and failed_queries_during_swap (must be 0)."""
     from eval.bench_publish import run_publish_bench
     from eval.bench_webhook import DEFAULT_CACHE_DB
+    from tsunagu.db import migrate
+    from tsunagu.settings import quality_gate_folder
 
-    results = run_publish_bench(get_settings(), rate=rate, database_url=database_url,
-                                cache_db=cache_db or DEFAULT_CACHE_DB)
+    settings = get_settings()
+    results = run_publish_bench(publishing_app(settings), migrate=migrate, gate_folder=quality_gate_folder(settings),
+                                rate=rate, database_url=database_url, cache_db=cache_db or DEFAULT_CACHE_DB)
     _print_results(results, as_json=as_json, output=output)
 
 
@@ -358,6 +399,7 @@ def bench_handoff(
 ) -> None:
     """Tickets claimed and resolved by concurrent staff: double_claims and lost (both must be 0), claim latency."""
     from eval.bench_handoff import run_handoff_bench
+    from tsunagu.db import migrate
 
-    results = run_handoff_bench(tickets=tickets, staff=staff, database_url=database_url)
+    results = run_handoff_bench(migrate=migrate, tickets=tickets, staff=staff, database_url=database_url)
     _print_results(results, as_json=as_json, output=output)
