@@ -24,7 +24,7 @@ from core.clock import as_utc, utcnow
 from handoff.hours import BusinessCalendar, BusinessHours, opening_hours_text
 from handoff.models import Ticket
 from handoff.replies import CANCEL_ARGUMENT, CitizenReplies
-from handoff.tickets import CitizenDesk, ForgottenTickets, Routing, forget_citizen, open_ticket_of, sync_user_state
+from handoff.tickets import CitizenDesk, ForgottenTickets, Routing, forget_citizen, open_ticket_of
 from knowledge.unanswered import delete_user_unanswered
 from retrieval.query_embedding import embedding_of
 
@@ -148,7 +148,6 @@ class EventDispatcher:
             if text.strip() in CANCEL_COMMANDS:
                 return after_guidance(first, self.desk.cancel(session, user, now))
             return after_guidance(first, self._follow_up(session, user, ticket, text, now, joined))
-        sync_user_state(user, None)
         if self.conversation.is_question(text, emergency):  # small talk keeps the question 👎/「職員に相談」 refer to
             user.last_question = text[:1000]
         reply = self.conversation.reply(user.user_id, text, emergency)  # the guidance first, when it may be one

@@ -28,13 +28,6 @@ from retrieval.query_embedding import QueryEmbedding
 # Follow-ups closer together than this form one burst, acknowledged once (at its first message).
 BURST_WINDOW = dt.timedelta(minutes=2)
 
-USER_STATE = {
-    TicketStatus.WAITING: "waiting_for_staff",
-    TicketStatus.ASSIGNED: "with_staff",
-    TicketStatus.ANSWERED: "with_staff",
-}
-
-
 @dataclass(frozen=True)
 class Routing:
     """The teams, how a ticket finds its team, and how many open tickets one staff member may hold.
@@ -97,11 +90,9 @@ def forget_citizen(session: Session, user_id: str) -> ForgottenTickets:
     return ForgottenTickets(ticket_ids, open_id, drafts)
 
 
-def open_ticket_of(session: Session, user_id: str, *, fresh: bool = False) -> Ticket | None:
-    """The user's open ticket, if any (a user has at most one); ``fresh`` overwrites the session's stale copy."""
+def open_ticket_of(session: Session, user_id: str) -> Ticket | None:
+    """The user's open ticket, if any (a user has at most one): whether the bot answers them or staff do."""
     query = select(Ticket).where(col(Ticket.line_user_id) == user_id, col(Ticket.status).in_(OPEN_STATUSES))
-    if fresh:
-        query = query.execution_options(populate_existing=True)
     return session.exec(query.order_by(col(Ticket.id).desc())).first()
 
 
@@ -116,11 +107,6 @@ def withdraw(session: Session, ticket_id: int, now: dt.datetime) -> bool:
         .values(status=TicketStatus.CANCELLED, updated_at=now)
     ).rowcount
     return bool(changed == 1)
-
-
-def sync_user_state(user: LineUser, ticket: Ticket | None) -> None:
-    """The bot answers again only when the user has no open ticket."""
-    user.state = USER_STATE.get(TicketStatus(ticket.status), "bot") if ticket is not None else "bot"
 
 
 class CitizenDesk:
@@ -173,7 +159,6 @@ class CitizenDesk:
                                   emergency=urgent))
         audit.record(session, action="ticket_opened", actor=audit.CITIZEN, ticket_id=ticket.id,
                      detail=f"team={ticket.team} urgent={urgent}")
-        sync_user_state(user, ticket)
         return self.replies.opened(user.user_id, ticket.id, self.calendar.reply_expectation(now))
 
     def add_message(
@@ -216,16 +201,13 @@ class CitizenDesk:
         """The citizen withdraws their open ticket."""
         ticket = open_ticket_of(session, user.user_id)
         if ticket is None:
-            sync_user_state(user, None)
             return self.replies.nothing_to_cancel()
         assert ticket.id is not None
         if not withdraw(session, ticket.id, now):  # staff resolved it (or it was cancelled) since it was read
-            sync_user_state(user, open_ticket_of(session, user.user_id, fresh=True))
             return self.replies.nothing_to_cancel()
         session.add(TicketMessage(ticket_id=ticket.id, author="system", text="利用者が質問を取り消しました。",
                                   created_at=now))
         audit.record(session, action="ticket_cancelled", actor=audit.CITIZEN, ticket_id=ticket.id)
-        sync_user_state(user, None)
         return self.replies.cancelled(ticket.id)
 
     def rate(self, session: Session, user: LineUser, argument: str) -> list[Message]:
