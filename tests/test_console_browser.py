@@ -15,11 +15,11 @@ from typing import Any
 import pytest
 from sqlmodel import Session
 
-from bot.dispatch import delete_user_data
 from bot.models import LineUser
 from handoff.models import Ticket, TicketMessage
 from tests.test_emulator import ARTIFACTS
 from tests.test_handoff_browser import LAUNCH_ARGS, PASSWORD, Served, serve_with_account
+from tests.utils.desk import delete_user_data
 from tsunagu.container import Services
 
 VIEWPORT = {"width": 1366, "height": 900}

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from sqlmodel import Session, select
 
+from bot.desk import CANCEL_ARGUMENT
 from bot.models import LineUser, OutboxMessage
 from bot.texts import TEXT as BOT_TEXT
 from console.accounts.models import StaffUser
@@ -20,7 +21,7 @@ from core.db import make_engine
 from handoff import staff_actions
 from handoff.hours import BusinessCalendar, BusinessHours
 from handoff.models import Ticket, TicketMessage
-from handoff.replies import CANCEL_ARGUMENT, TEXT, CitizenReplies
+from handoff.replies import TEXT, CitizenReplies
 from handoff.staff_actions import TicketActionError
 from handoff.tickets import Routing
 from retrieval.engine import Retriever

@@ -19,12 +19,12 @@ import pytest
 from sqlalchemy import Engine, event
 from sqlmodel import Session, col, select
 
+from bot.desk import CANCEL_ARGUMENT
 from bot.models import LineUser, OutboxMessage
 from console.accounts.models import StaffUser
 from core.db import make_engine
 from handoff import staff_actions
 from handoff.models import Ticket, TicketMessage
-from handoff.replies import CANCEL_ARGUMENT
 from handoff.staff_actions import TicketActionError
 from handoff.tickets import CitizenDesk, Routing
 from tests.test_console import USER as CONSOLE_USER

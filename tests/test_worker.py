@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from sqlmodel import Session, select
 
 from bot.conversation import Conversation
-from bot.dispatch import REPLIES, EventDispatcher
+from bot.dispatch import REPLIES
 from bot.inbox import store_events
 from bot.line.client import LineSender
 from bot.models import InboxEvent, LineUser, OutboxMessage
@@ -23,6 +23,7 @@ from handoff.tickets import open_ticket_of
 from retrieval.engine import Retriever
 from tests.test_line_client import FakeMessagingApi, api_error, assert_requests_match_spec
 from tests.test_webhook import EVENT_LIKE
+from tests.utils.desk import dispatcher
 from tests.utils.waiting import wait_for_async
 from tsunagu.db import migrate
 
@@ -48,7 +49,7 @@ class Bot:
         self.engine = make_engine(url)
         self.api = api
 
-        self.worker = BotWorker(self.engine, EventDispatcher(Conversation(retriever, SIGNER)),
+        self.worker = BotWorker(self.engine, dispatcher(Conversation(retriever, SIGNER)),
                                 LineSender(api, base_delay=0.0))
 
     def receive(self, *events: dict[str, Any]) -> None:
