@@ -13,6 +13,7 @@ from bot.answers import split_language
 from bot.categories import BY_SLUG as CATEGORY_SLUGS
 from bot.choices import chosen_for, remember_choice
 from bot.conversation import DECLINE_ARGUMENT, NONE_FIT_ARGUMENT, TEXT, Conversation, after_guidance
+from bot.desk import CANCEL_ARGUMENT, CityDesk, ForgottenTickets, OpenTicket
 from bot.emergency import EmergencyCheck, check, guidance
 from bot.interactions import delete_user_interactions
 from bot.line.group_chat import GroupChat, chat_id_of
@@ -21,10 +22,6 @@ from bot.messages import MAX_MESSAGES, Message, PostbackChoice, text_messages
 from bot.models import InboxEvent, LineUser, OutboxMessage
 from bot.postback import is_fresh, timestamp_argument
 from core.clock import as_utc, utcnow
-from handoff.hours import BusinessCalendar, BusinessHours, opening_hours_text
-from handoff.models import Ticket
-from handoff.replies import CANCEL_ARGUMENT, CitizenReplies
-from handoff.tickets import CitizenDesk, ForgottenTickets, Routing, forget_citizen, open_ticket_of, sync_user_state
 from knowledge.unanswered import delete_user_unanswered
 from retrieval.query_embedding import embedding_of
 
@@ -59,13 +56,13 @@ class EventDispatcher:
 
     Args:
         conversation: builds the bot's replies.
-        desk: opens and updates tickets for city staff (default: default routing and business hours).
+        desk: opens and updates tickets for city staff (``handoff.tickets.CitizenDesk``, which the composition
+            root passes; its buttons are signed with the conversation's signer).
     """
 
-    def __init__(self, conversation: Conversation, desk: CitizenDesk | None = None) -> None:
+    def __init__(self, conversation: Conversation, desk: CityDesk) -> None:
         self.conversation = conversation
-        self.desk = desk or CitizenDesk(Routing(), BusinessCalendar(BusinessHours()),
-                                        CitizenReplies(conversation.signer))
+        self.desk = desk
         self.group_chat = GroupChat(conversation.retriever)
 
     def handle(self, *, session: Session, event: InboxEvent, now: dt.datetime | None = None) -> list[Message]:
@@ -96,7 +93,7 @@ class EventDispatcher:
             return []
         message = payload.get("message")
         if not isinstance(message, dict) or message.get("type") != "text" or not isinstance(message.get("text"), str):
-            ticket = open_ticket_of(session, user_id)
+            ticket = self.desk.open_ticket_of(session, user_id)
             if ticket is not None:
                 kind = str(message.get("type", "?"))[:20] if isinstance(message, dict) else "?"
                 note = NON_TEXT_NOTE.format(kind=kind)
@@ -119,7 +116,7 @@ class EventDispatcher:
         """A text message: the emergency check is made once here and passed on. A sure emergency gets the fixed
         guidance only, whatever the state or rate; a possible one the guidance first, then the usual reply."""
         emergency = check(text)
-        ticket = open_ticket_of(session, user.user_id)
+        ticket = self.desk.open_ticket_of(session, user.user_id)
         if not emergency:
             return self._ordinary_text(session, user, ticket, text, now, emergency)
         user.last_emergency_at = now
@@ -131,7 +128,7 @@ class EventDispatcher:
             return text_messages(guidance(emergency.kinds))
         return self._ordinary_text(session, user, ticket, text, now, emergency, joined)
 
-    def _ordinary_text(self, session: Session, user: LineUser, ticket: Ticket | None, text: str, now: dt.datetime,
+    def _ordinary_text(self, session: Session, user: LineUser, ticket: OpenTicket | None, text: str, now: dt.datetime,
                        emergency: EmergencyCheck, joined: list[Message] | None = None) -> list[Message]:
         """Commands, the rate limit, a follow-up on the open ticket, or the conversation's reply; after the
         guidance when the message may be an emergency. ``joined``: the message has joined the ticket's thread
@@ -148,21 +145,20 @@ class EventDispatcher:
             if text.strip() in CANCEL_COMMANDS:
                 return after_guidance(first, self.desk.cancel(session, user, now))
             return after_guidance(first, self._follow_up(session, user, ticket, text, now, joined))
-        sync_user_state(user, None)
         if self.conversation.is_question(text, emergency):  # small talk keeps the question 👎/「職員に相談」 refer to
             user.last_question = text[:1000]
         reply = self.conversation.reply(user.user_id, text, emergency)  # the guidance first, when it may be one
         capture.reply(session, user_id=user.user_id, at=now, text=text, given=reply)
         return reply.messages
 
-    def _follow_up(self, session: Session, user: LineUser, ticket: Ticket, text: str, now: dt.datetime,
+    def _follow_up(self, session: Session, user: LineUser, ticket: OpenTicket, text: str, now: dt.datetime,
                    joined: list[Message] | None = None) -> list[Message]:
         """A message while a ticket is open joins its thread (``joined``: it has, with this acknowledgement); a new
         question the bot surely knows is answered too. Never silent: a follow-up within a burst, which the desk
         does not acknowledge again, still gets a short note that staff got it."""
         acknowledgement = self.desk.add_message(session, user, ticket, text, now) if joined is None else joined
         answer = self.conversation.confident_answer(user.user_id, text) if self.conversation.is_question(text) else None
-        if answer is None or ticket.id is None:
+        if answer is None:
             return acknowledgement or _noted(ticket)
         messages, decision = answer
         capture.question(session, user_id=user.user_id, at=now, text=text, decision=decision)
@@ -238,13 +234,12 @@ class EventDispatcher:
             return self.conversation.emergency_guide(action)
         if action is MenuAction.HELP:
             return self.conversation.usage_guide()
-        ticket = open_ticket_of(session, user.user_id)
-        if ticket is not None and ticket.id is not None:
+        ticket = self.desk.open_ticket_of(session, user.user_id)
+        if ticket is not None:
             return self.desk.replies.still_open(user.user_id, ticket.id)
-        calendar = self.desk.calendar
         return self.conversation.staff_guide(user.user_id, question=user.last_question,
-                                             expectation=calendar.reply_expectation(now),
-                                             hours=opening_hours_text(calendar.hours))
+                                             expectation=self.desk.reply_expectation(now),
+                                             hours=self.desk.opening_hours())
 
     def _confirm_deletion(self, user_id: str, now: dt.datetime) -> list[Message]:
         """「データ削除」 asks first; the 「削除する」 button carries its time and expires."""
@@ -256,14 +251,14 @@ class EventDispatcher:
     def _delete(self, session: Session, user_id: str, stamp: str, now: dt.datetime) -> list[Message]:
         if not is_fresh(stamp, now, DELETE_CONFIRM_FOR):
             return text_messages(REPLIES["delete_expired"])
-        forgotten = delete_user_data(session=session, user_id=user_id)
+        forgotten = delete_user_data(session=session, user_id=user_id, desk=self.desk)
         note = REPLIES["deleted_open"].format(ticket_id=forgotten.open_ticket_id) if forgotten.open_ticket_id else ""
         return text_messages(REPLIES["deleted"] + ("\n" + note if note else ""))
 
     def _hand_off(self, session: Session, user: LineUser, now: dt.datetime) -> list[Message]:
         """The user agreed to ask staff: a ticket with the bot's candidates, urgent after emergency words."""
-        open_ticket = open_ticket_of(session, user.user_id)
-        if open_ticket is not None and open_ticket.id is not None:
+        open_ticket = self.desk.open_ticket_of(session, user.user_id)
+        if open_ticket is not None:
             return self.desk.replies.joined(user.user_id, open_ticket.id)
         question = user.last_question
         if not question:
@@ -282,7 +277,7 @@ class EventDispatcher:
                                      earlier_emergency=user.last_emergency_text if recent_emergency else None)
 
 
-def _noted(ticket: Ticket) -> list[Message]:
+def _noted(ticket: OpenTicket) -> list[Message]:
     """The short acknowledgement of a message that joined the open ticket's thread without another reply."""
     return text_messages(TEXT["follow_up_noted"].format(ticket_id=ticket.id))
 
@@ -294,14 +289,14 @@ def _forget_old_emergency(user: LineUser, now: dt.datetime) -> None:
         user.last_emergency_text = None
 
 
-def delete_user_data(*, session: Session, user_id: str) -> ForgottenTickets:
+def delete_user_data(*, session: Session, user_id: str, desk: CityDesk) -> ForgottenTickets:
     """Remove everything stored about one LINE user (the user's confirmed 「データ削除」).
 
-    Tickets and their threads go, the user's question is blanked in FAQ drafts made from them, and the audit log
-    records the deletion by ticket ids only (``handoff.tickets.forget_citizen``). The user's interaction counts
-    and unanswered questions go too.
+    The desk forgets its copies first (``CityDesk.forget_citizen``: tickets and their threads go, the user's
+    question is blanked in FAQ drafts made from them, and the audit log records the deletion by ticket ids only).
+    The user's interaction counts, unanswered questions, inbox and outbox rows and the user row go too.
     """
-    forgotten = forget_citizen(session, user_id)
+    forgotten = desk.forget_citizen(session, user_id)
     delete_user_interactions(session, user_id)
     delete_user_unanswered(session, user_id)
     session.exec(delete(OutboxMessage).where(col(OutboxMessage.line_user_id) == user_id))

@@ -34,12 +34,15 @@ class InboxEvent(SQLModel, table=True):
 
 
 class LineUser(SQLModel, table=True):
-    """One LINE user: conversation state, follow status and the message-rate window."""
+    """One LINE user: conversation state, follow status and the message-rate window.
+
+    Whether staff or the bot answers the user is not kept here: an open ticket of the user's says so (the desk,
+    ``bot.desk.CityDesk.open_ticket_of``).
+    """
 
     __tablename__ = "bot_line_user"
 
     user_id: str = Field(primary_key=True, max_length=100)
-    state: str = Field(default="bot", max_length=20)  # bot | waiting_for_staff | with_staff
     active: bool = True
     last_question: str | None = Field(default=None, max_length=1000)
     first_seen: dt.datetime = Field(default_factory=utcnow)

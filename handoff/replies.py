@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.desk import CANCEL_ARGUMENT
 from bot.messages import Message, PostbackChoice, text_messages
 from bot.postback import PostbackSigner
 
@@ -21,7 +22,6 @@ TEXT = {
     "nothing_to_cancel": "取り消す質問はありません。知りたいことがあれば、文章で送ってください。",
     "rating_thanks": "ご意見ありがとうございます。今後の対応に役立てます。",
 }
-CANCEL_ARGUMENT = "ticket"
 
 
 class CitizenReplies:

@@ -31,7 +31,7 @@ from handoff.hours import BusinessCalendar
 from handoff.models import HELD_STATUSES, OPEN_STATUSES, Ticket, TicketMessage, TicketStatus
 from handoff.replies import CitizenReplies
 from handoff.routing import UNROUTED, give_team
-from handoff.tickets import Routing, sync_user_state
+from handoff.tickets import Routing
 
 MAX_REPLY_CHARS = 4000
 DELIVERY_LABELS = {"pending": "送信待ち", "sending": "送信中", "delivered": "送信済み", "failed": "送信失敗"}
@@ -123,13 +123,6 @@ def _record(session: Session, staff: StaffMember, action: str, ticket_id: int, d
                  detail=detail)
 
 
-def _sync_user(session: Session, ticket: Ticket) -> None:
-    user = session.get(LineUser, ticket.line_user_id)
-    if user is not None:
-        sync_user_state(user, ticket if ticket.status in OPEN_STATUSES else None)
-        session.add(user)
-
-
 def held_count(session: Session, staff_id: int) -> int:
     """Open tickets assigned to one staff member."""
     query = select(func.count()).select_from(Ticket).where(
@@ -150,7 +143,6 @@ def claim(
     ticket = _transition(
         session, ticket_id, [col(Ticket.status) == TicketStatus.WAITING, col(Ticket.assignee_id).is_(None)],
         Conflict.CLAIMED, status=TicketStatus.ASSIGNED, assignee_id=staff.id, updated_at=now)
-    _sync_user(session, ticket)
     _record(session, staff, "ticket_claimed", ticket_id)
     if ticket.team == UNROUTED:  # a 振り分け待ち ticket becomes the claimer's team's (only it needs the table)
         give_team(session, ticket, staff.team or "", routing.table(session), actor=staff.username,
@@ -176,9 +168,8 @@ def unclaim(session: Session, staff: StaffMember, ticket_id: int, now: dt.dateti
     ticket = _get(session, ticket_id)
     _require_assignee(ticket, staff)
     _lock_user(session, ticket)
-    ticket = _transition(session, ticket_id, _held_by(staff), Conflict.NOT_ASSIGNEE,
-                         status=TicketStatus.WAITING, assignee_id=None, updated_at=now or utcnow())
-    _sync_user(session, ticket)
+    _transition(session, ticket_id, _held_by(staff), Conflict.NOT_ASSIGNEE,
+                status=TicketStatus.WAITING, assignee_id=None, updated_at=now or utcnow())
     _record(session, staff, "ticket_unclaimed", ticket_id)
 
 
@@ -197,9 +188,8 @@ def transfer(session: Session, staff: StaffMember, ticket_id: int, team: str, ro
     _lock_user(session, ticket)
     seen = [col(Ticket.status).in_(OPEN_STATUSES), col(Ticket.team) == previous,
             col(Ticket.assignee_id).is_(None) if assignee is None else col(Ticket.assignee_id) == assignee]
-    ticket = _transition(session, ticket_id, seen, Conflict.CHANGED, team=team, category=category,
-                         assignee_id=None, status=TicketStatus.WAITING, updated_at=now or utcnow())
-    _sync_user(session, ticket)
+    _transition(session, ticket_id, seen, Conflict.CHANGED, team=team, category=category,
+                assignee_id=None, status=TicketStatus.WAITING, updated_at=now or utcnow())
     _record(session, staff, "ticket_transferred", ticket_id, f"{previous} → {team}")
 
 
@@ -234,7 +224,6 @@ def reply(
     message = TicketMessage(ticket_id=ticket.id, author="staff", staff_user_id=staff.id, text=text,
                             outbox_message_id=outbox.id, created_at=now)
     session.add(message)
-    _sync_user(session, ticket)
     _record(session, staff, "ticket_replied", ticket.id)
     return message
 
@@ -252,7 +241,6 @@ def resolve(session: Session, staff: StaffMember, ticket_id: int, *, replies: Ci
     if session.get(LineUser, ticket.line_user_id) is not None:
         session.add(OutboxMessage(line_user_id=ticket.line_user_id, messages=replies.resolved(
             ticket.line_user_id, ticket.id), retry_key=str(uuid.uuid4()), created_at=now))
-    _sync_user(session, ticket)
     _record(session, staff, "ticket_resolved", ticket.id)
 
 

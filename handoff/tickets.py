@@ -13,11 +13,12 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import Session, col, delete, select
 
+from bot.desk import ForgottenTickets, OpenTicket
 from bot.messages import Message
 from bot.models import LineUser
 from console import audit
 from core.clock import as_utc
-from handoff.hours import BusinessCalendar
+from handoff.hours import BusinessCalendar, opening_hours_text
 from handoff.models import OPEN_STATUSES, Ticket, TicketMessage, TicketStatus
 from handoff.notes import TicketNote
 from handoff.replies import CitizenReplies
@@ -27,13 +28,6 @@ from retrieval.query_embedding import QueryEmbedding
 
 # Follow-ups closer together than this form one burst, acknowledged once (at its first message).
 BURST_WINDOW = dt.timedelta(minutes=2)
-
-USER_STATE = {
-    TicketStatus.WAITING: "waiting_for_staff",
-    TicketStatus.ASSIGNED: "with_staff",
-    TicketStatus.ANSWERED: "with_staff",
-}
-
 
 @dataclass(frozen=True)
 class Routing:
@@ -70,15 +64,6 @@ class Routing:
         return self.router.route(table, evidence, uncovered=self.default_team)
 
 
-@dataclass(frozen=True)
-class ForgottenTickets:
-    """What a citizen's 「データ削除」 removed on the handoff side."""
-
-    ticket_ids: list[int]
-    open_ticket_id: int | None  # the question still waiting for staff, now withdrawn
-    drafts: int  # FAQ drafts whose question was blanked
-
-
 def forget_citizen(session: Session, user_id: str) -> ForgottenTickets:
     """Delete the user's tickets and threads, blank their questions in FAQ drafts, and record it in the audit log.
 
@@ -97,11 +82,9 @@ def forget_citizen(session: Session, user_id: str) -> ForgottenTickets:
     return ForgottenTickets(ticket_ids, open_id, drafts)
 
 
-def open_ticket_of(session: Session, user_id: str, *, fresh: bool = False) -> Ticket | None:
-    """The user's open ticket, if any (a user has at most one); ``fresh`` overwrites the session's stale copy."""
+def open_ticket_of(session: Session, user_id: str) -> Ticket | None:
+    """The user's open ticket, if any (a user has at most one): whether the bot answers them or staff do."""
     query = select(Ticket).where(col(Ticket.line_user_id) == user_id, col(Ticket.status).in_(OPEN_STATUSES))
-    if fresh:
-        query = query.execution_options(populate_existing=True)
     return session.exec(query.order_by(col(Ticket.id).desc())).first()
 
 
@@ -118,13 +101,8 @@ def withdraw(session: Session, ticket_id: int, now: dt.datetime) -> bool:
     return bool(changed == 1)
 
 
-def sync_user_state(user: LineUser, ticket: Ticket | None) -> None:
-    """The bot answers again only when the user has no open ticket."""
-    user.state = USER_STATE.get(TicketStatus(ticket.status), "bot") if ticket is not None else "bot"
-
-
 class CitizenDesk:
-    """Turns the citizen's actions into ticket changes and replies.
+    """Turns the citizen's actions into ticket changes and replies (the bot's ``bot.desk.CityDesk``).
 
     Args:
         routing: category → team table.
@@ -136,6 +114,22 @@ class CitizenDesk:
         self.routing = routing
         self.calendar = calendar
         self.replies = replies
+
+    def open_ticket_of(self, session: Session, user_id: str) -> OpenTicket | None:
+        """The citizen's open ticket, as the bot sees it."""
+        ticket = open_ticket_of(session, user_id)
+        if ticket is None or ticket.id is None:
+            return None
+        return OpenTicket(id=ticket.id, status=ticket.status)
+
+    def reply_expectation(self, now: dt.datetime) -> str:
+        return self.calendar.reply_expectation(now)
+
+    def opening_hours(self) -> str:
+        return opening_hours_text(self.calendar.hours)
+
+    def forget_citizen(self, session: Session, user_id: str) -> ForgottenTickets:
+        return forget_citizen(session, user_id)
 
     def open_ticket(
         self, session: Session, user: LineUser, *, question: str, candidates: list[dict[str, Any]],
@@ -153,7 +147,7 @@ class CitizenDesk:
         """
         existing = open_ticket_of(session, user.user_id)
         if existing is not None:
-            return self.add_message(session, user, existing, question, now, urgent=urgent)
+            return self._add_message(session, user, existing, question, now, urgent=urgent)
         evidence = TopicEvidence.of(question, candidates, chosen_entry=chosen_entry, chosen_category=category,
                                     embedding=embedding)
         routed = self.routing.route(session, evidence)
@@ -173,17 +167,25 @@ class CitizenDesk:
                                   emergency=urgent))
         audit.record(session, action="ticket_opened", actor=audit.CITIZEN, ticket_id=ticket.id,
                      detail=f"team={ticket.team} urgent={urgent}")
-        sync_user_state(user, ticket)
         return self.replies.opened(user.user_id, ticket.id, self.calendar.reply_expectation(now))
 
     def add_message(
-        self, session: Session, user: LineUser, ticket: Ticket, text: str, now: dt.datetime, *, urgent: bool = False,
+        self, session: Session, user: LineUser, ticket: OpenTicket, text: str, now: dt.datetime, *,
+        urgent: bool = False,
     ) -> list[Message]:
-        """The citizen's message joins the thread, acknowledged once per burst of follow-ups.
+        """The citizen's message joins the thread of ``ticket`` (``open_ticket_of`` read it in this transaction),
+        acknowledged once per burst of follow-ups.
 
         The first follow-up after the question (or after a staff reply) is acknowledged; later ones within
         ``BURST_WINDOW`` of the previous follow-up are not, so a citizen typing several lines gets one note.
         """
+        row = session.get(Ticket, ticket.id)  # the session's copy, read by open_ticket_of
+        assert row is not None
+        return self._add_message(session, user, row, text, now, urgent=urgent)
+
+    def _add_message(
+        self, session: Session, user: LineUser, ticket: Ticket, text: str, now: dt.datetime, *, urgent: bool = False,
+    ) -> list[Message]:
         assert ticket.id is not None
         in_burst = self._continues_burst(session, ticket, now)
         session.add(TicketMessage(ticket_id=ticket.id, author="user", text=text[:5000], created_at=now,
@@ -216,16 +218,13 @@ class CitizenDesk:
         """The citizen withdraws their open ticket."""
         ticket = open_ticket_of(session, user.user_id)
         if ticket is None:
-            sync_user_state(user, None)
             return self.replies.nothing_to_cancel()
         assert ticket.id is not None
         if not withdraw(session, ticket.id, now):  # staff resolved it (or it was cancelled) since it was read
-            sync_user_state(user, open_ticket_of(session, user.user_id, fresh=True))
             return self.replies.nothing_to_cancel()
         session.add(TicketMessage(ticket_id=ticket.id, author="system", text="利用者が質問を取り消しました。",
                                   created_at=now))
         audit.record(session, action="ticket_cancelled", actor=audit.CITIZEN, ticket_id=ticket.id)
-        sync_user_state(user, None)
         return self.replies.cancelled(ticket.id)
 
     def rate(self, session: Session, user: LineUser, argument: str) -> list[Message]:

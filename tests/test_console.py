@@ -100,7 +100,7 @@ class Console:
                team: str = "こども家庭部", category: str | None = None) -> int:
         with Session(self.services.engine) as session:
             if session.get(LineUser, USER) is None:
-                session.add(LineUser(user_id=USER, state="waiting_for_staff"))
+                session.add(LineUser(user_id=USER))
             ticket = Ticket(line_user_id=USER, question=question, team=team, category=category, urgent=urgent,
                             candidates=[{"faq_id": "x", "question": HOSTILE, "score": 0.4}])
             session.add(ticket)

@@ -15,11 +15,11 @@ from typing import Any
 import pytest
 from sqlmodel import Session
 
-from bot.dispatch import delete_user_data
 from bot.models import LineUser
 from handoff.models import Ticket, TicketMessage
 from tests.test_emulator import ARTIFACTS
 from tests.test_handoff_browser import LAUNCH_ARGS, PASSWORD, Served, serve_with_account
+from tests.utils.desk import delete_user_data
 from tsunagu.container import Services
 
 VIEWPORT = {"width": 1366, "height": 900}
@@ -40,7 +40,7 @@ def served(sqlite_url: str) -> Iterator[Served]:
 def long_ticket(services: Services, messages: int = 40) -> int:
     """A ticket whose thread is much longer than the screen."""
     with Session(services.engine) as session:
-        session.add(LineUser(user_id=USER, state="waiting_for_staff"))
+        session.add(LineUser(user_id=USER))
         ticket = Ticket(line_user_id=USER, question="保育園の見学について教えてください", team="市民相談課",
                         category="childcare",
                         candidates=[{"faq_id": "childcare-nursery-apply-period", "score": 0.72,
@@ -161,7 +161,7 @@ def test_reply_to_a_ticket_deleted_meanwhile_keeps_the_typed_text(served: Served
 def urgent_ticket(services: Services) -> int:
     """An urgent ticket whose emergency message came before it (as the bot stores it after a hand-off)."""
     with Session(services.engine) as session:
-        session.add(LineUser(user_id=USER, state="waiting_for_staff"))
+        session.add(LineUser(user_id=USER))
         ticket = Ticket(line_user_id=USER, question="明日の天気は晴れますか", team="市民相談課", urgent=True)
         session.add(ticket)
         session.flush()

@@ -15,7 +15,6 @@ import pytest
 from sqlalchemy import event
 from sqlmodel import Session, select
 
-from bot.dispatch import delete_user_data
 from bot.models import InboxEvent, OutboxMessage
 from console.accounts.models import StaffUser
 from console.accounts.service import create_user
@@ -30,6 +29,7 @@ from tests.test_console import HOSTILE, PASSWORD, USER, Console, make_console
 from tests.test_console_ticket import bot_and_console, claimed
 from tests.test_handoff import open_ticket
 from tests.test_worker import Bot, text_event
+from tests.utils.desk import delete_user_data
 
 TEAM = "こども家庭部"
 NOTE = "保護者から電話あり。折り返しは午後に。"

@@ -47,7 +47,7 @@ def conversation_ticket(services: Services) -> int:
     asked = utcnow() - dt.timedelta(minutes=3)
     tapped = asked + dt.timedelta(minutes=1)
     with Session(services.engine) as session:
-        session.add(LineUser(user_id=USER, state="waiting_for_staff"))
+        session.add(LineUser(user_id=USER))
         question = InboxEvent(webhook_event_id=str(uuid.uuid4()), event_type="message", line_user_id=USER,
                               status="done", received_at=asked, payload={
                                   "type": "message", "source": {"type": "user", "userId": USER},

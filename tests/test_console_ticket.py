@@ -14,7 +14,6 @@ from alembic import command
 from sqlalchemy import text
 from sqlmodel import Session, select
 
-from bot.dispatch import delete_user_data
 from bot.models import LineUser
 from console.models import AuditEvent
 from core.db import make_engine
@@ -25,6 +24,7 @@ from tests.test_handoff import UNANSWERABLE, open_ticket
 from tests.test_line_client import FakeMessagingApi
 from tests.test_worker import USER as USER_ID
 from tests.test_worker import Bot, text_event
+from tests.utils.desk import delete_user_data
 from tsunagu.db import alembic_config, migrate
 
 EMERGENCY = "子どもがけいれんしている"

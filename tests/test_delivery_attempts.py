@@ -15,7 +15,6 @@ import pytest
 from sqlmodel import Session
 
 from bot.conversation import Conversation
-from bot.dispatch import EventDispatcher
 from bot.line.client import CallKind, Delivery, LineSender, Outgoing
 from bot.messages import text_messages
 from bot.models import LineUser, OutboxMessage
@@ -27,6 +26,7 @@ from handoff.deliveries import failed_deliveries
 from handoff.models import Ticket, TicketMessage
 from retrieval.engine import Retriever
 from tests.test_line_client import NOW, FakeMessagingApi, api_error, assert_requests_match_spec, deliver, outgoing
+from tests.utils.desk import dispatcher
 from tests.utils.waiting import wait_for
 from tsunagu.db import migrate
 
@@ -51,7 +51,7 @@ class Outbox:
 
     def worker(self) -> BotWorker:
         sender = LineSender(self.api, max_attempts=self.max_attempts, base_delay=0.0)
-        return BotWorker(self.engine, EventDispatcher(Conversation(self.retriever, PostbackSigner("s"))), sender)
+        return BotWorker(self.engine, dispatcher(Conversation(self.retriever, PostbackSigner("s"))), sender)
 
     def add(self, user: str = USER, *, reply_token: str | None = None, **fields: Any) -> int:
         with Session(self.engine) as session:

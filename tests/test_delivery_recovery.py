@@ -20,7 +20,6 @@ from linebot.v3.messaging import AsyncMessagingApi, Configuration
 from sqlmodel import Session, select
 
 from bot.conversation import Conversation
-from bot.dispatch import EventDispatcher
 from bot.inbox import store_events
 from bot.line.client import BeforeCall, DeliveryResult, LineApiClient, LineSender, Outgoing, count_nothing
 from bot.models import OutboxMessage
@@ -28,6 +27,7 @@ from bot.postback import PostbackSigner
 from bot.worker import BotWorker
 from core.db import make_engine
 from retrieval.engine import Retriever
+from tests.utils.desk import dispatcher
 from tests.utils.misbehaving_line import MisbehavingLineApi
 from tests.utils.servers import serve
 from tsunagu.db import migrate
@@ -93,7 +93,7 @@ class City:
                     api = AsyncMessagingApi(client)
                     sender = (DyingSender(api, rows=len(USERS), timeout=TIMEOUT_S, base_delay=0.0) if dies
                               else LineSender(api, timeout=TIMEOUT_S, base_delay=0.0))
-                    worker = BotWorker(engine, EventDispatcher(Conversation(self.retriever, PostbackSigner("s"))),
+                    worker = BotWorker(engine, dispatcher(Conversation(self.retriever, PostbackSigner("s"))),
                                        sender)
                     await asyncio.to_thread(worker.release_stale_claims, dt.timedelta(0))
                     await asyncio.to_thread(worker.process_inbox)

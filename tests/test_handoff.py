@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from sqlmodel import Session, select
 
+from bot.desk import CANCEL_ARGUMENT
 from bot.models import LineUser, OutboxMessage
 from bot.texts import TEXT as BOT_TEXT
 from console.accounts.models import StaffUser
@@ -20,7 +21,7 @@ from core.db import make_engine
 from handoff import staff_actions
 from handoff.hours import BusinessCalendar, BusinessHours
 from handoff.models import Ticket, TicketMessage
-from handoff.replies import CANCEL_ARGUMENT, TEXT, CitizenReplies
+from handoff.replies import TEXT, CitizenReplies
 from handoff.staff_actions import TicketActionError
 from handoff.tickets import Routing
 from retrieval.engine import Retriever
@@ -85,7 +86,7 @@ def test_staff_answer_reaches_the_user_by_push_and_resolve_asks_for_a_rating(bot
     ticket = open_ticket(bot)
     staff = add_staff(bot, "tanaka")
     act(bot, lambda s: staff_actions.claim(s, staff, ticket.id, ROUTING))
-    assert bot.rows(LineUser)[0].state == "with_staff"
+    assert bot.open_ticket_status() == "assigned"
     act(bot, lambda s: staff_actions.reply(s, staff, ticket.id, "明日は晴れの予報です。", replies=REPLIES,
                                            calendar=CALENDAR))
     bot.run()
@@ -103,7 +104,7 @@ def test_staff_answer_reaches_the_user_by_push_and_resolve_asks_for_a_rating(bot
     kind, body, _ = bot.api.calls[-1]
     items = body["messages"][-1]["quickReply"]["items"]
     assert [i["action"]["label"] for i in items] == ["👍 役に立った", "👎 役に立たなかった"]
-    assert bot.rows(LineUser)[0].state == "bot"
+    assert bot.open_ticket_status() is None
     bot.receive(postback_event("rate", items[0]["action"]["data"]))
     bot.run()
     assert ticket_of(bot, ticket.id).rating == "up"
@@ -133,7 +134,7 @@ def test_cancel_by_word_and_by_button_returns_the_user_to_the_bot(bot: Bot) -> N
     bot.receive(text_event("c3", "粗大ごみの出し方を教えて"))
     bot.run()
     assert bot.texts_sent()[-1].startswith("粗大ごみは事前の申込みが必要です")  # the bot answers again
-    assert bot.rows(LineUser)[0].state == "bot"
+    assert bot.open_ticket_status() is None
 
 
 def test_follow_up_messages_join_the_thread_with_one_acknowledgement(bot: Bot) -> None:

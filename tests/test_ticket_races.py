@@ -19,12 +19,12 @@ import pytest
 from sqlalchemy import Engine, event
 from sqlmodel import Session, col, select
 
+from bot.desk import CANCEL_ARGUMENT
 from bot.models import LineUser, OutboxMessage
 from console.accounts.models import StaffUser
 from core.db import make_engine
 from handoff import staff_actions
 from handoff.models import Ticket, TicketMessage
-from handoff.replies import CANCEL_ARGUMENT
 from handoff.staff_actions import TicketActionError
 from handoff.tickets import CitizenDesk, Routing
 from tests.test_console import USER as CONSOLE_USER
@@ -105,8 +105,7 @@ def test_staff_action_after_the_citizen_cancelled_is_refused(bot: Bot, database_
     assert (after.status, after.team, after.resolved_at) == ("cancelled", "市民相談課", None)
     assert len(bot.rows(OutboxMessage)) == pushed_before + 1  # only the "cancelled" reply, no staff push
     assert not [m for m in bot.rows(TicketMessage) if m.author == "staff"]
-    user = bot.rows(LineUser)[0]
-    assert user.state == "bot"
+    assert bot.open_ticket_status() is None
 
 
 @pytest.mark.parametrize("name", sorted(STAFF_ACTIONS))
@@ -170,8 +169,8 @@ def test_citizen_cancel_after_staff_resolved_leaves_it_resolved(bot: Bot, databa
     with Session(bot.engine) as session:
         notes = session.exec(select(TicketMessage.text).where(col(TicketMessage.author) == "system")).all()
         assert not notes  # no "利用者が質問を取り消しました" in a resolved ticket's thread
-        stored = session.get(LineUser, USER)
-        assert stored is not None and stored.state == "bot"
+        assert session.get(LineUser, USER) is not None
+    assert bot.open_ticket_status() is None
 
 
 @pytest.mark.parametrize("path, form", [("unclaim", {}), ("resolve", {}), ("transfer", {"team": "環境政策課"}),

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from sqlmodel import Session, select
 
 from bot.conversation import Conversation
-from bot.dispatch import REPLIES, EventDispatcher
+from bot.dispatch import REPLIES
 from bot.inbox import store_events
 from bot.line.client import LineSender
 from bot.models import InboxEvent, LineUser, OutboxMessage
@@ -19,9 +19,11 @@ from bot.postback import PostbackSigner
 from bot.worker import BotWorker
 from core.db import make_engine
 from handoff.models import Ticket, TicketMessage
+from handoff.tickets import open_ticket_of
 from retrieval.engine import Retriever
 from tests.test_line_client import FakeMessagingApi, api_error, assert_requests_match_spec
 from tests.test_webhook import EVENT_LIKE
+from tests.utils.desk import dispatcher
 from tests.utils.waiting import wait_for_async
 from tsunagu.db import migrate
 
@@ -47,7 +49,7 @@ class Bot:
         self.engine = make_engine(url)
         self.api = api
 
-        self.worker = BotWorker(self.engine, EventDispatcher(Conversation(retriever, SIGNER)),
+        self.worker = BotWorker(self.engine, dispatcher(Conversation(retriever, SIGNER)),
                                 LineSender(api, base_delay=0.0))
 
     def receive(self, *events: dict[str, Any]) -> None:
@@ -65,6 +67,12 @@ class Bot:
     def rows(self, model: Any) -> list[Any]:
         with Session(self.engine) as session:
             return list(session.exec(select(model)).all())
+
+    def open_ticket_status(self, user: str = USER) -> str | None:
+        """The status of the user's open ticket; None when the bot answers them (they have no open ticket)."""
+        with Session(self.engine) as session:
+            ticket = open_ticket_of(session, user)
+            return None if ticket is None else ticket.status
 
 
 def send(bot: Bot, event_id: str, text: str, user: str = USER) -> None:
@@ -196,7 +204,7 @@ def test_handoff_consent_opens_a_ticket_and_the_bot_steps_back(bot: Bot) -> None
     assert "まだですか" not in bot.texts_sent()  # joined the thread, no bot answer
     assert [m.text for m in bot.rows(TicketMessage)] == ["明日の天気は晴れますか", "まだですか", "子どもが誤飲した"]
     assert bot.rows(Ticket)[0].urgent
-    assert bot.rows(LineUser)[0].state == "waiting_for_staff"
+    assert bot.open_ticket_status() == "waiting"
 
 
 def test_data_deletion_removes_everything_about_the_user(bot: Bot) -> None:

@@ -17,7 +17,6 @@ import pytest
 from sqlmodel import Session, select
 
 from bot.conversation import Conversation
-from bot.dispatch import EventDispatcher
 from bot.inbox import store_events
 from bot.line.client import LineSender
 from bot.models import InboxEvent, OutboxMessage
@@ -28,6 +27,7 @@ from knowledge.packs import Pack
 from retrieval.cache import MemoryVectorStore
 from retrieval.factory import make_retriever
 from tests.test_line_client import FakeMessagingApi
+from tests.utils.desk import dispatcher
 from tests.utils.embedders import HashingEmbedder
 from tests.utils.waiting import wait_for
 from tsunagu.db import migrate
@@ -64,7 +64,7 @@ def make_worker(url: str, pack: Pack, api: FakeMessagingApi, batch_size: int = 3
     retriever.build(pack.entries)
 
     conversation = Conversation(retriever, PostbackSigner("secret"))
-    return BotWorker(make_engine(url), EventDispatcher(conversation), LineSender(api, base_delay=0.0), batch_size)
+    return BotWorker(make_engine(url), dispatcher(conversation), LineSender(api, base_delay=0.0), batch_size)
 
 
 def store(url: str, events: list[dict[str, Any]]) -> None:

@@ -19,7 +19,6 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
 
 from bot.conversation import Conversation
-from bot.dispatch import EventDispatcher
 from bot.inbox import store_events
 from bot.line.client import LineApiClient, LineSender
 from bot.models import InboxEvent, OutboxMessage
@@ -27,6 +26,7 @@ from bot.postback import PostbackSigner
 from bot.worker import MAX_EVENT_ATTEMPTS, BotWorker
 from core.db import make_engine
 from retrieval.engine import Retriever
+from tests.utils.desk import dispatcher
 from tests.utils.misbehaving_line import MisbehavingLineApi
 from tests.utils.servers import serve
 from tsunagu.db import migrate
@@ -94,7 +94,7 @@ class City:
         async def life() -> None:
             async with LineApiClient(Configuration(host=self.line_url, access_token="token")) as client:
                 sender = LineSender(AsyncMessagingApi(client), base_delay=0.0)
-                worker = BotWorker(self.engine, EventDispatcher(Conversation(self.retriever, PostbackSigner("s"))),
+                worker = BotWorker(self.engine, dispatcher(Conversation(self.retriever, PostbackSigner("s"))),
                                    sender)
                 for step in steps:
                     if callable(step):
