@@ -13,8 +13,9 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import Session, col, delete, select
 
-from bot.messages import Message
+from bot.channel import citizen_of
 from bot.models import LineUser
+from bot.replies import Say
 from console import audit
 from core.clock import as_utc
 from handoff.hours import BusinessCalendar
@@ -141,7 +142,7 @@ class CitizenDesk:
         self, session: Session, user: LineUser, *, question: str, candidates: list[dict[str, Any]],
         urgent: bool, now: dt.datetime, category: str | None = None, chosen_entry: str | None = None,
         earlier_emergency: str | None = None, embedding: QueryEmbedding | None = None,
-    ) -> list[Message]:
+    ) -> list[Say]:
         """A new ticket for ``question``; when one is already open, the question joins its thread instead.
 
         The team comes from what the question is about (``handoff.routing``): ``candidates`` (the bot's entries,
@@ -159,9 +160,9 @@ class CitizenDesk:
         routed = self.routing.route(session, evidence)
         emergency_at = (as_utc(user.last_emergency_at) or now) if earlier_emergency else None
         ticket = Ticket(
-            line_user_id=user.user_id, question=question[:1000], candidates=candidates, category=routed.category,
-            team=routed.team, urgent=urgent, emergency_before_at=emergency_at, created_at=now, updated_at=now,
-            last_ack_at=now,
+            line_user_id=user.user_id, channel=citizen_of(user.user_id).channel, question=question[:1000],
+            candidates=candidates, category=routed.category, team=routed.team, urgent=urgent,
+            emergency_before_at=emergency_at, created_at=now, updated_at=now, last_ack_at=now,
         )
         session.add(ticket)
         session.flush()
@@ -178,7 +179,7 @@ class CitizenDesk:
 
     def add_message(
         self, session: Session, user: LineUser, ticket: Ticket, text: str, now: dt.datetime, *, urgent: bool = False,
-    ) -> list[Message]:
+    ) -> list[Say]:
         """The citizen's message joins the thread, acknowledged once per burst of follow-ups.
 
         The first follow-up after the question (or after a staff reply) is acknowledged; later ones within
@@ -212,7 +213,7 @@ class CitizenDesk:
             return False  # the question itself (or a message that came with it)
         return now - sent < BURST_WINDOW
 
-    def cancel(self, session: Session, user: LineUser, now: dt.datetime) -> list[Message]:
+    def cancel(self, session: Session, user: LineUser, now: dt.datetime) -> list[Say]:
         """The citizen withdraws their open ticket."""
         ticket = open_ticket_of(session, user.user_id)
         if ticket is None:
@@ -228,7 +229,7 @@ class CitizenDesk:
         sync_user_state(user, None)
         return self.replies.cancelled(ticket.id)
 
-    def rate(self, session: Session, user: LineUser, argument: str) -> list[Message]:
+    def rate(self, session: Session, user: LineUser, argument: str) -> list[Say]:
         """👍/👎 on a staff answer (``staff-up:<id>`` or ``staff-down:<id>``), for the user's own ticket only."""
         verdict, _, raw_id = argument.partition(":")
         ticket = session.get(Ticket, int(raw_id)) if raw_id.isdigit() else None
