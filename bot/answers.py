@@ -1,4 +1,4 @@
-"""How one FAQ entry is shown on LINE: the short answer first, the full text on 「くわしく見る」, and the way on.
+"""How one FAQ entry is shown to a citizen: the short answer first, the full text on 「くわしく見る」, and the way on.
 
 A parent reads on a phone, in a hurry: the entry's ``short_answer`` (at most 120 characters, the direct answer
 first) comes first when the pack has one, with 「くわしく見る」 for the full approved text. Under every answer:
@@ -22,8 +22,8 @@ import re
 from collections.abc import Sequence
 from urllib.parse import urlsplit
 
-from bot.messages import Message, PostbackChoice, shorten, text_messages
 from bot.postback import PostbackSigner
+from bot.replies import PostbackChoice, Say, say, shorten
 from knowledge.schema import FaqEntryData
 
 ENGLISH_PREFIX = "en:"
@@ -148,7 +148,7 @@ def handoff_choice(signer: PostbackSigner, user_id: str, label: str, argument: s
 
 
 class AnswerView:
-    """Builds the messages that show one entry.
+    """Builds the replies that show one entry.
 
     Args:
         signer: signs the buttons for the user they are sent to.
@@ -160,18 +160,18 @@ class AnswerView:
         self.entries = entries
 
     def first(self, user_id: str, entry: FaqEntryData, related: Sequence[str] = (), *,
-              english: bool = False) -> list[Message]:
+              english: bool = False) -> list[Say]:
         """The short answer with 「くわしく見る」 (「More details」) when there is one, else the full answer."""
         short = short_text(entry, english=english)
         if short:
             lang = "en" if english else "ja"
             more = self._button(user_id, "more", entry.id, BUTTONS[lang]["more"], english)
-            return text_messages(short, [more, *self._after(user_id, entry, related, english)])
+            return say(short, [more, *self._after(user_id, entry, related, english)])
         return self.full(user_id, entry, related, english=english)
 
     def full(self, user_id: str, entry: FaqEntryData, related: Sequence[str] = (), *,
-             english: bool = False) -> list[Message]:
-        return text_messages(answer_text(entry, english=english), self._after(user_id, entry, related, english))
+             english: bool = False) -> list[Say]:
+        return say(answer_text(entry, english=english), self._after(user_id, entry, related, english))
 
     def choice(self, user_id: str, action: str, faq_id: str, *, english: bool = False) -> PostbackChoice:
         """A button that opens entry ``faq_id`` (``action``: choose or browse)."""

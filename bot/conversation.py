@@ -1,4 +1,5 @@
-"""What the bot says: LINE events in, message objects out. No I/O here; the worker stores and sends.
+"""What the bot says: a citizen's events in, channel-neutral replies (``bot.replies.Say``) out. No I/O here, and
+nothing of LINE: the worker stores the replies as the citizen's channel renders them, and sends them.
 
 Order for a text message: the emergency check first (``bot.emergency.check``, made once per message by the
 caller): a sure emergency gets the fixed guidance only, a possible one the guidance first and then the answer to
@@ -23,8 +24,8 @@ from bot.emergency import EmergencyCheck, check, guidance
 from bot.emergency_menu import emergency_menu
 from bot.language import language_reply, unsupported_language
 from bot.menu_actions import MenuAction, menu_data
-from bot.messages import MAX_MESSAGES, MAX_QUICK_REPLY_ITEMS, Message, PostbackChoice, shorten, text_messages
 from bot.postback import PostbackSigner
+from bot.replies import MAX_CHOICES, MAX_REPLIES, PostbackChoice, Say, say, shorten
 from bot.scope import offers_staff
 from bot.several_questions import asks_several
 from bot.texts import LABELS, LABELS_EN, TEXT, TEXT_EN
@@ -66,26 +67,26 @@ STAFF_OFFERING = (ReplyKind.STAFF_OFFER, ReplyKind.LANGUAGE)  # replies that ask
 
 @dataclass(frozen=True)
 class Reply:
-    """The messages for one text message, the decision they show (None when nothing was searched), their kind,
+    """The replies to one text message, the decision they show (None when nothing was searched), their kind,
     and for a ``LANGUAGE`` reply the code of the citizen's language."""
 
-    messages: list[Message]
+    messages: list[Say]
     decision: Decision | None
     kind: ReplyKind
     language: str | None = None
 
 
-def after_guidance(guidance_messages: list[Message], messages: list[Message]) -> list[Message]:
-    """The emergency guidance first, then ``messages``, within LINE's five messages per reply; when ``messages``
-    must be cut, its last message (which carries the buttons) is the one kept at the end."""
-    room = MAX_MESSAGES - len(guidance_messages)
+def after_guidance(guidance_messages: list[Say], messages: list[Say]) -> list[Say]:
+    """The emergency guidance first, then ``messages``, within ``MAX_REPLIES`` replies to one message;
+    when ``messages`` must be cut, its last reply (which carries the buttons) is the one kept at the end."""
+    room = MAX_REPLIES - len(guidance_messages)
     if len(messages) > room:
         messages = [*messages[:room - 1], messages[-1]] if room > 1 else messages[-1:]
-    return [*guidance_messages, *messages][:MAX_MESSAGES]
+    return [*guidance_messages, *messages][:MAX_REPLIES]
 
 
 class Conversation:
-    """Builds the replies for one LINE user's events.
+    """Builds the replies for one citizen's events.
 
     Args:
         retriever: the FAQ search and decision policy.
@@ -99,7 +100,7 @@ class Conversation:
         self.retention_days = retention_days
 
     # -- events ------------------------------------------------------------------------------------------------
-    def on_text(self, user_id: str, text: str) -> list[Message]:
+    def on_text(self, user_id: str, text: str) -> list[Say]:
         return self.reply(user_id, text).messages
 
     def reply(self, user_id: str, text: str, emergency: EmergencyCheck | None = None) -> Reply:
@@ -109,7 +110,7 @@ class Conversation:
         emergency = check(text) if emergency is None else emergency
         if not emergency:
             return self._reply_to_text(user_id, text)
-        first = text_messages(guidance(emergency.kinds))
+        first = say(guidance(emergency.kinds))
         if emergency.sure:
             return Reply(first, None, ReplyKind.EMERGENCY)
         reply = self._reply_to_text(user_id, text)
@@ -117,10 +118,10 @@ class Conversation:
 
     def _reply_to_text(self, user_id: str, text: str) -> Reply:
         if len(text) > MAX_TEXT_CHARS:
-            return Reply(text_messages(TEXT["too_long"]), None, ReplyKind.REPHRASE)
+            return Reply(say(TEXT["too_long"]), None, ReplyKind.REPHRASE)
         canned = _canned_reply(text)
         if canned:
-            return Reply(text_messages(canned), None, ReplyKind.CANNED)
+            return Reply(say(canned), None, ReplyKind.CANNED)
         language = unsupported_language(text)
         if language is not None:
             return Reply(self.language_offer(user_id, language), None, ReplyKind.LANGUAGE, language)
@@ -145,18 +146,18 @@ class Conversation:
         sure_emergency = bool(emergency) and emergency.sure
         return not sure_emergency and len(text) <= MAX_TEXT_CHARS and _canned_reply(text) is None
 
-    def on_follow(self, user_id: str) -> list[Message]:
+    def on_follow(self, user_id: str) -> list[Say]:
         privacy = TEXT["privacy"].format(retention_days=self.retention_days)
-        return [*text_messages(TEXT["follow"]), *text_messages(privacy, self._category_buttons(user_id))]
+        return [*say(TEXT["follow"]), *say(privacy, self._category_buttons(user_id))]
 
-    def on_non_text(self) -> list[Message]:
-        return text_messages(TEXT["non_text"])
+    def on_non_text(self) -> list[Say]:
+        return say(TEXT["non_text"])
 
-    def on_postback(self, user_id: str, data: str, *, can_ask_staff: bool = False) -> list[Message]:
+    def on_postback(self, user_id: str, data: str, *, can_ask_staff: bool = False) -> list[Say]:
         """Replies to a signed quick-reply button; ``can_ask_staff``: the user has a question staff could get."""
         postback = self.signer.verify(user_id, data)
         if postback is None:
-            return text_messages(TEXT["unknown_postback"])
+            return say(TEXT["unknown_postback"])
         faq_id, english = split_language(postback.argument)
         entry = self.retriever.entries.get(faq_id)  # one read: a publish may swap the entries at any time
         if postback.action in ("choose", "browse") and entry is not None:
@@ -168,55 +169,55 @@ class Conversation:
             if rating == "down":
                 return self.feedback_down(user_id, can_ask_staff=can_ask_staff)
             if rating == "up":  # 「解決した」
-                return text_messages((TEXT_EN if english else TEXT)["solved"])
-            return text_messages(TEXT["feedback_thanks"])
+                return say((TEXT_EN if english else TEXT)["solved"])
+            return say(TEXT["feedback_thanks"])
         if postback.action == "category" and postback.argument in BY_SLUG:
             return self.category(user_id, postback.argument)
         if postback.action == "rephrase":
-            return text_messages(TEXT["rephrase"])
-        return text_messages(TEXT["unknown_postback"])
+            return say(TEXT["rephrase"])
+        return say(TEXT["unknown_postback"])
 
     # -- guides (category buttons, rich menu) --------------------------------------------------------------------
-    def category(self, user_id: str, slug: str) -> list[Message]:
+    def category(self, user_id: str, slug: str) -> list[Say]:
         """What the bot answers in one category, its most asked questions, and a way to city staff."""
         category, view = BY_SLUG[slug], self._view()  # one read of the entries, which a publish may swap
-        faq_ids = top_entries(view.entries, slug, MAX_QUICK_REPLY_ITEMS - 1)
+        faq_ids = top_entries(view.entries, slug, MAX_CHOICES - 1)
         key = "category" if faq_ids else "category_empty"
         choices = [view.choice(user_id, "browse", faq_id) for faq_id in faq_ids]
         staff = PostbackChoice(LABELS["menu_staff"], menu_data(MenuAction.STAFF), LABELS["menu_staff"])
-        return text_messages(TEXT[key].format(label=category.label, scope=category.scope), [*choices, staff])
+        return say(TEXT[key].format(label=category.label, scope=category.scope), [*choices, staff])
 
-    def staff_guide(self, user_id: str, *, question: str | None, expectation: str, hours: str) -> list[Message]:
+    def staff_guide(self, user_id: str, *, question: str | None, expectation: str, hours: str) -> list[Say]:
         """How to reach city staff: send the last unanswered question, or how to ask one."""
         if question:
             text = TEXT["staff_offer"].format(question=shorten(question, STAFF_QUESTION_PREVIEW),
                                               expectation=expectation)
-            return text_messages(text, self._yes_no(user_id))
-        return text_messages(TEXT["staff_how"].format(hours=hours, expectation=expectation))
+            return say(text, self._yes_no(user_id))
+        return say(TEXT["staff_how"].format(hours=hours, expectation=expectation))
 
-    def language_offer(self, user_id: str, code: str) -> list[Message]:
+    def language_offer(self, user_id: str, code: str) -> list[Say]:
         """A question in a language the bot does not speak (``bot.language``): a short reply in it that offers
         city staff, with yes/no buttons in that language (「いいえ」 keeps the question for editors)."""
         offer = language_reply(code)
         no = PostbackChoice(offer.no_label, self.signer.sign(user_id, "cancel", DECLINE_ARGUMENT), offer.no_label)
-        return text_messages(offer.text, [self._handoff(user_id, offer.yes_label), no])
+        return say(offer.text, [self._handoff(user_id, offer.yes_label), no])
 
-    def emergency_guide(self, action: MenuAction = MenuAction.EMERGENCY) -> list[Message]:
+    def emergency_guide(self, action: MenuAction = MenuAction.EMERGENCY) -> list[Say]:
         """The emergency menu: 119 and a choice of five topics; a chosen topic shows its own guidance only."""
         return emergency_menu(action)
 
-    def usage_guide(self) -> list[Message]:
-        return text_messages(TEXT["help"].format(retention_days=self.retention_days))
+    def usage_guide(self) -> list[Say]:
+        return say(TEXT["help"].format(retention_days=self.retention_days))
 
-    def feedback_down(self, user_id: str, *, can_ask_staff: bool) -> list[Message]:
+    def feedback_down(self, user_id: str, *, can_ask_staff: bool) -> list[Say]:
         """👎 on a bot answer: ask again in other words, or (when there is a question to send) ask staff."""
         rephrase = PostbackChoice(LABELS["rephrase"], self.signer.sign(user_id, "rephrase"), LABELS["rephrase"])
         if not can_ask_staff:
-            return text_messages(TEXT["feedback_down_no_question"], [rephrase])
-        return text_messages(TEXT["feedback_down"], [rephrase, self._handoff(user_id, LABELS["ask_staff"])])
+            return say(TEXT["feedback_down_no_question"], [rephrase])
+        return say(TEXT["feedback_down"], [rephrase, self._handoff(user_id, LABELS["ask_staff"])])
 
     # -- decisions ---------------------------------------------------------------------------------------------
-    def reply_to_decision(self, user_id: str, decision: Decision, question: str | None = None) -> list[Message]:
+    def reply_to_decision(self, user_id: str, decision: Decision, question: str | None = None) -> list[Say]:
         """The reply to a typed question; in English when it was written in Latin script."""
         entries = self.retriever.entries
         return self._decision_reply(user_id, served_only(decision, entries), question, entries).messages
@@ -236,16 +237,16 @@ class Conversation:
                          ReplyKind.SUGGEST)
         if decision.kind is DecisionKind.REPHRASE:
             key = {Reason.TOO_LONG: "too_long", Reason.NO_TEXT: "no_text"}.get(decision.reason, "empty")
-            return Reply(text_messages(TEXT[key]), decision, ReplyKind.REPHRASE)
+            return Reply(say(TEXT[key]), decision, ReplyKind.REPHRASE)
         if question is not None and not offers_staff(question, other_place=self._other_place(question)):
             ask_staff = self._handoff(user_id, labels["ask_staff"])
-            return Reply(text_messages(texts["out_of_scope"], [*self._category_buttons(user_id), ask_staff]),
+            return Reply(say(texts["out_of_scope"], [*self._category_buttons(user_id), ask_staff]),
                          decision, ReplyKind.SCOPE)
-        return Reply(text_messages(texts["handoff_offer"], self._yes_no(user_id, labels, DECLINE_ARGUMENT)),
+        return Reply(say(texts["handoff_offer"], self._yes_no(user_id, labels, DECLINE_ARGUMENT)),
                      decision, ReplyKind.STAFF_OFFER)
 
     def _suggestions(self, user_id: str, decision: Decision, question: str | None,
-                     entries: dict[str, FaqEntryData], english: bool) -> list[Message]:
+                     entries: dict[str, FaqEntryData], english: bool) -> list[Say]:
         """「もしかして」: the choices numbered in the text (so the chat history shows what was offered) and as
         buttons, then 「どれも違う（職員に聞く）」."""
         texts, labels = (TEXT_EN, LABELS_EN) if english else (TEXT, LABELS)
@@ -257,9 +258,9 @@ class Conversation:
         view = AnswerView(self.signer, entries)
         choices = [view.choice(user_id, "choose", c.faq_id, english=english) for c in decision.suggestions]
         none_fit = handoff_choice(self.signer, user_id, labels["handoff_none_fit"], NONE_FIT_ARGUMENT)
-        return text_messages("\n".join([intro, *listed]), [*choices, none_fit])
+        return say("\n".join([intro, *listed]), [*choices, none_fit])
 
-    def confident_answer(self, user_id: str, text: str) -> tuple[list[Message], Decision] | None:
+    def confident_answer(self, user_id: str, text: str) -> tuple[list[Say], Decision] | None:
         """The answer to ``text`` and its decision when retrieval is confident (ANSWER), else None."""
         decision, entries = self.decide(text)
         if decision.kind is DecisionKind.ANSWER and decision.faq_id:
@@ -285,7 +286,7 @@ class Conversation:
         return candidates
 
     def answer(self, user_id: str, entry: FaqEntryData, related: Sequence[str], *,
-               english: bool = False) -> list[Message]:
+               english: bool = False) -> list[Say]:
         """The entry's approved answer (short first, see ``bot/answers.py``) with the buttons that follow it."""
         return self._view().first(user_id, entry, related, english=english)
 

@@ -13,8 +13,8 @@ from typing import Any, Protocol
 
 from sqlmodel import Session
 
-from bot.messages import Message
 from bot.models import LineUser
+from bot.replies import Say
 from retrieval.query_embedding import QueryEmbedding
 
 # The argument of the signed ``cancel`` postback on the desk's 「質問を取り消す」 button: the dispatcher hands it to
@@ -42,15 +42,15 @@ class ForgottenTickets:
 class DeskReplies(Protocol):
     """The ticket messages the dispatcher sends itself (fixed texts, with the citizen's signed buttons)."""
 
-    def joined(self, user_id: str, ticket_id: int) -> list[Message]:
+    def joined(self, user_id: str, ticket_id: int) -> list[Say]:
         """To a second hand-off while a ticket is open: the message reached staff."""
         ...
 
-    def answered_while_open(self, ticket_id: int) -> list[Message]:
+    def answered_while_open(self, ticket_id: int) -> list[Say]:
         """Said before the bot's own answer to a follow-up: the ticket stays open."""
         ...
 
-    def still_open(self, user_id: str, ticket_id: int) -> list[Message]:
+    def still_open(self, user_id: str, ticket_id: int) -> list[Say]:
         """For 「職員に相談」 while a ticket is open: nothing new to open, just write."""
         ...
 
@@ -73,22 +73,22 @@ class CityDesk(Protocol):
         self, session: Session, user: LineUser, *, question: str, candidates: list[dict[str, Any]],
         urgent: bool, now: dt.datetime, category: str | None = None, chosen_entry: str | None = None,
         earlier_emergency: str | None = None, embedding: QueryEmbedding | None = None,
-    ) -> list[Message]:
+    ) -> list[Say]:
         """A ticket for ``question`` (or the question joins the open one); the reply to the citizen."""
         ...
 
     def add_message(
         self, session: Session, user: LineUser, ticket: OpenTicket, text: str, now: dt.datetime, *,
         urgent: bool = False,
-    ) -> list[Message]:
+    ) -> list[Say]:
         """The citizen's message joins the ticket's thread; the acknowledgement (empty within a burst)."""
         ...
 
-    def cancel(self, session: Session, user: LineUser, now: dt.datetime) -> list[Message]:
+    def cancel(self, session: Session, user: LineUser, now: dt.datetime) -> list[Say]:
         """The citizen withdraws their open ticket."""
         ...
 
-    def rate(self, session: Session, user: LineUser, argument: str) -> list[Message]:
+    def rate(self, session: Session, user: LineUser, argument: str) -> list[Say]:
         """👍/👎 on a staff answer (the signed postback argument)."""
         ...
 

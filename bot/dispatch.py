@@ -1,26 +1,26 @@
-"""Turn one stored webhook event into replies, updating the user's state (runs inside the worker's transaction)."""
+"""Turn one citizen's event (``bot.channel.Incoming``, read by its channel) into channel-neutral replies, updating
+the citizen's state (runs inside the worker's transaction)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from typing import Any
 
 from sqlmodel import Session, col, delete
 
 from bot import capture
 from bot.answers import split_language
 from bot.categories import BY_SLUG as CATEGORY_SLUGS
+from bot.channel import EventKind, Incoming
 from bot.choices import chosen_for, remember_choice
 from bot.conversation import DECLINE_ARGUMENT, NONE_FIT_ARGUMENT, TEXT, Conversation, after_guidance
 from bot.desk import CANCEL_ARGUMENT, CityDesk, ForgottenTickets, OpenTicket
 from bot.emergency import EmergencyCheck, check, guidance
 from bot.interactions import delete_user_interactions
-from bot.line.group_chat import GroupChat, chat_id_of
 from bot.menu_actions import CATEGORY_ACTIONS, MenuAction, parse_menu_data
-from bot.messages import MAX_MESSAGES, Message, PostbackChoice, text_messages
 from bot.models import InboxEvent, LineUser, OutboxMessage
 from bot.postback import is_fresh, timestamp_argument
+from bot.replies import MAX_REPLIES, PostbackChoice, Say, say
 from core.clock import as_utc, utcnow
 from knowledge.unanswered import delete_user_unanswered
 from retrieval.query_embedding import embedding_of
@@ -52,7 +52,7 @@ REPLIES = {
 
 
 class EventDispatcher:
-    """Routes events to the conversation and keeps per-user state.
+    """Routes a citizen's events to the conversation and keeps per-citizen state (keyed by ``Citizen.key``).
 
     Args:
         conversation: builds the bot's replies.
@@ -63,56 +63,36 @@ class EventDispatcher:
     def __init__(self, conversation: Conversation, desk: CityDesk) -> None:
         self.conversation = conversation
         self.desk = desk
-        self.group_chat = GroupChat(conversation.retriever)
 
-    def handle(self, *, session: Session, event: InboxEvent, now: dt.datetime | None = None) -> list[Message]:
+    def handle(self, *, session: Session, event: Incoming, now: dt.datetime | None = None) -> list[Say]:
         """Replies for ``event`` (possibly none); user state changes are added to ``session``."""
         now = now or utcnow()
-        payload: dict[str, Any] = event.payload
-        if chat_id_of(payload) is not None:
-            return self._group(session, event, payload, now)
-        user_id = event.line_user_id
-        if not user_id:
-            return []  # events without a user: nothing to answer
+        if event.citizen is None:
+            return []  # events without a citizen: nothing to answer
+        user_id = event.citizen.key
         user = session.get(LineUser, user_id) or LineUser(user_id=user_id)
         user.last_seen = now
         _forget_old_emergency(user, now)
         session.add(user)
-        kind = payload.get("type")
-        if kind == "follow":
+        if event.kind is EventKind.FOLLOW:
             user.active = True
             return self.conversation.on_follow(user_id)
-        if kind == "unfollow":
+        if event.kind is EventKind.UNFOLLOW:
             user.active = False
             return []
-        if kind == "postback":
-            postback = payload.get("postback")
-            data = postback.get("data") if isinstance(postback, dict) else None
-            return self._postback(session, user, data if isinstance(data, str) else "", now)
-        if kind != "message":
-            return []
-        message = payload.get("message")
-        if not isinstance(message, dict) or message.get("type") != "text" or not isinstance(message.get("text"), str):
+        if event.kind is EventKind.POSTBACK:
+            return self._postback(session, user, event.data, now)
+        if event.kind is EventKind.OTHER_MESSAGE:
             ticket = self.desk.open_ticket_of(session, user_id)
             if ticket is not None:
-                kind = str(message.get("type", "?"))[:20] if isinstance(message, dict) else "?"
-                note = NON_TEXT_NOTE.format(kind=kind)
+                note = NON_TEXT_NOTE.format(kind=event.message_kind)
                 return self.desk.add_message(session, user, ticket, note, now) or _noted(ticket)
             return self.conversation.on_non_text()
-        return self._text(session, user, message["text"], now)
+        if event.kind is EventKind.TEXT:
+            return self._text(session, user, event.text, now)
+        return []
 
-    def _group(self, session: Session, event: InboxEvent, payload: dict[str, Any], now: dt.datetime) -> list[Message]:
-        """Group and room chats (``bot.group_chat``): a message not meant for the bot is not kept either; a
-        question it searched is counted, without the chat's or the member's id."""
-        replies, question, decision = self.group_chat.reply(payload)
-        if question is not None and decision is not None:
-            capture.question(session, user_id=None, at=now, text=question, decision=decision)
-        if not replies and isinstance(payload.get("message"), dict):
-            message = payload["message"]
-            event.payload = {**payload, "message": {"type": message.get("type"), "id": message.get("id")}}
-        return replies
-
-    def _text(self, session: Session, user: LineUser, text: str, now: dt.datetime) -> list[Message]:
+    def _text(self, session: Session, user: LineUser, text: str, now: dt.datetime) -> list[Say]:
         """A text message: the emergency check is made once here and passed on. A sure emergency gets the fixed
         guidance only, whatever the state or rate; a possible one the guidance first, then the usual reply."""
         emergency = check(text)
@@ -125,15 +105,15 @@ class EventDispatcher:
         if ticket is not None:  # an open ticket becomes urgent
             joined = self.desk.add_message(session, user, ticket, text, now, urgent=True)
         if emergency.sure:
-            return text_messages(guidance(emergency.kinds))
+            return say(guidance(emergency.kinds))
         return self._ordinary_text(session, user, ticket, text, now, emergency, joined)
 
     def _ordinary_text(self, session: Session, user: LineUser, ticket: OpenTicket | None, text: str, now: dt.datetime,
-                       emergency: EmergencyCheck, joined: list[Message] | None = None) -> list[Message]:
+                       emergency: EmergencyCheck, joined: list[Say] | None = None) -> list[Say]:
         """Commands, the rate limit, a follow-up on the open ticket, or the conversation's reply; after the
         guidance when the message may be an emergency. ``joined``: the message has joined the ticket's thread
         already, with this acknowledgement."""
-        first = text_messages(guidance(emergency.kinds)) if emergency else []
+        first = say(guidance(emergency.kinds)) if emergency else []
         if text.strip() in DELETE_COMMANDS:
             return after_guidance(first, self._confirm_deletion(user.user_id, now))
         limited = self._rate_limited(user, now)
@@ -152,7 +132,7 @@ class EventDispatcher:
         return reply.messages
 
     def _follow_up(self, session: Session, user: LineUser, ticket: OpenTicket, text: str, now: dt.datetime,
-                   joined: list[Message] | None = None) -> list[Message]:
+                   joined: list[Say] | None = None) -> list[Say]:
         """A message while a ticket is open joins its thread (``joined``: it has, with this acknowledgement); a new
         question the bot surely knows is answered too. Never silent: a follow-up within a burst, which the desk
         does not acknowledge again, still gets a short note that staff got it."""
@@ -162,9 +142,9 @@ class EventDispatcher:
             return acknowledgement or _noted(ticket)
         messages, decision = answer
         capture.question(session, user_id=user.user_id, at=now, text=text, decision=decision)
-        return [*self.desk.replies.answered_while_open(ticket.id), *messages][:MAX_MESSAGES]
+        return [*self.desk.replies.answered_while_open(ticket.id), *messages][:MAX_REPLIES]
 
-    def _rate_limited(self, user: LineUser, now: dt.datetime) -> list[Message] | None:
+    def _rate_limited(self, user: LineUser, now: dt.datetime) -> list[Say] | None:
         """None when the message may be answered; else the one slow-down message, then silence."""
         slowed_until = as_utc(user.slowed_until)
         if slowed_until and now < slowed_until:
@@ -175,16 +155,16 @@ class EventDispatcher:
         user.window_count += 1
         if user.window_count > RATE_LIMIT_MESSAGES:
             user.slowed_until = now + SLOW_DOWN_FOR
-            return text_messages(REPLIES["slow_down"])
+            return say(REPLIES["slow_down"])
         return None
 
-    def _postback(self, session: Session, user: LineUser, data: str, now: dt.datetime) -> list[Message]:
+    def _postback(self, session: Session, user: LineUser, data: str, now: dt.datetime) -> list[Say]:
         menu = parse_menu_data(data)
         if menu is not None:
             return self._menu(session, user, menu, now)
         postback = self.conversation.signer.verify(user.user_id, data)
         if postback is None:
-            return text_messages(TEXT["unknown_postback"])
+            return say(TEXT["unknown_postback"])
         if postback.action == "handoff":
             if postback.argument == NONE_FIT_ARGUMENT:
                 capture.none_of_these(session, user=user, at=now)
@@ -195,7 +175,7 @@ class EventDispatcher:
             if postback.argument == DECLINE_ARGUMENT:
                 self._declined(session, user, now)
             key = "delete_kept" if postback.argument == DELETE_CANCEL_ARGUMENT else "cancelled"
-            return text_messages(REPLIES[key])
+            return say(REPLIES[key])
         if postback.action == "delete_data":
             return self._delete(session, user.user_id, postback.argument, now)
         if postback.action == "feedback" and postback.argument.startswith("staff-"):
@@ -226,7 +206,7 @@ class EventDispatcher:
         candidates = [c["faq_id"] for c in self.conversation.bot_view(question)] if question else []
         capture.handoff_declined(session, user=user, at=now, candidates=candidates)
 
-    def _menu(self, session: Session, user: LineUser, action: MenuAction, now: dt.datetime) -> list[Message]:
+    def _menu(self, session: Session, user: LineUser, action: MenuAction, now: dt.datetime) -> list[Say]:
         """The rich menu (unsigned, shared by all users): only what typing could also get."""
         if action in CATEGORY_ACTIONS:
             return self.conversation.category(user.user_id, action.value)
@@ -241,28 +221,28 @@ class EventDispatcher:
                                              expectation=self.desk.reply_expectation(now),
                                              hours=self.desk.opening_hours())
 
-    def _confirm_deletion(self, user_id: str, now: dt.datetime) -> list[Message]:
+    def _confirm_deletion(self, user_id: str, now: dt.datetime) -> list[Say]:
         """「データ削除」 asks first; the 「削除する」 button carries its time and expires."""
         signer = self.conversation.signer
         confirm = PostbackChoice("削除する", signer.sign(user_id, "delete_data", timestamp_argument(now)), "削除する")
         keep = PostbackChoice("やめる", signer.sign(user_id, "cancel", DELETE_CANCEL_ARGUMENT), "やめる")
-        return text_messages(REPLIES["delete_confirm"], [confirm, keep])
+        return say(REPLIES["delete_confirm"], [confirm, keep])
 
-    def _delete(self, session: Session, user_id: str, stamp: str, now: dt.datetime) -> list[Message]:
+    def _delete(self, session: Session, user_id: str, stamp: str, now: dt.datetime) -> list[Say]:
         if not is_fresh(stamp, now, DELETE_CONFIRM_FOR):
-            return text_messages(REPLIES["delete_expired"])
+            return say(REPLIES["delete_expired"])
         forgotten = delete_user_data(session=session, user_id=user_id, desk=self.desk)
         note = REPLIES["deleted_open"].format(ticket_id=forgotten.open_ticket_id) if forgotten.open_ticket_id else ""
-        return text_messages(REPLIES["deleted"] + ("\n" + note if note else ""))
+        return say(REPLIES["deleted"] + ("\n" + note if note else ""))
 
-    def _hand_off(self, session: Session, user: LineUser, now: dt.datetime) -> list[Message]:
+    def _hand_off(self, session: Session, user: LineUser, now: dt.datetime) -> list[Say]:
         """The user agreed to ask staff: a ticket with the bot's candidates, urgent after emergency words."""
         open_ticket = self.desk.open_ticket_of(session, user.user_id)
         if open_ticket is not None:
             return self.desk.replies.joined(user.user_id, open_ticket.id)
         question = user.last_question
         if not question:
-            return text_messages(REPLIES["handoff_nothing"])
+            return say(REPLIES["handoff_nothing"])
         candidates = self.conversation.bot_view(question)
         embedding = embedding_of(self.conversation.retriever, question)  # the vector bot_view computed, for routing
         chosen_entry, chosen_category = chosen_for(user, question)
@@ -277,9 +257,9 @@ class EventDispatcher:
                                      earlier_emergency=user.last_emergency_text if recent_emergency else None)
 
 
-def _noted(ticket: OpenTicket) -> list[Message]:
+def _noted(ticket: OpenTicket) -> list[Say]:
     """The short acknowledgement of a message that joined the open ticket's thread without another reply."""
-    return text_messages(TEXT["follow_up_noted"].format(ticket_id=ticket.id))
+    return say(TEXT["follow_up_noted"].format(ticket_id=ticket.id))
 
 
 def _forget_old_emergency(user: LineUser, now: dt.datetime) -> None:
@@ -290,7 +270,7 @@ def _forget_old_emergency(user: LineUser, now: dt.datetime) -> None:
 
 
 def delete_user_data(*, session: Session, user_id: str, desk: CityDesk) -> ForgottenTickets:
-    """Remove everything stored about one LINE user (the user's confirmed 「データ削除」).
+    """Remove everything stored about one citizen (their confirmed 「データ削除」; ``user_id``: their key).
 
     The desk forgets its copies first (``CityDesk.forget_citizen``: tickets and their threads go, the user's
     question is blanked in FAQ drafts made from them, and the audit log records the deletion by ticket ids only).
@@ -302,5 +282,5 @@ def delete_user_data(*, session: Session, user_id: str, desk: CityDesk) -> Forgo
     session.exec(delete(OutboxMessage).where(col(OutboxMessage.line_user_id) == user_id))
     session.exec(delete(InboxEvent).where(col(InboxEvent.line_user_id) == user_id))
     session.exec(delete(LineUser).where(col(LineUser.user_id) == user_id))
-    logger.info("deleted the data of one LINE user on request")
+    logger.info("deleted the data of one citizen on request")
     return forgotten

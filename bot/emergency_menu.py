@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from bot.emergency import GUIDANCE, MENU_INTRO, MENU_LABELS, Emergency
 from bot.menu_actions import MenuAction, menu_data
-from bot.messages import Message, PostbackChoice, text_messages
+from bot.replies import PostbackChoice, Say, say
 
 # The choices, in the order they are offered.
 EMERGENCY_CHOICES: dict[MenuAction, Emergency] = {
@@ -22,11 +22,11 @@ EMERGENCY_CHOICES: dict[MenuAction, Emergency] = {
 }
 
 
-def emergency_menu(action: MenuAction = MenuAction.EMERGENCY) -> list[Message]:
+def emergency_menu(action: MenuAction = MenuAction.EMERGENCY) -> list[Say]:
     """The reply to the emergency menu (``MenuAction.EMERGENCY``) or to one of its choices."""
     topic = EMERGENCY_CHOICES.get(action)
     if topic is not None:
-        return text_messages(GUIDANCE[topic])
+        return say(GUIDANCE[topic])
     choices = [PostbackChoice(MENU_LABELS[kind], menu_data(choice), MENU_LABELS[kind])
                for choice, kind in EMERGENCY_CHOICES.items()]
-    return text_messages(MENU_INTRO, choices)
+    return say(MENU_INTRO, choices)

@@ -2,7 +2,7 @@
 
 * ``tsunagu_line_api_responses_total{call, status}``: one per request to LINE's reply or push endpoint, with
   LINE's HTTP status (``network_error`` when no answer came back, ``2xx`` when a test double gives no status).
-  Recorded by ``bot.line_client.LineSender`` in the process that delivers (a bot worker).
+  Recorded by ``bot.line.client.LineSender`` in the process that delivers (a bot worker).
 * ``tsunagu_inbox_events{status}`` / ``tsunagu_outbox_messages{status}`` and ``…_oldest_age_seconds``: the rows
   still waiting and the age of the oldest, read from the database when ``/metrics`` is scraped
   (``QueueCollector``), so every process reports the same shared queues and nothing has to be kept in memory.

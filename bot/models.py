@@ -12,9 +12,10 @@ from core.clock import utcnow
 
 
 class InboxEvent(SQLModel, table=True):
-    """One webhook event exactly as LINE sent it, stored before LINE gets its 200.
+    """One event exactly as its channel sent it (LINE: a webhook event), stored before the channel gets its 200.
 
-    ``webhook_event_id`` is unique, so a redelivered event is stored (and processed) once.
+    ``webhook_event_id`` is unique, so a redelivered event is stored (and processed) once. ``channel`` names the
+    channel that reads it (``bot.channel``); ``line_user_id`` holds the citizen's key (``bot.channel.Citizen``).
     """
 
     __tablename__ = "bot_inbox_event"
@@ -22,6 +23,7 @@ class InboxEvent(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     webhook_event_id: str = Field(max_length=100, unique=True)
     event_type: str = Field(max_length=40)
+    channel: str = Field(default="line", max_length=20)
     line_user_id: str | None = Field(default=None, max_length=100, index=True)
     payload: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     is_redelivery: bool = False
@@ -60,12 +62,14 @@ class LineUser(SQLModel, table=True):
 
 
 class OutboxMessage(SQLModel, table=True):
-    """Messages stored for sending; the worker delivers them (reply token while valid, else push)."""
+    """Messages stored for sending, as ``channel`` renders them; the worker delivers them through that channel
+    (LINE: reply token while valid, else push)."""
 
     __tablename__ = "bot_outbox_message"
 
     id: int | None = Field(default=None, primary_key=True)
-    line_user_id: str = Field(max_length=100, index=True)  # the chat pushed to: a user, or a group/room id
+    line_user_id: str = Field(max_length=100, index=True)  # the chat pushed to: a citizen's key, or a group/room id
+    channel: str = Field(default="line", max_length=20)
     inbox_event_id: int | None = Field(default=None, foreign_key="bot_inbox_event.id", ondelete="SET NULL")
     messages: list[dict[str, Any]] = Field(sa_column=Column(JSON, nullable=False))
     reply_token: str | None = Field(default=None, max_length=100)

@@ -14,7 +14,7 @@ import hashlib
 import hmac
 from dataclasses import dataclass
 
-from bot.messages import MAX_POSTBACK_DATA_CHARS
+from bot.replies import MAX_CHOICE_DATA_CHARS
 
 VERSION = "v1"
 ACTIONS = ("choose", "browse", "more", "feedback", "handoff", "cancel", "category", "rephrase", "delete_data")
@@ -47,7 +47,7 @@ class PostbackSigner:
         if "|" in argument:
             raise ValueError("the argument must not contain '|'")
         data = f"{VERSION}|{action}|{argument}|{self._signature(user_id, action, argument)}"
-        if len(data) > MAX_POSTBACK_DATA_CHARS:
+        if len(data) > MAX_CHOICE_DATA_CHARS:
             raise ValueError("postback data would exceed LINE's 300 characters")
         return data
 

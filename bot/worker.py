@@ -1,11 +1,15 @@
-"""The bot worker: inbox events → conversation → outbox → LINE.
+"""The bot worker: inbox events → their channel → conversation → outbox → their channel (LINE, ...).
+
+Each inbox event and outbox message names its channel (``bot.channel``; ``"line"`` by default): the channel
+reads the stored event into a neutral event for the dispatcher, renders the neutral replies into the messages
+stored in the outbox, and delivers an outbox row with the retry rules below.
 
 Processing an event and storing its replies happen in one transaction, so an event is either not processed
 yet (and will be, after a restart) or processed with its replies stored: never answered twice. Delivery runs
 from the outbox with the sender's retry rules. With several workers on PostgreSQL, rows are claimed with
 ``FOR UPDATE SKIP LOCKED``; a user's events are taken one at a time, in order.
 
-Deliveries survive crashes (see ``bot/line_client.py`` for LINE's side): every request is counted in the row
+Deliveries survive crashes (see ``bot/line/client.py`` for LINE's side): every request is counted in the row
 before it is sent, and a reply is recorded as being tried before it is sent, in committed writes. A row found
 again without an outcome is pushed with its retry key (never replied again) until ``max_attempts`` requests
 in total, then marked failed with the reason; stale claims are released periodically, so no row stays
@@ -35,11 +39,10 @@ from sqlalchemy import event as sqlalchemy_event
 from sqlalchemy.orm import ORMExecuteState, aliased
 from sqlmodel import Session, col
 
+from bot.channel import Channel
+from bot.delivery import CallKind, Delivery, DeliveryResult, Outgoing
 from bot.dispatch import EventDispatcher
 from bot.event_log import event_fields
-from bot.inbox import event_time
-from bot.line.client import CallKind, Delivery, DeliveryResult, LineSender, Outgoing
-from bot.line.group_chat import chat_id_of
 from bot.models import InboxEvent, LineUser, OutboxMessage
 from core.clock import as_utc, utcnow
 from core.request_id import request_context
@@ -60,19 +63,19 @@ class BotWorker:
     Args:
         engine: the application database.
         dispatcher: turns events into replies.
-        sender: delivers replies to LINE.
+        channels: the channels wired in this process, each under its ``name`` (LINE's: ``bot.line.channel``).
         batch_size: rows claimed per round.
         jobs: further work (e.g. notifying staff of new tickets), run in a loop of their own beside the outbox;
             each returns how much it did.
         clock: the current time (UTC), for claims and retry times; tests move it forward.
     """
 
-    def __init__(self, engine: Engine, dispatcher: EventDispatcher, sender: LineSender, batch_size: int = 20,
+    def __init__(self, engine: Engine, dispatcher: EventDispatcher, channels: Sequence[Channel], batch_size: int = 20,
                  jobs: Sequence[Callable[[], Awaitable[int]]] = (),
                  clock: Callable[[], dt.datetime] = utcnow) -> None:
         self.engine = engine
         self.dispatcher = dispatcher
-        self.sender = sender
+        self.channels: dict[str, Channel] = {channel.name: channel for channel in channels}
         self.batch_size = batch_size
         self.jobs = list(jobs)
         self.clock = clock
@@ -181,24 +184,31 @@ class BotWorker:
             logger.exception("inbox event %s could not be put back; released when its claim is stale", event_id)
 
     def _handle(self, session: Session, event: InboxEvent) -> None:
+        """Read ``event`` through its channel, answer it, and store the replies as that channel renders them."""
         event_id = event.id
-        target = chat_id_of(event.payload) or event.line_user_id  # a group's answer goes to the group
         event.attempts += 1
-        reply_token = event.payload.get("replyToken")
-        happened = event_time(event.payload, as_utc(event.received_at))
+        channel = self.channels.get(event.channel)
+        if channel is None:
+            logger.error("inbox event %s: its channel is not wired in this worker", event_id)
+            _mark(session, event_id, "failed", f"unknown channel {event.channel}")
+            return
         try:
-            messages = self.dispatcher.handle(session=session, event=event, now=happened)
+            inbound = channel.read(session, event, as_utc(event.received_at))
+            replies = inbound.replies if inbound.incoming is None else self.dispatcher.handle(
+                session=session, event=inbound.incoming, now=inbound.at)
+            messages = channel.render(replies)
         except Exception:
             session.rollback()
             logger.exception("inbox event %s failed", event_id)
             _mark(session, event_id, "failed", "conversation error")
             return
         still_stored = session.get(InboxEvent, event_id) is not None  # "データ削除" removes it
-        if messages and target:
+        if messages and inbound.reply_to:  # a LINE group's answer goes to the group
             session.add(OutboxMessage(
-                line_user_id=target, inbox_event_id=event_id if still_stored else None, messages=messages,
-                reply_token=reply_token if isinstance(reply_token, str) else None,
-                reply_token_expires_at=happened + REPLY_TOKEN_LIFETIME, retry_key=str(uuid.uuid4()),
+                line_user_id=inbound.reply_to, channel=channel.name,
+                inbox_event_id=event_id if still_stored else None, messages=messages,
+                reply_token=inbound.reply_token, reply_token_expires_at=inbound.at + REPLY_TOKEN_LIFETIME,
+                retry_key=str(uuid.uuid4()),
             ))
         if still_stored:
             event.status, event.processed_at = "done", self.clock()
@@ -216,7 +226,8 @@ class BotWorker:
         claimed = await asyncio.to_thread(self._claim_outbox)
         if not claimed:
             return 0
-        delivered = await asyncio.gather(*(self._deliver(row_id, outgoing) for row_id, outgoing in claimed))
+        delivered = await asyncio.gather(*(self._deliver(row_id, channel, outgoing)
+                                           for row_id, channel, outgoing in claimed))
         return sum(delivered)
 
     async def record_unrecorded(self) -> None:
@@ -228,25 +239,28 @@ class BotWorker:
             await asyncio.to_thread(self._record, row_id, result)
             del self._unrecorded[row_id]
 
-    def _claim_outbox(self) -> list[tuple[int, Outgoing]]:
+    def _claim_outbox(self) -> list[tuple[int, Channel, Outgoing]]:
         """Claim rows and count their first request, committed before anything is sent.
 
         A row whose reply token is still unused and valid is marked ``reply_attempted_at`` here: found again
         without an outcome (a crash, a failed round, a released claim), it is pushed with its retry key, never
-        replied a second time. A row that already used up its attempts is marked failed instead of sent.
+        replied a second time. A row that already used up its attempts (or whose channel is not wired here) is
+        marked failed instead of sent.
         """
-        max_attempts, now = self.sender.max_attempts, self.clock()
+        now = self.clock()
         with Session(self.engine) as session:
             rows = self._claim(session, OutboxMessage, "sending")
             claimed = []
             for row in rows:
                 assert row.id is not None
-                if row.attempts >= max_attempts:
+                channel = self.channels.get(row.channel)
+                if channel is None or row.attempts >= channel.max_attempts:
                     row.status, row.outcome = "failed", Delivery.FAILED.value
-                    row.last_error = f"outcome unknown after {row.attempts} attempts"
+                    row.last_error = (f"unknown channel {row.channel}" if channel is None
+                                      else f"outcome unknown after {row.attempts} attempts")
                     logger.warning("outbox row %s failed: %s", row.id, row.last_error)
                 else:
-                    claimed.append((row.id, self._outgoing(row, now)))
+                    claimed.append((row.id, channel, self._outgoing(row, now)))
                     row.attempts += 1
                 session.add(row)
             session.commit()
@@ -263,14 +277,14 @@ class BotWorker:
         return Outgoing(row.line_user_id, row.messages, row.retry_key, row.reply_token if reply else None,
                         expires if reply else None, previous_attempts=row.attempts)
 
-    async def _deliver(self, row_id: int, outgoing: Outgoing) -> bool:
+    async def _deliver(self, row_id: int, channel: Channel, outgoing: Outgoing) -> bool:
         with request_context(outgoing.retry_key):  # its log lines carry the delivery's X-Line-Retry-Key
-            return await self._deliver_row(row_id, outgoing)
+            return await self._deliver_row(row_id, channel, outgoing)
 
-    async def _deliver_row(self, row_id: int, outgoing: Outgoing) -> bool:
+    async def _deliver_row(self, row_id: int, channel: Channel, outgoing: Outgoing) -> bool:
         result: DeliveryResult | None
         try:
-            result = await self.sender.send(outgoing, _AttemptCounter(self.engine, row_id))
+            result = await channel.deliver(outgoing, _AttemptCounter(self.engine, row_id))
         except Exception:
             # Outcome unknown: back to pending, to be pushed with the same retry key (its attempts are counted).
             logger.exception("delivery of outbox row %s failed; it will be retried as a push", row_id)

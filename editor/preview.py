@@ -1,7 +1,7 @@
 """The LINE preview on the edit page: the messages the bot would send for the entry as typed.
 
-The bubbles come from the bot's own rendering (``bot.answers.AnswerView`` and ``bot.messages``), so the preview
-cannot drift from what citizens get: the short answer first with 「くわしく見る」, the full answer with its
+The bubbles come from the bot's own rendering (``bot.answers.AnswerView``, rendered by ``bot.line.messages``), so
+the preview cannot drift from what citizens get: the short answer first with 「くわしく見る」, the full answer with its
 「詳しくは」 and contact lines after the tap, the quick-reply buttons, the split of long text into messages.
 LINE's limits are checked on the built messages.
 """
@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.answers import AnswerView
-from bot.messages import MAX_LABEL_CHARS, MAX_MESSAGES, MAX_QUICK_REPLY_ITEMS, Message
+from bot.line.messages import MAX_LABEL_CHARS, MAX_MESSAGES, MAX_QUICK_REPLY_ITEMS, Message, render
 from bot.postback import PostbackSigner
 from knowledge.schema import LINE_TEXT_LIMIT, FaqEntryData, utf16_length
 
@@ -56,15 +56,15 @@ def build_preview(entry: FaqEntryData) -> Preview:
     preview = Preview(button_label=shown.button_label())
     question = entry.question or "（質問）"
     try:
-        first = view.first(PREVIEW_USER, shown)
+        first = render(view.first(PREVIEW_USER, shown))
         preview.scenes.append(_scene("質問したとき", question, first))
         built = [first]
         if shown.short_answer:
-            full = view.full(PREVIEW_USER, shown)
+            full = render(view.full(PREVIEW_USER, shown))
             preview.scenes.append(_scene("「くわしく見る」を押したとき", "くわしく見る", full))
             built.append(full)
         if shown.questions_en:
-            english = view.first(PREVIEW_USER, shown, english=True)
+            english = render(view.first(PREVIEW_USER, shown, english=True))
             preview.scenes.append(_scene("英語で質問したとき", shown.questions_en[0], english))
             built.append(english)
     except ValueError as exc:  # MessageLimitError or a label/postback LINE would refuse

@@ -25,6 +25,7 @@ import numpy as np
 from sqlalchemy import Engine, create_engine, text
 from sqlmodel import Session, col, select
 
+from bot.line.channel import LineRenderer
 from bot.models import LineUser
 from bot.postback import PostbackSigner
 from console.accounts.models import StaffUser
@@ -133,9 +134,12 @@ class _StaffThread(threading.Thread):
             return True
         self.claimed.append(ticket_id)
         with Session(engine) as session:
-            staff_actions.resolve(session, self.member, ticket_id, replies=self.replies)
+            staff_actions.resolve(session, self.member, ticket_id, replies=self.replies, renderers=RENDERERS)
             session.commit()
         return True
+
+
+RENDERERS = {"line": LineRenderer()}  # the citizens of the bench are LINE users
 
 
 def run_handoff_bench(*, migrate: Migrate, tickets: int = 500, staff: int = 10, database_url: str | None = None,

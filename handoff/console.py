@@ -210,13 +210,14 @@ def reply(ticket_id: int, request: Request, session: SessionDep, staff: TicketSt
           text: Annotated[str, Form(max_length=20_000)] = "") -> Response:
     return _act(request, session, staff, desk, ticket_id, "replied",
                 lambda: staff_actions.reply(session, staff, ticket_id, text, replies=desk.replies,
-                                            calendar=desk.calendar), draft_text=text)
+                                            calendar=desk.calendar, renderers=desk.renderers), draft_text=text)
 
 
 @router.post("/tickets/{ticket_id}/resolve", dependencies=CSRF)
 def resolve(ticket_id: int, request: Request, session: SessionDep, staff: TicketStaff, desk: Desk) -> Response:
     return _act(request, session, staff, desk, ticket_id, "resolved",
-                lambda: staff_actions.resolve(session, staff, ticket_id, replies=desk.replies))
+                lambda: staff_actions.resolve(session, staff, ticket_id, replies=desk.replies,
+                                              renderers=desk.renderers))
 
 
 @router.post("/tickets/{ticket_id}/transfer", dependencies=CSRF)

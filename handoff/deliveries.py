@@ -1,4 +1,5 @@
-"""Deliveries to LINE that failed for good, for the admin console: what failed and why, never what was said to whom.
+"""Deliveries to citizens (on LINE or another channel) that failed for good, for the admin console: what failed
+and why, never what was said to whom.
 
 It lives with the console (handoff reads bot's outbox table; bot never imports handoff for it)."""
 
@@ -10,7 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from bot.line.client import MONTHLY_LIMIT_ERROR
+from bot.delivery import QUOTA_EXHAUSTED_ERROR
 from bot.models import OutboxMessage
 from core.clock import as_utc
 from handoff.models import TicketMessage
@@ -18,7 +19,7 @@ from handoff.models import TicketMessage
 
 @dataclass(frozen=True)
 class FailedDelivery:
-    """One outbox row marked failed. Holds no message text and no LINE user id."""
+    """One outbox row marked failed. Holds no message text and no user id."""
 
     id: int
     created_at: dt.datetime
@@ -32,7 +33,7 @@ class FailedDelivery:
 
 
 REASONS = {  # stored reasons that need more than the status code for staff to act on
-    MONTHLY_LIMIT_ERROR: "LINEの今月のメッセージ送信数が上限に達しました（HTTP 429）。"
+    QUOTA_EXHAUSTED_ERROR: "LINEの今月のメッセージ送信数が上限に達しました（HTTP 429）。"
                          "来月まで、または料金プランを変更するまで、プッシュ送信は届きません。",
 }
 

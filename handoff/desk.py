@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from fastapi import Request
 
+from bot.channel import Renderer
 from bot.postback import PostbackSigner
 from handoff.hours import BusinessCalendar
 from handoff.replies import CitizenReplies
@@ -32,12 +34,14 @@ class StaffDesk:
     calendar: BusinessCalendar
     replies: CitizenReplies
     retriever: Retriever
+    renderers: Mapping[str, Renderer]  # each wired channel's, by name: staff answers go out through the ticket's
     shared_queue: bool = False  # every staff member sees every team's tickets (small cities)
 
     @classmethod
-    def from_settings(cls, settings: HandoffSettings, retriever: Retriever, signer: PostbackSigner) -> StaffDesk:
+    def from_settings(cls, settings: HandoffSettings, retriever: Retriever, signer: PostbackSigner,
+                      renderers: Mapping[str, Renderer]) -> StaffDesk:
         return cls(routing_from(settings), BusinessCalendar(settings.business_hours), CitizenReplies(signer),
-                   retriever, settings.handoff_shared_queue)
+                   retriever, renderers, settings.handoff_shared_queue)
 
 
 def get_staff_desk(request: Request) -> StaffDesk:
@@ -45,6 +49,6 @@ def get_staff_desk(request: Request) -> StaffDesk:
     desk: StaffDesk | None = getattr(request.app.state, "staff_desk", None)
     if desk is None:
         services = request.app.state.services
-        desk = StaffDesk.from_settings(services.settings, services.retriever, services.signer)
+        desk = StaffDesk.from_settings(services.settings, services.retriever, services.signer, services.renderers)
         request.app.state.staff_desk = desk
     return desk

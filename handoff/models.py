@@ -33,7 +33,8 @@ class Ticket(SQLModel, table=True):
     __table_args__ = {"sqlite_autoincrement": True}
 
     id: int | None = Field(default=None, primary_key=True)
-    line_user_id: str = Field(max_length=100, index=True)
+    line_user_id: str = Field(max_length=100, index=True)  # the citizen's key (``bot.channel.Citizen``)
+    channel: str = Field(default="line", max_length=20)  # where the citizen asked, and staff answers go
     question: str = Field(max_length=1000)
     candidates: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     category: str | None = Field(default=None, max_length=40)

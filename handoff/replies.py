@@ -1,10 +1,11 @@
-"""What the citizen is told about a ticket, as LINE messages (fixed Japanese text, built within LINE's limits)."""
+"""What the citizen is told about a ticket, as channel-neutral replies (fixed Japanese text; each channel renders
+them, ``bot.channel``)."""
 
 from __future__ import annotations
 
 from bot.desk import CANCEL_ARGUMENT
-from bot.messages import Message, PostbackChoice, text_messages
 from bot.postback import PostbackSigner
+from bot.replies import PostbackChoice, Say, say
 
 TEXT = {
     "opened": "質問を市の職員に送りました（受付番号 {ticket_id}）。\n{expectation}\n"
@@ -25,7 +26,7 @@ TEXT = {
 
 
 class CitizenReplies:
-    """Builds the messages a citizen receives about their ticket.
+    """Builds the replies a citizen receives about their ticket.
 
     Args:
         signer: signs the buttons (cancel, 👍/👎) for the user they are sent to.
@@ -37,39 +38,39 @@ class CitizenReplies:
     def _cancel_button(self, user_id: str) -> PostbackChoice:
         return PostbackChoice("質問を取り消す", self.signer.sign(user_id, "cancel", CANCEL_ARGUMENT), "キャンセル")
 
-    def opened(self, user_id: str, ticket_id: int, expectation: str) -> list[Message]:
+    def opened(self, user_id: str, ticket_id: int, expectation: str) -> list[Say]:
         text = TEXT["opened"].format(ticket_id=ticket_id, expectation=expectation)
-        return text_messages(text, [self._cancel_button(user_id)])
+        return say(text, [self._cancel_button(user_id)])
 
-    def joined(self, user_id: str, ticket_id: int) -> list[Message]:
-        return text_messages(TEXT["joined"].format(ticket_id=ticket_id), [self._cancel_button(user_id)])
+    def joined(self, user_id: str, ticket_id: int) -> list[Say]:
+        return say(TEXT["joined"].format(ticket_id=ticket_id), [self._cancel_button(user_id)])
 
-    def answered_while_open(self, ticket_id: int) -> list[Message]:
+    def answered_while_open(self, ticket_id: int) -> list[Say]:
         """Said before the bot's own answer to a follow-up: the message reached staff too, the ticket stays open."""
-        return text_messages(TEXT["answered_while_open"].format(ticket_id=ticket_id))
+        return say(TEXT["answered_while_open"].format(ticket_id=ticket_id))
 
-    def still_open(self, user_id: str, ticket_id: int) -> list[Message]:
+    def still_open(self, user_id: str, ticket_id: int) -> list[Say]:
         """For 「職員に相談」 while a ticket is open: nothing new to open, just write."""
-        return text_messages(TEXT["still_open"].format(ticket_id=ticket_id), [self._cancel_button(user_id)])
+        return say(TEXT["still_open"].format(ticket_id=ticket_id), [self._cancel_button(user_id)])
 
-    def staff_answer(self, ticket_id: int, text: str) -> list[Message]:
-        return text_messages(TEXT["staff_answer"].format(ticket_id=ticket_id, text=text))
+    def staff_answer(self, ticket_id: int, text: str) -> list[Say]:
+        return say(TEXT["staff_answer"].format(ticket_id=ticket_id, text=text))
 
-    def resolved(self, user_id: str, ticket_id: int) -> list[Message]:
+    def resolved(self, user_id: str, ticket_id: int) -> list[Say]:
         choices = [
             PostbackChoice("👍 役に立った", self.signer.sign(user_id, "feedback", f"staff-up:{ticket_id}"),
                            "役に立った"),
             PostbackChoice("👎 役に立たなかった", self.signer.sign(user_id, "feedback", f"staff-down:{ticket_id}"),
                            "役に立たなかった"),
         ]
-        return text_messages(TEXT["resolved"].format(ticket_id=ticket_id), choices)
+        return say(TEXT["resolved"].format(ticket_id=ticket_id), choices)
 
-    def cancelled(self, ticket_id: int) -> list[Message]:
-        return text_messages(TEXT["cancelled"].format(ticket_id=ticket_id))
+    def cancelled(self, ticket_id: int) -> list[Say]:
+        return say(TEXT["cancelled"].format(ticket_id=ticket_id))
 
-    def nothing_to_cancel(self) -> list[Message]:
-        return text_messages(TEXT["nothing_to_cancel"])
+    def nothing_to_cancel(self) -> list[Say]:
+        return say(TEXT["nothing_to_cancel"])
 
-    def rating_thanks(self) -> list[Message]:
-        return text_messages(TEXT["rating_thanks"])
+    def rating_thanks(self) -> list[Say]:
+        return say(TEXT["rating_thanks"])
 

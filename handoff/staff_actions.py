@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from enum import StrEnum
 from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement, func, update
 from sqlmodel import Session, col, select
 
+from bot.channel import Renderer, render_for
 from bot.models import LineUser, OutboxMessage
 from console import audit
 from console.text import normalize_newlines
@@ -195,9 +196,10 @@ def transfer(session: Session, staff: StaffMember, ticket_id: int, team: str, ro
 
 def reply(
     session: Session, staff: StaffMember, ticket_id: int, text: str, *, replies: CitizenReplies,
-    calendar: BusinessCalendar, now: dt.datetime | None = None,
+    calendar: BusinessCalendar, renderers: Mapping[str, Renderer], now: dt.datetime | None = None,
 ) -> TicketMessage:
-    """Store the staff answer in the thread and in the outbox (push with a retry key) in one transaction."""
+    """Store the staff answer in the thread and in the outbox (push with a retry key) in one transaction; the
+    answer goes back through the ticket's channel, rendered by it (``renderers``: the wired channels')."""
     now = now or utcnow()
     text = normalize_newlines(text).strip()  # a textarea posts CRLF; LINE and the thread get \n
     if not text:
@@ -217,7 +219,8 @@ def reply(
         first_response_business_s=func.coalesce(col(Ticket.first_response_business_s),
                                                 calendar.business_seconds_between(created, now)))
     assert ticket.id is not None
-    outbox = OutboxMessage(line_user_id=ticket.line_user_id, messages=replies.staff_answer(ticket.id, text),
+    messages = render_for(renderers, ticket.channel, replies.staff_answer(ticket.id, text))
+    outbox = OutboxMessage(line_user_id=ticket.line_user_id, channel=ticket.channel, messages=messages,
                            retry_key=str(uuid.uuid4()), created_at=now)
     session.add(outbox)
     session.flush()
@@ -229,8 +232,9 @@ def reply(
 
 
 def resolve(session: Session, staff: StaffMember, ticket_id: int, *, replies: CitizenReplies,
-            now: dt.datetime | None = None) -> None:
-    """Close the ticket; the bot takes over again and asks the citizen 👍/👎 on the staff answer."""
+            renderers: Mapping[str, Renderer], now: dt.datetime | None = None) -> None:
+    """Close the ticket; the bot takes over again and asks the citizen 👍/👎 on the staff answer (through the
+    ticket's channel, rendered by it)."""
     now = now or utcnow()
     ticket = _get(session, ticket_id)
     _require_assignee(ticket, staff)
@@ -239,8 +243,9 @@ def resolve(session: Session, staff: StaffMember, ticket_id: int, *, replies: Ci
                          status=TicketStatus.RESOLVED, resolved_at=now, updated_at=now)
     assert ticket.id is not None
     if session.get(LineUser, ticket.line_user_id) is not None:
-        session.add(OutboxMessage(line_user_id=ticket.line_user_id, messages=replies.resolved(
-            ticket.line_user_id, ticket.id), retry_key=str(uuid.uuid4()), created_at=now))
+        messages = render_for(renderers, ticket.channel, replies.resolved(ticket.line_user_id, ticket.id))
+        session.add(OutboxMessage(line_user_id=ticket.line_user_id, channel=ticket.channel, messages=messages,
+                                  retry_key=str(uuid.uuid4()), created_at=now))
     _record(session, staff, "ticket_resolved", ticket.id)
 
 
@@ -260,7 +265,7 @@ def latest_staff_answer(session: Session, ticket_id: int) -> str | None:
 
 
 def delivery_states(session: Session, ticket_id: int) -> dict[int, str]:
-    """For each staff message of the ticket: its delivery state on LINE, in Japanese."""
+    """For each staff message of the ticket: its delivery state on the ticket's channel, in Japanese."""
     query = (select(TicketMessage.id, OutboxMessage.status)
              .join(OutboxMessage, col(OutboxMessage.id) == col(TicketMessage.outbox_message_id))
              .where(col(TicketMessage.ticket_id) == ticket_id))

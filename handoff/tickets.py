@@ -13,9 +13,10 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import Session, col, delete, select
 
+from bot.channel import citizen_of
 from bot.desk import ForgottenTickets, OpenTicket
-from bot.messages import Message
 from bot.models import LineUser
+from bot.replies import Say
 from console import audit
 from core.clock import as_utc
 from handoff.hours import BusinessCalendar, opening_hours_text
@@ -135,7 +136,7 @@ class CitizenDesk:
         self, session: Session, user: LineUser, *, question: str, candidates: list[dict[str, Any]],
         urgent: bool, now: dt.datetime, category: str | None = None, chosen_entry: str | None = None,
         earlier_emergency: str | None = None, embedding: QueryEmbedding | None = None,
-    ) -> list[Message]:
+    ) -> list[Say]:
         """A new ticket for ``question``; when one is already open, the question joins its thread instead.
 
         The team comes from what the question is about (``handoff.routing``): ``candidates`` (the bot's entries,
@@ -153,9 +154,9 @@ class CitizenDesk:
         routed = self.routing.route(session, evidence)
         emergency_at = (as_utc(user.last_emergency_at) or now) if earlier_emergency else None
         ticket = Ticket(
-            line_user_id=user.user_id, question=question[:1000], candidates=candidates, category=routed.category,
-            team=routed.team, urgent=urgent, emergency_before_at=emergency_at, created_at=now, updated_at=now,
-            last_ack_at=now,
+            line_user_id=user.user_id, channel=citizen_of(user.user_id).channel, question=question[:1000],
+            candidates=candidates, category=routed.category, team=routed.team, urgent=urgent,
+            emergency_before_at=emergency_at, created_at=now, updated_at=now, last_ack_at=now,
         )
         session.add(ticket)
         session.flush()
@@ -172,7 +173,7 @@ class CitizenDesk:
     def add_message(
         self, session: Session, user: LineUser, ticket: OpenTicket, text: str, now: dt.datetime, *,
         urgent: bool = False,
-    ) -> list[Message]:
+    ) -> list[Say]:
         """The citizen's message joins the thread of ``ticket`` (``open_ticket_of`` read it in this transaction),
         acknowledged once per burst of follow-ups.
 
@@ -185,7 +186,7 @@ class CitizenDesk:
 
     def _add_message(
         self, session: Session, user: LineUser, ticket: Ticket, text: str, now: dt.datetime, *, urgent: bool = False,
-    ) -> list[Message]:
+    ) -> list[Say]:
         assert ticket.id is not None
         in_burst = self._continues_burst(session, ticket, now)
         session.add(TicketMessage(ticket_id=ticket.id, author="user", text=text[:5000], created_at=now,
@@ -214,7 +215,7 @@ class CitizenDesk:
             return False  # the question itself (or a message that came with it)
         return now - sent < BURST_WINDOW
 
-    def cancel(self, session: Session, user: LineUser, now: dt.datetime) -> list[Message]:
+    def cancel(self, session: Session, user: LineUser, now: dt.datetime) -> list[Say]:
         """The citizen withdraws their open ticket."""
         ticket = open_ticket_of(session, user.user_id)
         if ticket is None:
@@ -227,7 +228,7 @@ class CitizenDesk:
         audit.record(session, action="ticket_cancelled", actor=audit.CITIZEN, ticket_id=ticket.id)
         return self.replies.cancelled(ticket.id)
 
-    def rate(self, session: Session, user: LineUser, argument: str) -> list[Message]:
+    def rate(self, session: Session, user: LineUser, argument: str) -> list[Say]:
         """👍/👎 on a staff answer (``staff-up:<id>`` or ``staff-down:<id>``), for the user's own ticket only."""
         verdict, _, raw_id = argument.partition(":")
         ticket = session.get(Ticket, int(raw_id)) if raw_id.isdigit() else None

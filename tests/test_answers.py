@@ -14,6 +14,7 @@ from retrieval.decision import Decision, DecisionKind, Reason
 from retrieval.engine import Retriever
 from retrieval.fusion import Candidate
 from tests.test_conversation import USER, assert_valid_for_line, quick_labels
+from tests.utils.line import LineRendered
 
 SIGNER = PostbackSigner("secret")
 ENTRY = FaqEntryData(
@@ -38,7 +39,7 @@ def test_only_pages_about_a_topic_are_linked(url: str | None, topic: bool) -> No
 
 
 def test_the_short_answer_comes_first_and_more_gives_the_full_text() -> None:
-    view = AnswerView(SIGNER, {ENTRY.id: ENTRY})
+    view = LineRendered(AnswerView(SIGNER, {ENTRY.id: ENTRY}))
     first = view.first(USER, ENTRY)
     assert first[0]["text"] == f"{ENTRY.short_answer}\n\n詳しくは：{ENTRY.source_url}"  # the page, before more
     assert quick_labels(first) == ["くわしく見る", "解決した", "解決しない", "職員に聞く"]
@@ -54,35 +55,35 @@ def test_the_short_answer_comes_first_and_more_gives_the_full_text() -> None:
 
 def test_an_entry_without_a_short_answer_is_shown_in_full() -> None:
     entry = ENTRY.model_copy(update={"short_answer": None})
-    messages = AnswerView(SIGNER, {entry.id: entry}).first(USER, entry)
+    messages = LineRendered(AnswerView(SIGNER, {entry.id: entry})).first(USER, entry)
     assert messages[0]["text"].startswith(entry.answer)
     assert "くわしく見る" not in quick_labels(messages)
 
 
 def test_english_gets_the_english_answer_or_says_it_is_japanese_only() -> None:
-    view = AnswerView(SIGNER, {ENTRY.id: ENTRY})
+    view = LineRendered(AnswerView(SIGNER, {ENTRY.id: ENTRY}))
     english = view.first(USER, ENTRY, english=True)
     assert english[0]["text"].startswith(ENTRY.answer_en or "")
     assert quick_labels(english) == ["Solved", "Not solved", "Ask city staff"]
     no_english = ENTRY.model_copy(update={"answer_en": None})
-    fallback = AnswerView(SIGNER, {ENTRY.id: no_english}).first(USER, no_english, english=True)
+    fallback = LineRendered(AnswerView(SIGNER, {ENTRY.id: no_english})).first(USER, no_english, english=True)
     assert fallback[0]["text"].startswith(JAPANESE_ONLY_NOTE + no_english.answer)
     assert_valid_for_line(english)
     assert_valid_for_line(fallback)
 
 
 def test_choices_use_the_short_label_and_english_phrasings_for_english() -> None:
-    view = AnswerView(SIGNER, {ENTRY.id: ENTRY})
+    view = LineRendered(AnswerView(SIGNER, {ENTRY.id: ENTRY}))
     assert view.choice(USER, "choose", ENTRY.id).label == "入所申込みの書類"
     english = view.choice(USER, "choose", ENTRY.id, english=True)
     assert english.label == "What documents do I…" and len(english.label) <= 20
     untitled = ENTRY.model_copy(update={"label": None})
-    assert AnswerView(SIGNER, {ENTRY.id: untitled}).choice(USER, "choose", ENTRY.id).label == \
+    assert LineRendered(AnswerView(SIGNER, {ENTRY.id: untitled})).choice(USER, "choose", ENTRY.id).label == \
         "保育所（保育園）の入所申込みに必要な書…"
 
 
 def test_an_english_question_gets_english_texts_for_every_decision(mini_retriever: Retriever) -> None:
-    conversation = Conversation(mini_retriever, SIGNER)
+    conversation = LineRendered(Conversation(mini_retriever, SIGNER))
     question = "When can I apply for a nursery school?"
     faq_id = "childcare-nursery-apply-period"
     answer = conversation.reply_to_decision(

@@ -15,6 +15,7 @@ from retrieval.engine import Retriever
 from retrieval.fusion import Candidate
 from tests.test_line_client import FakeMessagingApi, assert_requests_match_spec
 from tests.test_worker import SIGNER, USER, Bot, send, tap
+from tests.utils.line import LineRendered
 
 LONG_EN = ("You can apply from October for April. Bring the application form and a work certificate. "
            "Applications for other months close on the 10th of the month before. "
@@ -35,7 +36,7 @@ def labels(messages: list[dict[str, Any]]) -> list[str]:
 
 
 def test_suggestions_list_the_numbered_choices_in_the_text(mini_retriever: Retriever) -> None:
-    conversation = Conversation(mini_retriever, SIGNER)
+    conversation = LineRendered(Conversation(mini_retriever, SIGNER))
     decision = Decision(DecisionKind.SUGGEST, Reason.AMBIGUOUS, 0.5, None,
                         suggestions=[Candidate("childcare-nursery-apply-period", 0.5, 0.5, 0.0),
                                      Candidate("childcare-nursery-documents", 0.49, 0.5, 0.0)])
@@ -48,7 +49,7 @@ def test_suggestions_list_the_numbered_choices_in_the_text(mini_retriever: Retri
 
 
 def test_a_long_english_answer_comes_short_first_with_more_details() -> None:
-    view = AnswerView(SIGNER, {ENTRY.id: ENTRY})
+    view = LineRendered(AnswerView(SIGNER, {ENTRY.id: ENTRY}))
     [first] = view.first(USER, ENTRY, english=True)
     short = short_english(LONG_EN)
     assert short == ("You can apply from October for April. Bring the application form and a work certificate. "
@@ -69,14 +70,14 @@ def test_a_short_english_answer_is_shown_whole_and_one_long_sentence_is_cut() ->
 
 
 def test_english_buttons_use_the_english_label_else_the_english_question() -> None:
-    view = AnswerView(SIGNER, {ENTRY.id: ENTRY, OTHER.id: OTHER})
+    view = LineRendered(AnswerView(SIGNER, {ENTRY.id: ENTRY, OTHER.id: OTHER}))
     assert view.choice(USER, "choose", ENTRY.id, english=True).label == "When to apply"
     assert view.choice(USER, "choose", OTHER.id, english=True).label == "How much is the nur…"
     assert view.choice(USER, "choose", ENTRY.id).label == "入所申込みの時期"
 
 
 def test_the_japanese_short_answer_shows_the_topic_page() -> None:
-    [first] = AnswerView(SIGNER, {ENTRY.id: ENTRY}).first(USER, ENTRY)
+    [first] = LineRendered(AnswerView(SIGNER, {ENTRY.id: ENTRY})).first(USER, ENTRY)
     assert first["text"] == f"{ENTRY.short_answer}\n\n詳しくは：{ENTRY.source_url}"
     assert labels([first])[0] == "くわしく見る"
 
@@ -88,7 +89,7 @@ def test_solved_gets_a_fitting_reply_in_the_readers_language(sqlite_url: str, mi
                   if item["action"]["label"] == "解決した")
     tap(bot, "up", solved)
     assert bot.texts_sent()[-1] == TEXT["solved"] != TEXT["feedback_thanks"]
-    english = Conversation(mini_retriever, SIGNER).on_postback(USER, SIGNER.sign(USER, "feedback",
+    english = LineRendered(Conversation(mini_retriever, SIGNER)).on_postback(USER, SIGNER.sign(USER, "feedback",
                                                                                    "up:en:procedures-garbage-bulky"))
     assert english[0]["text"] == TEXT_EN["solved"]
     assert_requests_match_spec(bot.api)

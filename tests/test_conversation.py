@@ -1,15 +1,17 @@
-"""Replies for LINE events: order of precedence, decisions, postbacks; every reply valid for LINE."""
+"""Replies for LINE events (rendered by the LINE renderer): order of precedence, decisions, postbacks; every reply
+valid for LINE."""
 
 import pytest
 
 from bot.conversation import TEXT, Conversation
-from bot.messages import batch
+from bot.line.messages import batch
 from bot.postback import PostbackSigner
 from bot.several_questions import asks_several
 from bot.texts import TEXT_EN
 from retrieval.decision import Decision, DecisionKind, Reason
 from retrieval.engine import Retriever
 from retrieval.fusion import Candidate
+from tests.utils.line import LineRendered
 from tests.utils.openapi import errors as spec_errors
 
 USER = "U" + "c" * 32
@@ -17,7 +19,8 @@ USER = "U" + "c" * 32
 
 @pytest.fixture
 def conversation(mini_retriever: Retriever) -> Conversation:
-    return Conversation(mini_retriever, PostbackSigner("secret"))
+    """The conversation, its replies rendered as LINE messages."""
+    return LineRendered(Conversation(mini_retriever, PostbackSigner("secret")))  # type: ignore[return-value]
 
 
 def assert_valid_for_line(messages: list[dict[str, object]]) -> None:

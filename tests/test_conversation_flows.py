@@ -15,8 +15,8 @@ from sqlmodel import Session, col, select
 from bot.conversation import TEXT, Conversation
 from bot.dispatch import REPLIES
 from bot.emergency import GUIDANCE, Emergency
+from bot.line.messages import MAX_LABEL_CHARS, MAX_QUICK_REPLY_ITEMS
 from bot.menu_actions import MenuAction, menu_data
-from bot.messages import MAX_LABEL_CHARS, MAX_QUICK_REPLY_ITEMS
 from bot.models import InboxEvent, LineUser
 from bot.texts import TEXT_EN
 from console.models import AuditEvent
@@ -27,6 +27,7 @@ from retrieval.decision import Decision, DecisionKind, Reason
 from retrieval.engine import Retriever
 from tests.test_line_client import FakeMessagingApi, assert_requests_match_spec
 from tests.test_worker import SIGNER, USER, Bot, send, tap
+from tests.utils.line import LineRendered
 
 WEATHER = "明日の天気は晴れますか"  # out of scope; the mini pack hands it off
 ANSWERABLE = "粗大ごみの出し方を教えて"
@@ -146,7 +147,7 @@ def test_thumbs_down_after_browsing_sends_the_browsed_question(bot: Bot) -> None
 
 
 def test_thumbs_down_without_a_question_offers_only_rephrasing(mini_retriever: Retriever) -> None:
-    conversation = Conversation(mini_retriever, SIGNER)
+    conversation = LineRendered(Conversation(mini_retriever, SIGNER))
     messages = conversation.on_postback(USER, SIGNER.sign(USER, "feedback", "down:tourism-tram-ride"))
     assert [i["action"]["label"] for i in messages[-1]["quickReply"]["items"]] == ["言い換えて質問する"]
 
@@ -210,7 +211,7 @@ def test_out_of_scope_question_is_told_what_the_bot_covers_and_may_still_ask_sta
 
 @pytest.mark.parametrize("question", ["市営住宅の申込みをしたい", "ゴミ収集車が来なかった", "児童館の場所は？"])
 def test_unanswered_city_question_still_offers_staff(mini_retriever: Retriever, question: str) -> None:
-    conversation = Conversation(mini_retriever, SIGNER)
+    conversation = LineRendered(Conversation(mini_retriever, SIGNER))
     messages = conversation.reply_to_decision(USER, Decision(DecisionKind.HANDOFF, Reason.LOW_CONFIDENCE), question)
     assert messages[0]["text"] == TEXT["handoff_offer"]
 
@@ -218,7 +219,7 @@ def test_unanswered_city_question_still_offers_staff(mini_retriever: Retriever, 
 @pytest.mark.parametrize("question", ["明日の天気は？", "おすすめのケーキ屋さん", "tell me a joke",
                                       "新潟市役所の窓口はどこ？"])
 def test_unanswered_non_city_question_gets_no_staff_offer(mini_retriever: Retriever, question: str) -> None:
-    conversation = Conversation(mini_retriever, SIGNER)
+    conversation = LineRendered(Conversation(mini_retriever, SIGNER))
     messages = conversation.reply_to_decision(USER, Decision(DecisionKind.HANDOFF, Reason.LOW_CONFIDENCE), question)
     expected = TEXT_EN["out_of_scope"] if question.isascii() else TEXT["out_of_scope"]  # English in, English out
     assert messages[0]["text"] == expected

@@ -16,7 +16,7 @@ from sqlmodel import Session
 
 from bot.conversation import Conversation
 from bot.line.client import CallKind, Delivery, LineSender, Outgoing
-from bot.messages import text_messages
+from bot.line.messages import text_messages
 from bot.models import LineUser, OutboxMessage
 from bot.postback import PostbackSigner
 from bot.worker import BotWorker
@@ -27,6 +27,7 @@ from handoff.models import Ticket, TicketMessage
 from retrieval.engine import Retriever
 from tests.test_line_client import NOW, FakeMessagingApi, api_error, assert_requests_match_spec, deliver, outgoing
 from tests.utils.desk import dispatcher
+from tests.utils.line import line_channels
 from tests.utils.waiting import wait_for
 from tsunagu.db import migrate
 
@@ -51,7 +52,8 @@ class Outbox:
 
     def worker(self) -> BotWorker:
         sender = LineSender(self.api, max_attempts=self.max_attempts, base_delay=0.0)
-        return BotWorker(self.engine, dispatcher(Conversation(self.retriever, PostbackSigner("s"))), sender)
+        return BotWorker(self.engine, dispatcher(Conversation(self.retriever, PostbackSigner("s"))),
+                         line_channels(sender, self.retriever))
 
     def add(self, user: str = USER, *, reply_token: str | None = None, **fields: Any) -> int:
         with Session(self.engine) as session:
@@ -150,12 +152,13 @@ def test_failed_deliveries_name_the_ticket_newest_first_and_respect_the_limit(ou
 def test_a_failed_round_is_retried_as_a_push_with_the_same_key(outbox: Outbox) -> None:
     row_id = outbox.add(reply_token="nHuyWiB7yP5Zw52FIkcQobQuGDXCTA")
     worker = outbox.worker()
+    sender = worker.channels["line"].sender  # type: ignore[attr-defined]
 
     async def broken_after_sending(item: Outgoing, before_call: Any) -> Any:
-        await LineSender.send(worker.sender, item, before_call)
+        await LineSender.send(sender, item, before_call)
         raise RuntimeError("the database went away")
 
-    worker.sender.send = broken_after_sending  # type: ignore[method-assign,assignment]
+    sender.send = broken_after_sending
     assert asyncio.run(worker.deliver_outbox()) == 0
     assert outbox.row(row_id).status == "pending"  # not left in `sending`: its outcome is unknown
     outbox.life()

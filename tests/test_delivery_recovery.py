@@ -28,6 +28,7 @@ from bot.worker import BotWorker
 from core.db import make_engine
 from retrieval.engine import Retriever
 from tests.utils.desk import dispatcher
+from tests.utils.line import line_channels
 from tests.utils.misbehaving_line import MisbehavingLineApi
 from tests.utils.servers import serve
 from tsunagu.db import migrate
@@ -94,7 +95,7 @@ class City:
                     sender = (DyingSender(api, rows=len(USERS), timeout=TIMEOUT_S, base_delay=0.0) if dies
                               else LineSender(api, timeout=TIMEOUT_S, base_delay=0.0))
                     worker = BotWorker(engine, dispatcher(Conversation(self.retriever, PostbackSigner("s"))),
-                                       sender)
+                                       line_channels(sender, self.retriever))
                     await asyncio.to_thread(worker.release_stale_claims, dt.timedelta(0))
                     await asyncio.to_thread(worker.process_inbox)
                     await worker.deliver_outbox()

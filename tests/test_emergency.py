@@ -12,7 +12,7 @@ import pytest
 
 from bot.emergency import DETECTED, GUIDANCE, MENU_LABELS, Emergency, check, detect, guidance
 from bot.emergency_rules import assess
-from bot.messages import text_messages
+from bot.line.messages import text_messages
 from knowledge.schema import utf16_length
 
 LIFE, POISONING, ABUSE, SUICIDE = Emergency.LIFE, Emergency.POISONING, Emergency.ABUSE, Emergency.SUICIDE

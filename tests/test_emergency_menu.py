@@ -12,8 +12,8 @@ import pytest
 
 from bot.emergency import GUIDANCE, MENU_INTRO, MENU_LABELS, Emergency
 from bot.emergency_menu import EMERGENCY_CHOICES
+from bot.line.messages import MAX_LABEL_CHARS
 from bot.menu_actions import MenuAction, menu_data, parse_menu_data
-from bot.messages import MAX_LABEL_CHARS
 from retrieval.engine import Retriever
 from tests.test_line_client import FakeMessagingApi, assert_requests_match_spec
 from tests.test_worker import Bot, tap

@@ -17,7 +17,8 @@ from bot import dispatch as dispatch_module
 from bot import emergency as emergency_module
 from bot.conversation import after_guidance
 from bot.emergency import Emergency, EmergencyCheck, guidance
-from bot.messages import MAX_MESSAGES, PostbackChoice, text_messages
+from bot.line.messages import MAX_MESSAGES, render
+from bot.replies import PostbackChoice, Say, say
 from handoff.models import Ticket, TicketMessage
 from handoff.replies import TEXT as TICKET_TEXT
 from retrieval.engine import Retriever
@@ -97,9 +98,9 @@ def test_a_sure_emergency_gets_the_guidance_only(bot: Bot) -> None:
 
 
 def test_guidance_then_a_long_reply_keeps_five_messages_and_the_buttons() -> None:
-    first = text_messages("【緊急】119")
+    first = say("【緊急】119")
     button = PostbackChoice("はい", "data")
-    reply = [{"type": "text", "text": str(n)} for n in range(6)] + text_messages("last", [button])
-    combined = after_guidance(first, reply)
+    reply = [Say(str(n)) for n in range(6)] + say("last", [button])
+    combined = render(after_guidance(first, reply))
     assert len(combined) == MAX_MESSAGES
-    assert combined[0] == first[0] and combined[-1]["text"] == "last" and "quickReply" in combined[-1]
+    assert combined[0] == render(first)[0] and combined[-1]["text"] == "last" and "quickReply" in combined[-1]

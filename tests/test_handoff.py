@@ -27,6 +27,7 @@ from handoff.tickets import Routing
 from retrieval.engine import Retriever
 from tests.test_line_client import FakeMessagingApi, assert_requests_match_spec
 from tests.test_worker import OTHER, SIGNER, USER, Bot, confirm_deletion, postback_event, text_event
+from tests.utils.line import RENDERERS
 
 ROUTING = Routing(routes={"waste": "環境政策課"}, default_team="市民相談課", max_open_per_staff=2)
 REPLIES = CitizenReplies(SIGNER)
@@ -88,7 +89,7 @@ def test_staff_answer_reaches_the_user_by_push_and_resolve_asks_for_a_rating(bot
     act(bot, lambda s: staff_actions.claim(s, staff, ticket.id, ROUTING))
     assert bot.open_ticket_status() == "assigned"
     act(bot, lambda s: staff_actions.reply(s, staff, ticket.id, "明日は晴れの予報です。", replies=REPLIES,
-                                           calendar=CALENDAR))
+                                           calendar=CALENDAR, renderers=RENDERERS))
     bot.run()
     kind, body, _ = bot.api.calls[-1]
     assert kind == "push" and body["to"] == USER
@@ -99,7 +100,7 @@ def test_staff_answer_reaches_the_user_by_push_and_resolve_asks_for_a_rating(bot
     assert answered.first_response_business_s is not None and answered.first_response_business_s >= 0
     with Session(bot.engine) as session:
         assert staff_actions.delivery_states(session, ticket.id) == {2: "送信済み"}  # the staff message (id 2)
-    act(bot, lambda s: staff_actions.resolve(s, staff, ticket.id, replies=REPLIES))
+    act(bot, lambda s: staff_actions.resolve(s, staff, ticket.id, replies=REPLIES, renderers=RENDERERS))
     bot.run()
     kind, body, _ = bot.api.calls[-1]
     items = body["messages"][-1]["quickReply"]["items"]
@@ -196,7 +197,8 @@ def test_claim_cap_unclaim_and_transfer(bot: Bot) -> None:
         act(bot, lambda s: staff_actions.transfer(s, staff, tickets[1].id, "存在しない課", ROUTING))
     other = add_staff(bot, "suzuki")
     with pytest.raises(TicketActionError, match="担当者だけ"):
-        act(bot, lambda s: staff_actions.reply(s, other, tickets[2].id, "回答", replies=REPLIES, calendar=CALENDAR))
+        act(bot, lambda s: staff_actions.reply(s, other, tickets[2].id, "回答", replies=REPLIES, calendar=CALENDAR,
+                                               renderers=RENDERERS))
 
 
 def test_two_staff_claiming_at_once_exactly_one_wins(bot: Bot, database_url: str) -> None:

@@ -24,6 +24,7 @@ from tests.test_group_chat import group_text
 from tests.test_line_client import FakeMessagingApi
 from tests.test_worker import SIGNER, USER, Bot, send, tap, text_event
 from tests.test_worker_faults import FailingCommits, stores_a_reply
+from tests.utils.line import LineRendered
 
 ANSWERED = "粗大ごみの出し方を教えて"
 GARBAGE = "procedures-garbage-bulky"
@@ -155,5 +156,5 @@ def test_a_decision_naming_entries_no_longer_served_is_no_answer(mini_retriever:
     assert [c.faq_id for c in served_only(partly, entries).suggestions] == [GARBAGE]
     whole = Decision(DecisionKind.ANSWER, Reason.CONFIDENT, 0.9, GARBAGE, [Candidate(GARBAGE, 0.9, 0.9, 0.0)])
     assert served_only(whole, entries) is whole
-    conversation = Conversation(mini_retriever, SIGNER)
+    conversation = LineRendered(Conversation(mini_retriever, SIGNER))
     assert conversation.reply_to_decision(USER, gone)[0]["text"] == TEXT["handoff_offer"]

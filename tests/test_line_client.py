@@ -8,7 +8,7 @@ from typing import Any
 from linebot.v3.messaging.exceptions import ApiException
 
 from bot.line.client import Delivery, DeliveryResult, LineSender, Outgoing
-from bot.messages import text_messages
+from bot.line.messages import text_messages
 from tests.utils.openapi import errors as spec_errors
 
 NOW = dt.datetime(2026, 11, 22, 12, 0, tzinfo=dt.UTC)

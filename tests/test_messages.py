@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.messages import (
+from bot.line.messages import (
     MessageLimitError,
     PostbackChoice,
     batch,

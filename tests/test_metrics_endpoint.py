@@ -25,7 +25,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from pydantic import SecretStr, ValidationError
 
 from bot.line.client import Delivery, LineApiClient, LineSender, Outgoing
-from bot.messages import text_messages
+from bot.line.messages import text_messages
 from tests.conftest import MINI_PACK
 from tests.test_webhook import fixture, sign
 from tests.utils.misbehaving_line import MisbehavingLineApi

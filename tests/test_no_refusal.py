@@ -29,6 +29,7 @@ from retrieval.engine import Retriever
 from tests.test_conversation_flows import last_items
 from tests.test_line_client import FakeMessagingApi, assert_requests_match_spec
 from tests.test_worker import SIGNER, USER, Bot, send, tap
+from tests.utils.line import LineRendered
 from tsunagu.db import migrate
 
 NOTHING_FOUND = Decision(DecisionKind.HANDOFF, Reason.LOW_CONFIDENCE)
@@ -51,7 +52,7 @@ def bot(sqlite_url: str, mini_retriever: Retriever) -> Bot:
 
 @pytest.mark.parametrize("question", CITY_MATTERS)
 def test_a_city_matter_the_pack_cannot_answer_gets_the_staff_offer(mini_retriever: Retriever, question: str) -> None:
-    conversation = Conversation(mini_retriever, SIGNER)
+    conversation = LineRendered(Conversation(mini_retriever, SIGNER))
     messages = conversation.reply_to_decision(USER, NOTHING_FOUND, question)
     assert messages[0]["text"] == TEXT["handoff_offer"]
     assert offers_staff(question, other_place=False) and not clearly_unrelated(question)
@@ -59,7 +60,7 @@ def test_a_city_matter_the_pack_cannot_answer_gets_the_staff_offer(mini_retrieve
 
 @pytest.mark.parametrize("question", UNRELATED)
 def test_only_clearly_unrelated_messages_get_the_scope_reply(mini_retriever: Retriever, question: str) -> None:
-    conversation = Conversation(mini_retriever, SIGNER)
+    conversation = LineRendered(Conversation(mini_retriever, SIGNER))
     messages = conversation.reply_to_decision(USER, NOTHING_FOUND, question)
     assert "職員に聞く" in messages[0]["text"] or "Ask city staff" in messages[0]["text"]
     assert not offers_staff(question, other_place="新潟" in question)

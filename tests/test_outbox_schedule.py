@@ -19,7 +19,7 @@ from sqlmodel import Session
 
 from bot.conversation import Conversation
 from bot.line.client import MONTHLY_LIMIT_ERROR, LineApiClient, LineSender, MessagingApi
-from bot.messages import text_messages
+from bot.line.messages import text_messages
 from bot.models import LineUser, OutboxMessage
 from bot.postback import PostbackSigner
 from bot.worker import BotWorker
@@ -29,6 +29,7 @@ from handoff.deliveries import failed_deliveries
 from retrieval.engine import Retriever
 from tests.test_line_client import FakeMessagingApi, api_error
 from tests.utils.desk import dispatcher as make_dispatcher
+from tests.utils.line import line_channels
 from tests.utils.servers import serve
 from tests.utils.waiting import wait_for_async
 from tsunagu.db import migrate
@@ -72,7 +73,7 @@ class Outbox:
     def worker(self, api: MessagingApi) -> BotWorker:
         sender = LineSender(api, max_attempts=self.max_attempts, base_delay=1.0, now=self.clock)
         dispatcher = make_dispatcher(Conversation(self.retriever, PostbackSigner("s")))
-        return BotWorker(self.engine, dispatcher, sender, clock=self.clock)
+        return BotWorker(self.engine, dispatcher, line_channels(sender, self.retriever), clock=self.clock)
 
     def round(self, api: MessagingApi) -> int:
         return asyncio.run(self.worker(api).deliver_outbox())

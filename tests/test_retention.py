@@ -33,6 +33,7 @@ from knowledge.retention import EXPIRED_QUESTION
 from tests.conftest import MINI_PACK
 from tests.test_handoff import CALENDAR, REPLIES, ROUTING, UNANSWERABLE, act, add_staff, bot
 from tests.test_worker import SIGNER, Bot, postback_event, text_event
+from tests.utils.line import RENDERERS
 from tests.utils.services import make_test_services
 from tests.utils.waiting import wait_for_async
 from tsunagu import retention
@@ -72,8 +73,8 @@ def converse(bot: Bot, user: str, mark: str, moment: dt.datetime) -> int:
     act(bot, lambda s: add_note(s, ticket_id=ticket_id, staff_id=staff.id, actor=staff.username,
                                 text=f"{mark}の件、前にも問い合わせあり"))
     act(bot, lambda s: staff_actions.reply(s, staff, ticket_id, f"{mark}についてお答えします。",
-                                          replies=REPLIES, calendar=CALENDAR))
-    act(bot, lambda s: staff_actions.resolve(s, staff, ticket_id, replies=REPLIES))
+                                          replies=REPLIES, calendar=CALENDAR, renderers=RENDERERS))
+    act(bot, lambda s: staff_actions.resolve(s, staff, ticket_id, replies=REPLIES, renderers=RENDERERS))
     act(bot, lambda s: create_draft(s, question=ticket.question, answer="回答例です。", category=None,
                                     source_ticket_id=ticket_id, created_by=staff.username))
     act(bot, lambda s: audit.record(s, action="faq_draft_created", actor=staff.username, ticket_id=ticket_id))

@@ -30,6 +30,7 @@ from tests.conftest import TOYAMA_PACK
 from tests.test_line_client import FakeMessagingApi
 from tests.test_worker import SIGNER, USER, Bot, postback_event, text_event
 from tests.utils.embedders import HashingEmbedder
+from tests.utils.line import line_channels
 from tsunagu.settings import Settings
 
 ROUTES = {"childcare": "こども家庭部", "tourism": "観光振興課", "procedures": "市民課"}
@@ -210,7 +211,7 @@ def bot(sqlite_url: str, toyama: Retriever) -> Iterator[Bot]:
     bot = Bot(sqlite_url, toyama, FakeMessagingApi())
     desk = CitizenDesk(ROUTING, BusinessCalendar(BusinessHours()), CitizenReplies(SIGNER))
     bot.worker = BotWorker(bot.engine, EventDispatcher(Conversation(toyama, SIGNER), desk),
-                           LineSender(bot.api, base_delay=0.0))
+                           line_channels(LineSender(bot.api, base_delay=0.0), toyama))
     yield bot
     bot.engine.dispose()
 
@@ -299,7 +300,7 @@ def test_the_hand_off_gives_the_router_the_questions_vector(sqlite_url: str, toy
     desk = CitizenDesk(Routing(routes=ROUTES, router=router), BusinessCalendar(BusinessHours()),
                        CitizenReplies(SIGNER))
     bot.worker = BotWorker(bot.engine, EventDispatcher(Conversation(toyama, SIGNER), desk),
-                           LineSender(bot.api, base_delay=0.0))
+                           line_channels(LineSender(bot.api, base_delay=0.0), toyama))
     bot.receive(text_event("q", HOIKUEN))
     bot.run()
     bot.receive(postback_event("none", SIGNER.sign(USER, "handoff", NONE_FIT_ARGUMENT)))

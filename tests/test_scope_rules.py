@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 
 from bot.categories import FEATURED, top_entries
-from bot.messages import MAX_QUICK_REPLY_ITEMS
+from bot.line.messages import MAX_QUICK_REPLY_ITEMS
 from bot.postback import is_fresh, timestamp_argument
 from bot.scope import names_city_service, offers_staff
 from handoff.hours import BusinessHours, opening_hours_text

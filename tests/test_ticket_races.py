@@ -31,6 +31,7 @@ from tests.test_console import USER as CONSOLE_USER
 from tests.test_console import make_console
 from tests.test_handoff import CALENDAR, REPLIES, ROUTING, act, add_staff, bot, open_ticket, ticket_of
 from tests.test_worker import SIGNER, USER, Bot, confirm_deletion, postback_event
+from tests.utils.line import RENDERERS
 
 __all__ = ["bot"]  # the fixture, imported so pytest finds it here
 
@@ -71,8 +72,9 @@ StaffAction = Callable[[Session, StaffUser, int], object]
 STAFF_ACTIONS: dict[str, StaffAction] = {
     "unclaim": lambda s, staff, t: staff_actions.unclaim(s, staff, t),
     "transfer": lambda s, staff, t: staff_actions.transfer(s, staff, t, "環境政策課", ROUTING),
-    "resolve": lambda s, staff, t: staff_actions.resolve(s, staff, t, replies=REPLIES),
-    "reply": lambda s, staff, t: staff_actions.reply(s, staff, t, "回答です", replies=REPLIES, calendar=CALENDAR),
+    "resolve": lambda s, staff, t: staff_actions.resolve(s, staff, t, replies=REPLIES, renderers=RENDERERS),
+    "reply": lambda s, staff, t: staff_actions.reply(s, staff, t, "回答です", replies=REPLIES, calendar=CALENDAR,
+                                                     renderers=RENDERERS),
 }
 
 
@@ -150,7 +152,8 @@ def test_citizen_cancel_after_staff_resolved_leaves_it_resolved(bot: Bot, databa
     assert ticket.id is not None
     staff = add_staff(bot, "sato")
     act(bot, lambda s: staff_actions.claim(s, staff, ticket.id, ROUTING))
-    resolve = lambda: act(bot, lambda s: staff_actions.resolve(s, staff, ticket.id, replies=REPLIES))  # noqa: E731
+    resolve = lambda: act(bot, lambda s: staff_actions.resolve(  # noqa: E731
+        s, staff, ticket.id, replies=REPLIES, renderers=RENDERERS))
     desk = CitizenDesk(Routing(), CALENDAR, REPLIES)
     engine = make_engine(database_url)
     try:

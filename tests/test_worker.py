@@ -24,6 +24,7 @@ from retrieval.engine import Retriever
 from tests.test_line_client import FakeMessagingApi, api_error, assert_requests_match_spec
 from tests.test_webhook import EVENT_LIKE
 from tests.utils.desk import dispatcher
+from tests.utils.line import line_channels
 from tests.utils.waiting import wait_for_async
 from tsunagu.db import migrate
 
@@ -50,7 +51,7 @@ class Bot:
         self.api = api
 
         self.worker = BotWorker(self.engine, dispatcher(Conversation(retriever, SIGNER)),
-                                LineSender(api, base_delay=0.0))
+                                line_channels(LineSender(api, base_delay=0.0), retriever))
 
     def receive(self, *events: dict[str, Any]) -> None:
         with Session(self.engine) as session:

@@ -29,6 +29,7 @@ from retrieval.factory import make_retriever
 from tests.test_line_client import FakeMessagingApi
 from tests.utils.desk import dispatcher
 from tests.utils.embedders import HashingEmbedder
+from tests.utils.line import line_channels
 from tests.utils.waiting import wait_for
 from tsunagu.db import migrate
 from tsunagu.settings import Settings
@@ -64,7 +65,8 @@ def make_worker(url: str, pack: Pack, api: FakeMessagingApi, batch_size: int = 3
     retriever.build(pack.entries)
 
     conversation = Conversation(retriever, PostbackSigner("secret"))
-    return BotWorker(make_engine(url), dispatcher(conversation), LineSender(api, base_delay=0.0), batch_size)
+    return BotWorker(make_engine(url), dispatcher(conversation),
+                     line_channels(LineSender(api, base_delay=0.0), conversation.retriever), batch_size)
 
 
 def store(url: str, events: list[dict[str, Any]]) -> None:

@@ -27,6 +27,7 @@ from bot.worker import MAX_EVENT_ATTEMPTS, BotWorker
 from core.db import make_engine
 from retrieval.engine import Retriever
 from tests.utils.desk import dispatcher
+from tests.utils.line import line_channels
 from tests.utils.misbehaving_line import MisbehavingLineApi
 from tests.utils.servers import serve
 from tsunagu.db import migrate
@@ -95,7 +96,7 @@ class City:
             async with LineApiClient(Configuration(host=self.line_url, access_token="token")) as client:
                 sender = LineSender(AsyncMessagingApi(client), base_delay=0.0)
                 worker = BotWorker(self.engine, dispatcher(Conversation(self.retriever, PostbackSigner("s"))),
-                                   sender)
+                                   line_channels(sender, self.retriever))
                 for step in steps:
                     if callable(step):
                         step()

@@ -1,4 +1,5 @@
-"""Wiring of the bot worker: the LINE API client from settings, and the worker loop of the app or CLI."""
+"""Wiring of the bot worker: its channels (LINE, with the API client from settings), and the worker loop of the app
+or CLI."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from linebot.v3.messaging import AsyncMessagingApi, Configuration
 
 from bot.conversation import Conversation
 from bot.dispatch import EventDispatcher
+from bot.line.channel import LineChannel
 from bot.line.client import LineApiClient, LineSender
 from bot.worker import BotWorker
 from handoff.desk import citizen_desk_from
@@ -35,13 +37,15 @@ async def messaging_api(settings: Settings) -> AsyncIterator[AsyncMessagingApi]:
 
 
 def make_worker(services: Services, api: AsyncMessagingApi) -> BotWorker:
+    """The worker with the channels it answers on: LINE (through ``api``)."""
     settings = services.settings
     signer = services.signer
     conversation = Conversation(services.retriever, signer, settings.data_retention_days)
     dispatcher = EventDispatcher(conversation, citizen_desk_from(settings, signer))
     sender = LineSender(api, max_attempts=settings.delivery_max_attempts)
     notify = TicketNotificationJob(services.engine, build_hub(settings.notifications), settings.public_base_url)
-    return BotWorker(services.engine, dispatcher, sender, jobs=[notify.run_once])
+    line = LineChannel(sender, services.retriever)
+    return BotWorker(services.engine, dispatcher, [line], jobs=[notify.run_once])
 
 
 async def run_worker(services: Services, stop: asyncio.Event) -> None:

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from bot.channel import Renderer
+from bot.line.channel import LineRenderer
 from bot.postback import PostbackSigner
 from core.db import make_engine
 from knowledge.packs import read_pack, read_synonyms
@@ -47,6 +49,12 @@ class Services:
         """Signs and checks the citizens' buttons (the LINE channel secret's key; the settings always hold one)."""
         assert self.settings.line_channel_secret is not None
         return PostbackSigner(self.settings.line_channel_secret.get_secret_value())
+
+    @property
+    def renderers(self) -> Mapping[str, Renderer]:
+        """The renderers of the channels this deployment answers on (LINE), for replies stored outside the
+        worker (staff answers); the worker wires the same channels (``tsunagu.bot_runtime.make_worker``)."""
+        return {renderer.name: renderer for renderer in (LineRenderer(),)}
 
     def rebuild_index(self, progress: ProgressCallback | None = None) -> None:
         """Rebuild the search index from the database (only changed text is embedded), then mark it ready

@@ -29,19 +29,29 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
-from enum import StrEnum
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 
 import aiohttp
 from linebot.v3.messaging import AsyncApiClient, PushMessageRequest, ReplyMessageRequest
 from linebot.v3.messaging import Message as SdkMessage
 from linebot.v3.messaging.exceptions import ApiException
 
-from bot.messages import Message
+from bot.delivery import (  # the delivery rules every channel shares
+    QUOTA_EXHAUSTED_ERROR,
+    BeforeCall,
+    CallKind,
+    Delivery,
+    DeliveryResult,
+    Outgoing,
+    count_nothing,
+)
 from bot.metrics import record_line_response
+
+__all__ = ["MONTHLY_LIMIT_ERROR", "BeforeCall", "CallKind", "Delivery", "DeliveryResult", "LineApiClient",
+           "LineSender", "MessagingApi", "Outgoing", "count_nothing"]
 
 logger = logging.getLogger(__name__)
 
@@ -49,10 +59,7 @@ RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
 NETWORK_ERRORS = (TimeoutError, OSError, aiohttp.ClientError)
 REQUEST_TIMEOUT_S = 10.0
 MONTHLY_LIMIT_MESSAGE = "You have reached your monthly limit."  # LINE's 429 body when the message quota is used up
-MONTHLY_LIMIT_ERROR = "HTTP 429 monthly limit"  # last_error of a delivery refused for the quota (not retried)
-
-CallKind = Literal["reply", "push"]
-BeforeCall = Callable[[CallKind], Awaitable[None]]
+MONTHLY_LIMIT_ERROR = QUOTA_EXHAUSTED_ERROR  # last_error of a delivery refused for the quota (not retried)
 
 
 class MessagingApi(Protocol):
@@ -63,39 +70,6 @@ class MessagingApi(Protocol):
     async def push_message_with_http_info(
         self, push_message_request: PushMessageRequest, x_line_retry_key: str | None = None, **kwargs: Any
     ) -> Any: ...
-
-
-class Delivery(StrEnum):
-    REPLIED = "replied"
-    PUSHED = "pushed"
-    ALREADY_ACCEPTED = "already_accepted"  # 409 on a retry key LINE had already taken
-    RETRY = "retry"  # not delivered yet: try again after ``DeliveryResult.retry_after`` seconds
-    FAILED = "failed"
-
-
-@dataclass(frozen=True)
-class Outgoing:
-    """Messages for one user, with the reply token (if a reply may be tried), the push retry key and the
-    number of requests already made for this delivery (in earlier rounds or before a restart)."""
-
-    user_id: str
-    messages: Sequence[Message]
-    retry_key: str
-    reply_token: str | None = None
-    reply_token_expires_at: dt.datetime | None = None
-    previous_attempts: int = 0
-
-
-@dataclass(frozen=True)
-class DeliveryResult:
-    outcome: Delivery
-    attempts: int  # requests made by this call of ``send``
-    error: str | None = None
-    retry_after: float | None = None  # with ``Delivery.RETRY``: seconds to wait before the next try
-
-    @property
-    def delivered(self) -> bool:
-        return self.outcome not in (Delivery.FAILED, Delivery.RETRY)
 
 
 # -- reading the HTTP status past the SDK --------------------------------------------------------------------------
@@ -137,11 +111,6 @@ class _Outcome:
     @property
     def retryable(self) -> bool:
         return not self.monthly_limit and (self.status is None or self.status in RETRYABLE_STATUSES)
-
-
-async def count_nothing(_: CallKind) -> None:
-    """A ``before_call`` for callers that keep no count (tests of the sender alone)."""
-    return None
 
 
 class LineSender:

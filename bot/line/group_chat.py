@@ -14,7 +14,7 @@ from typing import Any
 from bot.answers import answer_text
 from bot.conversation import served_only
 from bot.emergency import detect, guidance
-from bot.messages import Message, text_messages
+from bot.replies import Say, say
 from retrieval.decision import Decision, DecisionKind
 from retrieval.engine import Retriever
 
@@ -74,14 +74,14 @@ class GroupChat:
     def __init__(self, retriever: Retriever) -> None:
         self.retriever = retriever
 
-    def handle(self, payload: dict[str, Any]) -> list[Message]:
+    def handle(self, payload: dict[str, Any]) -> list[Say]:
         return self.reply(payload)[0]
 
-    def reply(self, payload: dict[str, Any]) -> tuple[list[Message], str | None, Decision | None]:
+    def reply(self, payload: dict[str, Any]) -> tuple[list[Say], str | None, Decision | None]:
         """The replies, the question asked of the bot, and the decision on it (None when nothing was searched)."""
         kind = payload.get("type")
         if kind == "join":
-            return text_messages(GROUP_TEXT["join"]), None, None
+            return say(GROUP_TEXT["join"]), None, None
         if kind != "message":
             return [], None, None  # members joining, leaving, postbacks from old buttons: nothing to say
         question = question_for_bot(payload.get("message"))
@@ -90,22 +90,22 @@ class GroupChat:
         messages, decision = self.answer_with_decision(question)
         return messages, question, decision
 
-    def answer(self, question: str) -> list[Message]:
+    def answer(self, question: str) -> list[Say]:
         return self.answer_with_decision(question)[0]
 
-    def answer_with_decision(self, question: str) -> tuple[list[Message], Decision | None]:
+    def answer_with_decision(self, question: str) -> tuple[list[Say], Decision | None]:
         if not question:
-            return text_messages(GROUP_TEXT["empty"]), None
+            return say(GROUP_TEXT["empty"]), None
         emergencies = detect(question)
         if emergencies:
-            return text_messages(guidance(emergencies)), None
+            return say(guidance(emergencies)), None
         decision = self.retriever.decide(question[:MAX_GROUP_QUESTION_CHARS])
         entries = self.retriever.entries  # one read: a publish may have swapped them since the search
         decision = served_only(decision, entries)
         if decision.kind is DecisionKind.ANSWER and decision.faq_id:
             text = answer_text(entries[decision.faq_id]) + GROUP_TEXT["answer_footer"]
-            return text_messages(text), decision
+            return say(text), decision
         if decision.kind is DecisionKind.SUGGEST:
             choices = "\n".join(f"・{entries[c.faq_id].question}" for c in decision.suggestions[:SUGGESTIONS_SHOWN])
-            return text_messages(GROUP_TEXT["suggest"].format(choices=choices)), decision
-        return text_messages(GROUP_TEXT["unknown"]), decision
+            return say(GROUP_TEXT["suggest"].format(choices=choices)), decision
+        return say(GROUP_TEXT["unknown"]), decision

@@ -1,7 +1,7 @@
 """LINE users: the open ticket alone says whether staff or the bot answers
 
 Revision ID: 0015
-Revises: 0013
+Revises: 0014
 
 - ``bot_line_user.state`` (bot | waiting_for_staff | with_staff) goes: it copied what the user's open ticket
   says (``handoff_ticket.status``), was written on every ticket change and read by nothing. The downgrade adds
@@ -12,7 +12,7 @@ import sqlmodel
 from alembic import op
 
 revision = '0015'
-down_revision = '0013'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 

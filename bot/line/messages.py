@@ -1,4 +1,9 @@
-"""Builders for LINE message objects (JSON as the Messaging API takes it) that enforce LINE's limits.
+"""LINE's rendering of the bot's replies (``bot.replies.Say``): message objects as the Messaging API takes
+them (JSON), built within LINE's limits.
+
+A reply is one text message, split at sentence ends when its text is over 5,000 UTF-16 code units; its choices
+become quick-reply postback buttons on its last message (LINE shows only that one's). ``render`` turns the
+replies to one event into the messages stored in the outbox; the sender sends them in ``batch``es of five.
 
 Limits: 1-5 messages per call, text <= 5,000 UTF-16 code units, <= 13 quick-reply items, action labels
 <= 20 characters, postback data <= 300 characters, altText <= 1,500 characters.
@@ -8,10 +13,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
+from bot.replies import Choice, Say, shorten
 from knowledge.schema import LINE_TEXT_LIMIT, utf16_length
+
+__all__ = ["MAX_ALT_TEXT_CHARS", "MAX_LABEL_CHARS", "MAX_MESSAGES", "MAX_POSTBACK_DATA_CHARS",
+           "MAX_QUICK_REPLY_ITEMS", "Message", "MessageLimitError", "PostbackChoice", "batch", "postback_action",
+           "quick_reply", "render", "shorten", "split_text", "text_messages"]
 
 MAX_MESSAGES = 5
 MAX_QUICK_REPLY_ITEMS = 13
@@ -28,18 +37,7 @@ class MessageLimitError(ValueError):
     """A message cannot be built within LINE's limits (the caller built something wrong)."""
 
 
-@dataclass(frozen=True)
-class PostbackChoice:
-    """A quick-reply button that sends ``data`` back to the bot (and shows ``display_text`` in the chat)."""
-
-    label: str
-    data: str
-    display_text: str | None = None
-
-
-def shorten(text: str, limit: int) -> str:
-    """``text`` cut to ``limit`` characters, ending in "…" when cut."""
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+PostbackChoice = Choice  # a choice is a quick-reply postback button on LINE
 
 
 def split_text(text: str, limit: int = LINE_TEXT_LIMIT) -> list[str]:
@@ -97,6 +95,11 @@ def text_messages(text: str, choices: Sequence[PostbackChoice] = ()) -> list[Mes
     if choices:
         messages[-1]["quickReply"] = quick_reply(choices)
     return messages
+
+
+def render(replies: Sequence[Say]) -> list[Message]:
+    """The LINE messages for ``replies``, in order: each reply's text messages, its choices on the last one."""
+    return [message for reply in replies for message in text_messages(reply.text, reply.choices)]
 
 
 def batch(messages: Sequence[Message]) -> list[list[Message]]:
