@@ -2,12 +2,12 @@
 
 ``TSUNAGU_LOG_FORMAT``: ``json`` (default in production: one JSON object per line, for a log collector) or ``text``
 (default in development: readable in a terminal). Both carry the time, level, logger, message, request id
-(``tsunagu.request_id``) and any ``extra`` fields of the call.
+(``core.request_id``) and any ``extra`` fields of the call.
 
 Logs never hold what citizens or staff wrote, nor raw LINE user ids: call sites log lengths and ``user_ref(id)``,
 a keyed hash (see there). uvicorn's access log keeps the path without its query string (the console's FAQ search
 sends typed text as ``?q=``). SQL parameters are not logged either: engines are made with ``hide_parameters``
-(``tsunagu.db``), so a database error in the log shows the statement, not the citizen's text.
+(``core.db``), so a database error in the log shows the statement, not the citizen's text.
 
 ``logging_config`` is a ``logging.config.dictConfig`` dictionary: ``tsunagu serve`` hands it to uvicorn too, so every
 web process it starts (``--workers N``) logs the same way, uvicorn's own lines included.

@@ -1,7 +1,7 @@
 """Request ids: every log line written while one HTTP request or one worker event is handled carries its id.
 
 The id lives in a context variable (``current_request_id``), which asyncio tasks and ``asyncio.to_thread`` copy, so
-it follows the work without being passed around; the log formatter (``tsunagu.logging_setup``) reads it.
+it follows the work without being passed around; the log formatter (``core.logging_setup``) reads it.
 HTTP: ``RequestIdMiddleware`` takes the caller's ``X-Request-ID`` when it is a plain token (a reverse proxy's id, so
 its logs and ours can be joined), otherwise makes one, and returns it in the response's ``X-Request-ID``.
 Worker: an inbox event's id is LINE's ``webhookEventId``, a delivery's its ``X-Line-Retry-Key`` (``request_context``).

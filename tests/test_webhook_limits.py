@@ -191,9 +191,9 @@ def test_other_requests_are_served_while_events_are_being_stored(
         seen["released_by_health_check"] = health_answered.wait(timeout=30)  # safety net, not a measurement
         return store_and_commit(engine, events)
 
-    monkeypatch.setattr(bot.webhook, "store_and_commit", store_and_wait)
+    monkeypatch.setattr(bot.line.webhook, "store_and_commit", store_and_wait)
     body = body_of(*[text_event(f"e{i}", "こんにちは") for i in range(50)])
-    assert len(body) > bot.webhook.INLINE_MAX_BODY_BYTES  # a large request: parsed and stored off the loop
+    assert len(body) > bot.line.webhook.INLINE_MAX_BODY_BYTES  # a large request: parsed and stored off the loop
     with ThreadPoolExecutor(max_workers=1) as pool:
         callback = pool.submit(post, client, body)
         assert storing.wait(timeout=30)
@@ -219,8 +219,8 @@ def test_a_usual_small_request_is_stored_on_the_event_loop(
             on_loop.append(False)
         return store_and_commit(engine, events)
 
-    monkeypatch.setattr(bot.webhook, "store_and_commit", store_and_note)
+    monkeypatch.setattr(bot.line.webhook, "store_and_commit", store_and_note)
     body = body_of(text_event("small-1", "保育園の申し込みはいつから？"))
-    assert len(body) <= bot.webhook.INLINE_MAX_BODY_BYTES
+    assert len(body) <= bot.line.webhook.INLINE_MAX_BODY_BYTES
     assert post(client, body) == status.HTTP_200_OK
     assert on_loop == [True] and len(stored(database_url)) == 1

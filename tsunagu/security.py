@@ -93,5 +93,5 @@ class HeaderedFastAPI(FastAPI):
         super().__init__(**kwargs)
 
     def build_middleware_stack(self) -> ASGIApp:
-        # Outermost of all: the request id (tsunagu/request_id.py), so the 500 of an unhandled error has one too.
+        # Outermost of all: the request id (core/request_id.py), so the 500 of an unhandled error has one too.
         return RequestIdMiddleware(SecurityHeadersMiddleware(super().build_middleware_stack(), hsts=self.hsts))

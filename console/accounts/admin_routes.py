@@ -2,7 +2,7 @@
 
 Create an account, change its role, team and display name, reset its password, disable and re-enable it. Every
 change is written to the audit log in the same transaction, never with a password. The rules users rely on
-live in ``handoff.accounts.service`` (shared with ``tsunagu users``): nobody disables themselves or drops their
+live in ``console.accounts.service`` (shared with ``tsunagu users``): nobody disables themselves or drops their
 own admin role, and the last active admin is never disabled or demoted.
 
 Plain HTML forms, no JavaScript. A refused change re-renders the form with the Japanese reason and status 400,
