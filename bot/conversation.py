@@ -2,7 +2,8 @@
 
 Order for a text message: the emergency check first (``bot.emergency.check``, made once per message by the
 caller): a sure emergency gets the fixed guidance only, a possible one the guidance first and then the answer to
-the question. Then over-long text, greetings and thanks (canned), then the retrieval decision. When nothing
+the question. Then over-long text, greetings and thanks (canned), as the message's one classification
+(``bot.text_event``) says, then the retrieval decision. When nothing
 matches, city staff are offered unless the message is clearly no city matter (``bot/scope.py``); even that scope
 reply ends with 「職員に聞く」, so no question is refused without a way to a person.
 
@@ -21,31 +22,27 @@ from bot.answers import AnswerView, entry_question, handoff_choice, parse_feedba
 from bot.categories import BY_SLUG, CATEGORIES, top_entries
 from bot.emergency import EmergencyCheck, check, guidance
 from bot.emergency_menu import emergency_menu
-from bot.language import language_reply, unsupported_language
+from bot.language import language_reply
 from bot.menu_actions import MenuAction, menu_data
 from bot.messages import MAX_MESSAGES, MAX_QUICK_REPLY_ITEMS, Message, PostbackChoice, shorten, text_messages
 from bot.postback import PostbackSigner
 from bot.scope import offers_staff
 from bot.several_questions import asks_several
+from bot.text_event import TextEvent, classify
 from bot.texts import LABELS, LABELS_EN, TEXT, TEXT_EN
 from knowledge.schema import FaqEntryData
 from retrieval.decision import Decision, DecisionKind, Reason
 from retrieval.engine import Retriever
-from retrieval.normalize import fold, is_latin_script
+from retrieval.normalize import is_latin_script
 
 __all__ = ["TEXT", "Conversation", "Reply", "ReplyKind", "after_guidance", "served_only"]
 
-MAX_TEXT_CHARS = 1000
 SUGGEST_INTROS = {Reason.OTHER_PLACE: "suggest_other_place", Reason.TOPIC: "suggest_topic",
                   Reason.UNCOVERED: "suggest_uncovered"}
 RELATED_ENTRIES = 3
 STAFF_QUESTION_PREVIEW = 60
 NONE_FIT_ARGUMENT = "none"  # the hand-off button shown with suggestions: 「どれも違う」
 DECLINE_ARGUMENT = "offer"  # 「いいえ」 to the staff offer after a question the bot could not answer
-
-GREETINGS = ("こんにちは", "こんばんは", "おはよう", "はじめまして", "hello", "hi")
-THANKS = ("ありがとう", "助かりました", "たすかりました", "thank")
-NO_EMERGENCY = EmergencyCheck()
 
 
 class ReplyKind(StrEnum):
@@ -102,30 +99,31 @@ class Conversation:
     def on_text(self, user_id: str, text: str) -> list[Message]:
         return self.reply(user_id, text).messages
 
-    def reply(self, user_id: str, text: str, emergency: EmergencyCheck | None = None) -> Reply:
-        """The reply to a text message. ``emergency``: the message's ``bot.emergency.check`` when the caller
-        made it already (it is made once per message); a sure emergency gets the guidance only, a possible one
-        the guidance first and then the reply to the question."""
-        emergency = check(text) if emergency is None else emergency
-        if not emergency:
-            return self._reply_to_text(user_id, text)
-        first = text_messages(guidance(emergency.kinds))
-        if emergency.sure:
+    def reply(self, user_id: str, text: str | TextEvent, emergency: EmergencyCheck | None = None) -> Reply:
+        """The reply to a text message: ``text`` as the dispatcher classified it (``bot.text_event``), or a bare
+        text, classified here with ``emergency``, its ``bot.emergency.check`` when the caller made it already (it
+        is made once per message). A sure emergency gets the guidance only, a possible one the guidance first and
+        then the reply to the question."""
+        event = text if isinstance(text, TextEvent) else classify(text, check(text) if emergency is None
+                                                                  else emergency)
+        if not event.emergency:
+            return self._reply_to_text(user_id, event)
+        first = text_messages(guidance(event.emergency.kinds))
+        if event.emergency.sure:
             return Reply(first, None, ReplyKind.EMERGENCY)
-        reply = self._reply_to_text(user_id, text)
+        reply = self._reply_to_text(user_id, event)
         return replace(reply, messages=after_guidance(first, reply.messages))
 
-    def _reply_to_text(self, user_id: str, text: str) -> Reply:
-        if len(text) > MAX_TEXT_CHARS:
+    def _reply_to_text(self, user_id: str, event: TextEvent) -> Reply:
+        if event.too_long:
             return Reply(text_messages(TEXT["too_long"]), None, ReplyKind.REPHRASE)
-        canned = _canned_reply(text)
-        if canned:
-            return Reply(text_messages(canned), None, ReplyKind.CANNED)
-        language = unsupported_language(text)
+        if event.canned:
+            return Reply(text_messages(event.canned), None, ReplyKind.CANNED)
+        language = event.language
         if language is not None:
             return Reply(self.language_offer(user_id, language), None, ReplyKind.LANGUAGE, language)
-        decision, entries = self.decide(text)
-        return self._decision_reply(user_id, decision, text, entries)
+        decision, entries = self.decide(event.text)
+        return self._decision_reply(user_id, decision, event.text, entries)
 
     def decide(self, text: str) -> tuple[Decision, dict[str, FaqEntryData]]:
         """The retriever's decision for ``text`` with the entries it refers to, all of them served.
@@ -138,12 +136,6 @@ class Conversation:
         if served_only(decision, entries) is not decision:
             decision, entries = self.retriever.decide(text), self.retriever.entries
         return served_only(decision, entries), entries
-
-    def is_question(self, text: str, emergency: EmergencyCheck = NO_EMERGENCY) -> bool:
-        """Whether ``reply`` would answer ``text`` as a question (not a sure emergency, over-long text or small
-        talk); ``emergency``: the message's emergency check (a possible emergency is still a question)."""
-        sure_emergency = bool(emergency) and emergency.sure
-        return not sure_emergency and len(text) <= MAX_TEXT_CHARS and _canned_reply(text) is None
 
     def on_follow(self, user_id: str) -> list[Message]:
         privacy = TEXT["privacy"].format(retention_days=self.retention_days)
@@ -321,16 +313,4 @@ def served_only(decision: Decision, entries: dict[str, FaqEntryData]) -> Decisio
     if lost:
         return Decision(DecisionKind.HANDOFF, Reason.LOW_CONFIDENCE, decision.confidence, None, candidates)
     return replace(decision, candidates=candidates, suggestions=suggestions)
-
-
-def _canned_reply(text: str) -> str | None:
-    """A short reply for a bare greeting or thanks (not for a question that starts with one)."""
-    folded = fold(text).strip("!！。.、,～〜 ")
-    if len(folded) > 12:
-        return None
-    if any(folded.startswith(word) for word in THANKS):
-        return TEXT["thanks"]
-    if any(folded.startswith(word) for word in GREETINGS):
-        return TEXT["greeting"]
-    return None
 

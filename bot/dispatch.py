@@ -13,13 +13,14 @@ from bot.answers import split_language
 from bot.categories import BY_SLUG as CATEGORY_SLUGS
 from bot.choices import chosen_for, remember_choice
 from bot.conversation import DECLINE_ARGUMENT, NONE_FIT_ARGUMENT, TEXT, Conversation, after_guidance
-from bot.emergency import EmergencyCheck, check, guidance
+from bot.emergency import check, guidance
 from bot.line.group_chat import GroupChat, chat_id_of
 from bot.interactions import delete_user_interactions
 from bot.menu_actions import CATEGORY_ACTIONS, MenuAction, parse_menu_data
 from bot.messages import MAX_MESSAGES, Message, PostbackChoice, text_messages
 from bot.models import InboxEvent, LineUser, OutboxMessage
 from bot.postback import is_fresh, timestamp_argument
+from bot.text_event import Command, TextEvent, classify
 from core.clock import as_utc, utcnow
 from handoff.hours import BusinessCalendar, BusinessHours, opening_hours_text
 from handoff.models import Ticket
@@ -33,8 +34,6 @@ logger = logging.getLogger(__name__)
 RATE_LIMIT_MESSAGES = 20
 RATE_WINDOW = dt.timedelta(minutes=1)
 SLOW_DOWN_FOR = dt.timedelta(minutes=5)
-DELETE_COMMANDS = ("データ削除", "データさくじょ", "でーたさくじょ")
-CANCEL_COMMANDS = ("キャンセル", "きゃんせる", "取り消し", "取消", "とりけし", "取り消す")
 URGENT_AFTER_EMERGENCY = dt.timedelta(hours=24)
 DELETE_CONFIRM_FOR = dt.timedelta(minutes=10)  # an older 「削除する」 button no longer deletes
 DELETE_CANCEL_ARGUMENT = "delete"
@@ -116,12 +115,14 @@ class EventDispatcher:
         return replies
 
     def _text(self, session: Session, user: LineUser, text: str, now: dt.datetime) -> list[Message]:
-        """A text message: the emergency check is made once here and passed on. A sure emergency gets the fixed
-        guidance only, whatever the state or rate; a possible one the guidance first, then the usual reply."""
-        emergency = check(text)
+        """A text message: it is classified once here (``bot.text_event``, with the one emergency check) and the
+        classification passed on. A sure emergency gets the fixed guidance only, whatever the state or rate; a
+        possible one the guidance first, then the usual reply."""
+        event = classify(text, check(text))
+        emergency = event.emergency
         ticket = open_ticket_of(session, user.user_id)
         if not emergency:
-            return self._ordinary_text(session, user, ticket, text, now, emergency)
+            return self._ordinary_text(session, user, ticket, event, now)
         user.last_emergency_at = now
         user.last_emergency_text = text[:1000]  # shown in a ticket opened within URGENT_AFTER_EMERGENCY
         joined = None
@@ -129,15 +130,16 @@ class EventDispatcher:
             joined = self.desk.add_message(session, user, ticket, text, now, urgent=True)
         if emergency.sure:
             return text_messages(guidance(emergency.kinds))
-        return self._ordinary_text(session, user, ticket, text, now, emergency, joined)
+        return self._ordinary_text(session, user, ticket, event, now, joined)
 
-    def _ordinary_text(self, session: Session, user: LineUser, ticket: Ticket | None, text: str, now: dt.datetime,
-                       emergency: EmergencyCheck, joined: list[Message] | None = None) -> list[Message]:
+    def _ordinary_text(self, session: Session, user: LineUser, ticket: Ticket | None, event: TextEvent,
+                       now: dt.datetime, joined: list[Message] | None = None) -> list[Message]:
         """Commands, the rate limit, a follow-up on the open ticket, or the conversation's reply; after the
         guidance when the message may be an emergency. ``joined``: the message has joined the ticket's thread
         already, with this acknowledgement."""
+        text, emergency = event.text, event.emergency
         first = text_messages(guidance(emergency.kinds)) if emergency else []
-        if text.strip() in DELETE_COMMANDS:
+        if event.command is Command.DELETE:
             return after_guidance(first, self._confirm_deletion(user.user_id, now))
         limited = self._rate_limited(user, now)
         if limited is not None:
@@ -145,23 +147,24 @@ class EventDispatcher:
                 self.desk.add_message(session, user, ticket, text, now)
             return after_guidance(first, limited)
         if ticket is not None:
-            if text.strip() in CANCEL_COMMANDS:
+            if event.command is Command.CANCEL:
                 return after_guidance(first, self.desk.cancel(session, user, now))
-            return after_guidance(first, self._follow_up(session, user, ticket, text, now, joined))
+            return after_guidance(first, self._follow_up(session, user, ticket, event, now, joined))
         sync_user_state(user, None)
-        if self.conversation.is_question(text, emergency):  # small talk keeps the question 👎/「職員に相談」 refer to
+        if event.is_question:  # small talk keeps the question 👎/「職員に相談」 refer to
             user.last_question = text[:1000]
-        reply = self.conversation.reply(user.user_id, text, emergency)  # the guidance first, when it may be one
+        reply = self.conversation.reply(user.user_id, event)  # the guidance first, when it may be one
         capture.reply(session, user_id=user.user_id, at=now, text=text, given=reply)
         return reply.messages
 
-    def _follow_up(self, session: Session, user: LineUser, ticket: Ticket, text: str, now: dt.datetime,
+    def _follow_up(self, session: Session, user: LineUser, ticket: Ticket, event: TextEvent, now: dt.datetime,
                    joined: list[Message] | None = None) -> list[Message]:
         """A message while a ticket is open joins its thread (``joined``: it has, with this acknowledgement); a new
         question the bot surely knows is answered too. Never silent: a follow-up within a burst, which the desk
         does not acknowledge again, still gets a short note that staff got it."""
+        text = event.text
         acknowledgement = self.desk.add_message(session, user, ticket, text, now) if joined is None else joined
-        answer = self.conversation.confident_answer(user.user_id, text) if self.conversation.is_question(text) else None
+        answer = self.conversation.confident_answer(user.user_id, text) if event.is_question else None
         if answer is None or ticket.id is None:
             return acknowledgement or _noted(ticket)
         messages, decision = answer
