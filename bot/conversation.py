@@ -3,7 +3,7 @@
 Order for a text message: the emergency check first (``bot.emergency.check``, made once per message by the
 caller): a sure emergency gets the fixed guidance only, a possible one the guidance first and then the answer to
 the question. Then over-long text, greetings and thanks (canned), as the message's one classification
-(``bot.text_event``) says, then the retrieval decision. When nothing
+(``bot.text_event``) says, then the retrieval decision, made once (``Decided``). When nothing
 matches, city staff are offered unless the message is clearly no city matter (``bot/scope.py``); even that scope
 reply ends with 「職員に聞く」, so no question is refused without a way to a person.
 
@@ -35,7 +35,7 @@ from retrieval.decision import Decision, DecisionKind, Reason
 from retrieval.engine import Retriever
 from retrieval.normalize import is_latin_script
 
-__all__ = ["TEXT", "Conversation", "Reply", "ReplyKind", "after_guidance", "served_only"]
+__all__ = ["TEXT", "Conversation", "Decided", "Reply", "ReplyKind", "after_guidance", "served_only"]
 
 SUGGEST_INTROS = {Reason.OTHER_PLACE: "suggest_other_place", Reason.TOPIC: "suggest_topic",
                   Reason.UNCOVERED: "suggest_uncovered"}
@@ -43,6 +43,7 @@ RELATED_ENTRIES = 3
 STAFF_QUESTION_PREVIEW = 60
 NONE_FIT_ARGUMENT = "none"  # the hand-off button shown with suggestions: 「どれも違う」
 DECLINE_ARGUMENT = "offer"  # 「いいえ」 to the staff offer after a question the bot could not answer
+BOT_VIEW_CANDIDATES = 5  # the candidates staff see on a ticket and routing weighs
 
 
 class ReplyKind(StrEnum):
@@ -62,14 +63,42 @@ STAFF_OFFERING = (ReplyKind.STAFF_OFFER, ReplyKind.LANGUAGE)  # replies that ask
 
 
 @dataclass(frozen=True)
+class Decided:
+    """One retrieval for a question: the decision, checked against the served entries it refers to (see
+    ``Conversation.decide``), and those entries. The reply, its capture and what staff and routing get
+    (``candidates``) all come from this one search."""
+
+    decision: Decision
+    entries: dict[str, FaqEntryData]
+
+    def candidates(self, limit: int = BOT_VIEW_CANDIDATES) -> list[dict[str, Any]]:
+        """What the bot thought of the question, for staff and for routing: the best candidates, each with its
+        category, score and whether the citizen was shown it (``shown``).
+
+        The ticket's team is weighed from all of these (``handoff.routing``), not taken from the top one alone.
+        """
+        decision, entries = self.decision, self.entries
+        shown: set[str] = set()  # what the reply offered: the suggestions, or the answer and its related entries
+        if decision.kind is DecisionKind.SUGGEST:
+            shown = {c.faq_id for c in decision.suggestions}
+        elif decision.kind is DecisionKind.ANSWER and decision.faq_id:
+            shown = {c.faq_id for c in decision.candidates[:RELATED_ENTRIES + 1]} | {decision.faq_id}
+        return [{"faq_id": c.faq_id, "question": entries[c.faq_id].question, "score": round(c.score, 3),
+                 "category": entries[c.faq_id].category, "shown": c.faq_id in shown}
+                for c in decision.candidates[:limit]]
+
+
+@dataclass(frozen=True)
 class Reply:
     """The messages for one text message, the decision they show (None when nothing was searched), their kind,
-    and for a ``LANGUAGE`` reply the code of the citizen's language."""
+    for a ``LANGUAGE`` reply the code of the citizen's language, and ``decided``: the retrieval behind the
+    decision (None when nothing was searched), whose candidates a hand-off or a decline of the question reuses."""
 
     messages: list[Message]
     decision: Decision | None
     kind: ReplyKind
     language: str | None = None
+    decided: Decided | None = None
 
 
 def after_guidance(guidance_messages: list[Message], messages: list[Message]) -> list[Message]:
@@ -122,10 +151,10 @@ class Conversation:
         language = event.language
         if language is not None:
             return Reply(self.language_offer(user_id, language), None, ReplyKind.LANGUAGE, language)
-        decision, entries = self.decide(event.text)
-        return self._decision_reply(user_id, decision, event.text, entries)
+        decided = self.decide(event.text)
+        return replace(self._decision_reply(user_id, decided.decision, event.text, decided.entries), decided=decided)
 
-    def decide(self, text: str) -> tuple[Decision, dict[str, FaqEntryData]]:
+    def decide(self, text: str) -> Decided:
         """The retriever's decision for ``text`` with the entries it refers to, all of them served.
 
         A publish swaps the served entries whole (``retrieval.engine.IndexGeneration``), possibly between the
@@ -135,7 +164,7 @@ class Conversation:
         decision, entries = self.retriever.decide(text), self.retriever.entries
         if served_only(decision, entries) is not decision:
             decision, entries = self.retriever.decide(text), self.retriever.entries
-        return served_only(decision, entries), entries
+        return Decided(served_only(decision, entries), entries)
 
     def on_follow(self, user_id: str) -> list[Message]:
         privacy = TEXT["privacy"].format(retention_days=self.retention_days)
@@ -253,28 +282,16 @@ class Conversation:
 
     def confident_answer(self, user_id: str, text: str) -> tuple[list[Message], Decision] | None:
         """The answer to ``text`` and its decision when retrieval is confident (ANSWER), else None."""
-        decision, entries = self.decide(text)
+        decided = self.decide(text)
+        decision = decided.decision
         if decision.kind is DecisionKind.ANSWER and decision.faq_id:
-            return self._decision_reply(user_id, decision, text, entries).messages, decision
+            return self._decision_reply(user_id, decision, text, decided.entries).messages, decision
         return None
 
-    def bot_view(self, question: str, limit: int = 5) -> list[dict[str, Any]]:
-        """What the bot thought of ``question``, for staff and for routing: the best candidates, each with its
-        category, score and whether the citizen was shown it (``shown``).
-
-        The ticket's team is weighed from all of these (``handoff.routing``), not taken from the top one alone.
-        """
-        decision, entries = self.decide(question)
-        shown: set[str] = set()  # what the reply offered: the suggestions, or the answer and its related entries
-        if decision.kind is DecisionKind.SUGGEST:
-            shown = {c.faq_id for c in decision.suggestions}
-        elif decision.kind is DecisionKind.ANSWER and decision.faq_id:
-            shown = {c.faq_id for c in decision.candidates[:RELATED_ENTRIES + 1]} | {decision.faq_id}
-        candidates: list[dict[str, Any]] = [
-            {"faq_id": c.faq_id, "question": entries[c.faq_id].question, "score": round(c.score, 3),
-             "category": entries[c.faq_id].category, "shown": c.faq_id in shown}
-            for c in decision.candidates[:limit]]
-        return candidates
+    def bot_view(self, question: str, limit: int = BOT_VIEW_CANDIDATES) -> list[dict[str, Any]]:
+        """What the bot thinks of ``question`` now, for staff and for routing (``Decided.candidates``), from a new
+        search: a question the citizen typed keeps the candidates of its own search instead (``Reply.decided``)."""
+        return self.decide(question).candidates(limit)
 
     def answer(self, user_id: str, entry: FaqEntryData, related: Sequence[str], *,
                english: bool = False) -> list[Message]:

@@ -12,7 +12,7 @@ from bot import capture
 from bot.answers import split_language
 from bot.categories import BY_SLUG as CATEGORY_SLUGS
 from bot.choices import chosen_for, remember_choice
-from bot.conversation import DECLINE_ARGUMENT, NONE_FIT_ARGUMENT, TEXT, Conversation, after_guidance
+from bot.conversation import DECLINE_ARGUMENT, NONE_FIT_ARGUMENT, TEXT, Conversation, Reply, after_guidance
 from bot.emergency import check, guidance
 from bot.line.group_chat import GroupChat, chat_id_of
 from bot.interactions import delete_user_interactions
@@ -151,9 +151,9 @@ class EventDispatcher:
                 return after_guidance(first, self.desk.cancel(session, user, now))
             return after_guidance(first, self._follow_up(session, user, ticket, event, now, joined))
         sync_user_state(user, None)
-        if event.is_question:  # small talk keeps the question 👎/「職員に相談」 refer to
-            user.last_question = text[:1000]
         reply = self.conversation.reply(user.user_id, event)  # the guidance first, when it may be one
+        if event.is_question:  # small talk keeps the question 👎/「職員に相談」 refer to
+            _remember_question(user, event, reply)
         capture.reply(session, user_id=user.user_id, at=now, text=text, given=reply)
         return reply.messages
 
@@ -224,14 +224,23 @@ class EventDispatcher:
             return
         if action == "browse":  # the entry's question is what a 👎 →「職員に聞く」 would send
             user.last_question = entry.question[:1000]
+            user.last_candidates = user.last_question_urgent = None  # not searched: a hand-off searches it
         remember_choice(user, category=entry.category, faq_id=faq_id)
         capture.choice(session, user=user, at=now, faq_id=faq_id, english=english, suggested=action == "choose")
 
     def _declined(self, session: Session, user: LineUser, now: dt.datetime) -> None:
         """「いいえ」 to the staff offer: the question is kept (masked) for editors, with what the bot found."""
         question = user.last_question
-        candidates = [c["faq_id"] for c in self.conversation.bot_view(question)] if question else []
+        candidates = [c["faq_id"] for c in self._bot_view_of(user, question)] if question else []
         capture.handoff_declined(session, user=user, at=now, candidates=candidates)
+
+    def _bot_view_of(self, user: LineUser, question: str) -> list[dict[str, Any]]:
+        """What the bot found for the citizen's last question: kept from its own search when it was asked, else
+        searched now (``Conversation.bot_view``): an entry's question (tapped in a category list), a question
+        in a language the bot does not speak (not searched when asked), a row from before migration 0016."""
+        if user.last_candidates is not None:
+            return user.last_candidates
+        return self.conversation.bot_view(question)
 
     def _menu(self, session: Session, user: LineUser, action: MenuAction, now: dt.datetime) -> list[Message]:
         """The rich menu (unsigned, shared by all users): only what typing could also get."""
@@ -271,23 +280,39 @@ class EventDispatcher:
         question = user.last_question
         if not question:
             return text_messages(REPLIES["handoff_nothing"])
-        candidates = self.conversation.bot_view(question)
-        embedding = embedding_of(self.conversation.retriever, question)  # the vector bot_view computed, for routing
+        candidates = self._bot_view_of(user, question)  # the question's own search, not a new one
+        urgent = user.last_question_urgent
+        if urgent is None:
+            urgent = bool(check(question))
+        # The question's vector, for routing: from the retriever's memo of its search when warm (never a search).
+        embedding = embedding_of(self.conversation.retriever, question)
         chosen_entry, chosen_category = chosen_for(user, question)
         last_emergency = as_utc(user.last_emergency_at)
         recent_emergency = last_emergency is not None and now - last_emergency < URGENT_AFTER_EMERGENCY
-        user.last_question = None  # one question, one ticket (a second tap on the old button opens nothing)
+        _forget_question(user)  # one question, one ticket (a second tap on the old button opens nothing)
         capture.handoff_sent(session, user_id=user.user_id, at=now, text=question)
         # Only the ticket's own words make it 至急; an emergency message sent before it is shown with its time.
         return self.desk.open_ticket(session, user, question=question, candidates=candidates,
                                      category=chosen_category, chosen_entry=chosen_entry, embedding=embedding,
-                                     urgent=bool(check(question)), now=now,
+                                     urgent=urgent, now=now,
                                      earlier_emergency=user.last_emergency_text if recent_emergency else None)
 
 
 def _noted(ticket: Ticket) -> list[Message]:
     """The short acknowledgement of a message that joined the open ticket's thread without another reply."""
     return text_messages(TEXT["follow_up_noted"].format(ticket_id=ticket.id))
+
+
+def _remember_question(user: LineUser, event: TextEvent, reply: Reply) -> None:
+    """``event`` is the citizen's question now (what 👎, 「職員に聞く」 and the staff offer refer to), with what its
+    one search found and whether it had emergency words, for a hand-off or decline of it."""
+    user.last_question = event.text[:1000]
+    user.last_candidates = reply.decided.candidates() if reply.decided is not None else None
+    user.last_question_urgent = bool(event.emergency)
+
+
+def _forget_question(user: LineUser) -> None:
+    user.last_question = user.last_candidates = user.last_question_urgent = None
 
 
 def _forget_old_emergency(user: LineUser, now: dt.datetime) -> None:
