@@ -3,9 +3,9 @@
 Order for a text message: the emergency check first (``bot.emergency.check``, made once per message by the
 caller): a sure emergency gets the fixed guidance only, a possible one the guidance first and then the answer to
 the question. Then over-long text, greetings and thanks (canned), as the message's one classification
-(``bot.text_event``) says, then the retrieval decision, made once (``Decided``). When nothing
-matches, city staff are offered unless the message is clearly no city matter (``bot/scope.py``); even that scope
-reply ends with 「職員に聞く」, so no question is refused without a way to a person.
+(``bot.text_event``) says, then the retrieval decision, made once (``Decided``). When nothing matches, city staff
+are offered unless the message is clearly no city matter (``bot/scope.py``); even that scope reply ends with
+「職員に聞く」, so no question is refused without a way to a person.
 
 Every reply says which kind it is (``ReplyKind``), so analytics can count refusals, staff offers and answers
 apart without keeping any text.
@@ -133,8 +133,10 @@ class Conversation:
         text, classified here with ``emergency``, its ``bot.emergency.check`` when the caller made it already (it
         is made once per message). A sure emergency gets the guidance only, a possible one the guidance first and
         then the reply to the question."""
-        event = text if isinstance(text, TextEvent) else classify(text, check(text) if emergency is None
-                                                                  else emergency)
+        if isinstance(text, TextEvent):
+            event = text
+        else:
+            event = classify(text, check(text) if emergency is None else emergency)
         if not event.emergency:
             return self._reply_to_text(user_id, event)
         first = text_messages(guidance(event.emergency.kinds))
