@@ -3,9 +3,10 @@ nothing of LINE: the worker stores the replies as the citizen's channel renders 
 
 Order for a text message: the emergency check first (``bot.emergency.check``, made once per message by the
 caller): a sure emergency gets the fixed guidance only, a possible one the guidance first and then the answer to
-the question. Then over-long text, greetings and thanks (canned), then the retrieval decision. When nothing
-matches, city staff are offered unless the message is clearly no city matter (``bot/scope.py``); even that scope
-reply ends with 「職員に聞く」, so no question is refused without a way to a person.
+the question. Then over-long text, greetings and thanks (canned), as the message's one classification
+(``bot.text_event``) says, then the retrieval decision, made once (``Decided``). When nothing matches, city staff
+are offered unless the message is clearly no city matter (``bot/scope.py``); even that scope reply ends with
+「職員に聞く」, so no question is refused without a way to a person.
 
 Every reply says which kind it is (``ReplyKind``), so analytics can count refusals, staff offers and answers
 apart without keeping any text.
@@ -22,31 +23,28 @@ from bot.answers import AnswerView, entry_question, handoff_choice, parse_feedba
 from bot.categories import BY_SLUG, CATEGORIES, top_entries
 from bot.emergency import EmergencyCheck, check, guidance
 from bot.emergency_menu import emergency_menu
-from bot.language import language_reply, unsupported_language
+from bot.language import language_reply
 from bot.menu_actions import MenuAction, menu_data
 from bot.postback import PostbackSigner
 from bot.replies import MAX_CHOICES, MAX_REPLIES, PostbackChoice, Say, say, shorten
 from bot.scope import offers_staff
 from bot.several_questions import asks_several
+from bot.text_event import TextEvent, classify
 from bot.texts import LABELS, LABELS_EN, TEXT, TEXT_EN
 from knowledge.schema import FaqEntryData
 from retrieval.decision import Decision, DecisionKind, Reason
 from retrieval.engine import Retriever
-from retrieval.normalize import fold, is_latin_script
+from retrieval.normalize import is_latin_script
 
-__all__ = ["TEXT", "Conversation", "Reply", "ReplyKind", "after_guidance", "served_only"]
+__all__ = ["TEXT", "Conversation", "Decided", "Reply", "ReplyKind", "after_guidance", "served_only"]
 
-MAX_TEXT_CHARS = 1000
 SUGGEST_INTROS = {Reason.OTHER_PLACE: "suggest_other_place", Reason.TOPIC: "suggest_topic",
                   Reason.UNCOVERED: "suggest_uncovered"}
 RELATED_ENTRIES = 3
 STAFF_QUESTION_PREVIEW = 60
 NONE_FIT_ARGUMENT = "none"  # the hand-off button shown with suggestions: 「どれも違う」
 DECLINE_ARGUMENT = "offer"  # 「いいえ」 to the staff offer after a question the bot could not answer
-
-GREETINGS = ("こんにちは", "こんばんは", "おはよう", "はじめまして", "hello", "hi")
-THANKS = ("ありがとう", "助かりました", "たすかりました", "thank")
-NO_EMERGENCY = EmergencyCheck()
+BOT_VIEW_CANDIDATES = 5  # the candidates staff see on a ticket and routing weighs
 
 
 class ReplyKind(StrEnum):
@@ -66,14 +64,42 @@ STAFF_OFFERING = (ReplyKind.STAFF_OFFER, ReplyKind.LANGUAGE)  # replies that ask
 
 
 @dataclass(frozen=True)
+class Decided:
+    """One retrieval for a question: the decision, checked against the served entries it refers to (see
+    ``Conversation.decide``), and those entries. The reply, its capture and what staff and routing get
+    (``candidates``) all come from this one search."""
+
+    decision: Decision
+    entries: dict[str, FaqEntryData]
+
+    def candidates(self, limit: int = BOT_VIEW_CANDIDATES) -> list[dict[str, Any]]:
+        """What the bot thought of the question, for staff and for routing: the best candidates, each with its
+        category, score and whether the citizen was shown it (``shown``).
+
+        The ticket's team is weighed from all of these (``handoff.routing``), not taken from the top one alone.
+        """
+        decision, entries = self.decision, self.entries
+        shown: set[str] = set()  # what the reply offered: the suggestions, or the answer and its related entries
+        if decision.kind is DecisionKind.SUGGEST:
+            shown = {c.faq_id for c in decision.suggestions}
+        elif decision.kind is DecisionKind.ANSWER and decision.faq_id:
+            shown = {c.faq_id for c in decision.candidates[:RELATED_ENTRIES + 1]} | {decision.faq_id}
+        return [{"faq_id": c.faq_id, "question": entries[c.faq_id].question, "score": round(c.score, 3),
+                 "category": entries[c.faq_id].category, "shown": c.faq_id in shown}
+                for c in decision.candidates[:limit]]
+
+
+@dataclass(frozen=True)
 class Reply:
     """The replies to one text message, the decision they show (None when nothing was searched), their kind,
-    and for a ``LANGUAGE`` reply the code of the citizen's language."""
+    for a ``LANGUAGE`` reply the code of the citizen's language, and ``decided``: the retrieval behind the
+    decision (None when nothing was searched), whose candidates a hand-off or a decline of the question reuses."""
 
     messages: list[Say]
     decision: Decision | None
     kind: ReplyKind
     language: str | None = None
+    decided: Decided | None = None
 
 
 def after_guidance(guidance_messages: list[Say], messages: list[Say]) -> list[Say]:
@@ -103,32 +129,35 @@ class Conversation:
     def on_text(self, user_id: str, text: str) -> list[Say]:
         return self.reply(user_id, text).messages
 
-    def reply(self, user_id: str, text: str, emergency: EmergencyCheck | None = None) -> Reply:
-        """The reply to a text message. ``emergency``: the message's ``bot.emergency.check`` when the caller
-        made it already (it is made once per message); a sure emergency gets the guidance only, a possible one
-        the guidance first and then the reply to the question."""
-        emergency = check(text) if emergency is None else emergency
-        if not emergency:
-            return self._reply_to_text(user_id, text)
-        first = say(guidance(emergency.kinds))
-        if emergency.sure:
+    def reply(self, user_id: str, text: str | TextEvent, emergency: EmergencyCheck | None = None) -> Reply:
+        """The reply to a text message: ``text`` as the dispatcher classified it (``bot.text_event``), or a bare
+        text, classified here with ``emergency``, its ``bot.emergency.check`` when the caller made it already (it
+        is made once per message). A sure emergency gets the guidance only, a possible one the guidance first and
+        then the reply to the question."""
+        if isinstance(text, TextEvent):
+            event = text
+        else:
+            event = classify(text, check(text) if emergency is None else emergency)
+        if not event.emergency:
+            return self._reply_to_text(user_id, event)
+        first = say(guidance(event.emergency.kinds))
+        if event.emergency.sure:
             return Reply(first, None, ReplyKind.EMERGENCY)
-        reply = self._reply_to_text(user_id, text)
+        reply = self._reply_to_text(user_id, event)
         return replace(reply, messages=after_guidance(first, reply.messages))
 
-    def _reply_to_text(self, user_id: str, text: str) -> Reply:
-        if len(text) > MAX_TEXT_CHARS:
+    def _reply_to_text(self, user_id: str, event: TextEvent) -> Reply:
+        if event.too_long:
             return Reply(say(TEXT["too_long"]), None, ReplyKind.REPHRASE)
-        canned = _canned_reply(text)
-        if canned:
-            return Reply(say(canned), None, ReplyKind.CANNED)
-        language = unsupported_language(text)
+        if event.canned:
+            return Reply(say(event.canned), None, ReplyKind.CANNED)
+        language = event.language
         if language is not None:
             return Reply(self.language_offer(user_id, language), None, ReplyKind.LANGUAGE, language)
-        decision, entries = self.decide(text)
-        return self._decision_reply(user_id, decision, text, entries)
+        decided = self.decide(event.text)
+        return replace(self._decision_reply(user_id, decided.decision, event.text, decided.entries), decided=decided)
 
-    def decide(self, text: str) -> tuple[Decision, dict[str, FaqEntryData]]:
+    def decide(self, text: str) -> Decided:
         """The retriever's decision for ``text`` with the entries it refers to, all of them served.
 
         A publish swaps the served entries whole (``retrieval.engine.IndexGeneration``), possibly between the
@@ -138,13 +167,7 @@ class Conversation:
         decision, entries = self.retriever.decide(text), self.retriever.entries
         if served_only(decision, entries) is not decision:
             decision, entries = self.retriever.decide(text), self.retriever.entries
-        return served_only(decision, entries), entries
-
-    def is_question(self, text: str, emergency: EmergencyCheck = NO_EMERGENCY) -> bool:
-        """Whether ``reply`` would answer ``text`` as a question (not a sure emergency, over-long text or small
-        talk); ``emergency``: the message's emergency check (a possible emergency is still a question)."""
-        sure_emergency = bool(emergency) and emergency.sure
-        return not sure_emergency and len(text) <= MAX_TEXT_CHARS and _canned_reply(text) is None
+        return Decided(served_only(decision, entries), entries)
 
     def on_follow(self, user_id: str) -> list[Say]:
         privacy = TEXT["privacy"].format(retention_days=self.retention_days)
@@ -262,28 +285,16 @@ class Conversation:
 
     def confident_answer(self, user_id: str, text: str) -> tuple[list[Say], Decision] | None:
         """The answer to ``text`` and its decision when retrieval is confident (ANSWER), else None."""
-        decision, entries = self.decide(text)
+        decided = self.decide(text)
+        decision = decided.decision
         if decision.kind is DecisionKind.ANSWER and decision.faq_id:
-            return self._decision_reply(user_id, decision, text, entries).messages, decision
+            return self._decision_reply(user_id, decision, text, decided.entries).messages, decision
         return None
 
-    def bot_view(self, question: str, limit: int = 5) -> list[dict[str, Any]]:
-        """What the bot thought of ``question``, for staff and for routing: the best candidates, each with its
-        category, score and whether the citizen was shown it (``shown``).
-
-        The ticket's team is weighed from all of these (``handoff.routing``), not taken from the top one alone.
-        """
-        decision, entries = self.decide(question)
-        shown: set[str] = set()  # what the reply offered: the suggestions, or the answer and its related entries
-        if decision.kind is DecisionKind.SUGGEST:
-            shown = {c.faq_id for c in decision.suggestions}
-        elif decision.kind is DecisionKind.ANSWER and decision.faq_id:
-            shown = {c.faq_id for c in decision.candidates[:RELATED_ENTRIES + 1]} | {decision.faq_id}
-        candidates: list[dict[str, Any]] = [
-            {"faq_id": c.faq_id, "question": entries[c.faq_id].question, "score": round(c.score, 3),
-             "category": entries[c.faq_id].category, "shown": c.faq_id in shown}
-            for c in decision.candidates[:limit]]
-        return candidates
+    def bot_view(self, question: str, limit: int = BOT_VIEW_CANDIDATES) -> list[dict[str, Any]]:
+        """What the bot thinks of ``question`` now, for staff and for routing (``Decided.candidates``), from a new
+        search: a question the citizen typed keeps the candidates of its own search instead (``Reply.decided``)."""
+        return self.decide(question).candidates(limit)
 
     def answer(self, user_id: str, entry: FaqEntryData, related: Sequence[str], *,
                english: bool = False) -> list[Say]:
@@ -322,16 +333,4 @@ def served_only(decision: Decision, entries: dict[str, FaqEntryData]) -> Decisio
     if lost:
         return Decision(DecisionKind.HANDOFF, Reason.LOW_CONFIDENCE, decision.confidence, None, candidates)
     return replace(decision, candidates=candidates, suggestions=suggestions)
-
-
-def _canned_reply(text: str) -> str | None:
-    """A short reply for a bare greeting or thanks (not for a question that starts with one)."""
-    folded = fold(text).strip("!！。.、,～〜 ")
-    if len(folded) > 12:
-        return None
-    if any(folded.startswith(word) for word in THANKS):
-        return TEXT["thanks"]
-    if any(folded.startswith(word) for word in GREETINGS):
-        return TEXT["greeting"]
-    return None
 

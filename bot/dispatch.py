@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from typing import Any
 
 from sqlmodel import Session, col, delete
 
@@ -13,14 +14,15 @@ from bot.answers import split_language
 from bot.categories import BY_SLUG as CATEGORY_SLUGS
 from bot.channel import EventKind, Incoming
 from bot.choices import chosen_for, remember_choice
-from bot.conversation import DECLINE_ARGUMENT, NONE_FIT_ARGUMENT, TEXT, Conversation, after_guidance
+from bot.conversation import DECLINE_ARGUMENT, NONE_FIT_ARGUMENT, TEXT, Conversation, Reply, after_guidance
 from bot.desk import CANCEL_ARGUMENT, CityDesk, ForgottenTickets, OpenTicket
-from bot.emergency import EmergencyCheck, check, guidance
+from bot.emergency import check, guidance
 from bot.interactions import delete_user_interactions
 from bot.menu_actions import CATEGORY_ACTIONS, MenuAction, parse_menu_data
 from bot.models import InboxEvent, LineUser, OutboxMessage
 from bot.postback import is_fresh, timestamp_argument
 from bot.replies import MAX_REPLIES, PostbackChoice, Say, say
+from bot.text_event import Command, TextEvent, classify
 from core.clock import as_utc, utcnow
 from knowledge.unanswered import delete_user_unanswered
 from retrieval.query_embedding import embedding_of
@@ -30,8 +32,6 @@ logger = logging.getLogger(__name__)
 RATE_LIMIT_MESSAGES = 20
 RATE_WINDOW = dt.timedelta(minutes=1)
 SLOW_DOWN_FOR = dt.timedelta(minutes=5)
-DELETE_COMMANDS = ("データ削除", "データさくじょ", "でーたさくじょ")
-CANCEL_COMMANDS = ("キャンセル", "きゃんせる", "取り消し", "取消", "とりけし", "取り消す")
 URGENT_AFTER_EMERGENCY = dt.timedelta(hours=24)
 DELETE_CONFIRM_FOR = dt.timedelta(minutes=10)  # an older 「削除する」 button no longer deletes
 DELETE_CANCEL_ARGUMENT = "delete"
@@ -93,12 +93,14 @@ class EventDispatcher:
         return []
 
     def _text(self, session: Session, user: LineUser, text: str, now: dt.datetime) -> list[Say]:
-        """A text message: the emergency check is made once here and passed on. A sure emergency gets the fixed
-        guidance only, whatever the state or rate; a possible one the guidance first, then the usual reply."""
-        emergency = check(text)
+        """A text message: it is classified once here (``bot.text_event``, with the one emergency check) and the
+        classification passed on. A sure emergency gets the fixed guidance only, whatever the state or rate; a
+        possible one the guidance first, then the usual reply."""
+        event = classify(text, check(text))
+        emergency = event.emergency
         ticket = self.desk.open_ticket_of(session, user.user_id)
         if not emergency:
-            return self._ordinary_text(session, user, ticket, text, now, emergency)
+            return self._ordinary_text(session, user, ticket, event, now)
         user.last_emergency_at = now
         user.last_emergency_text = text[:1000]  # shown in a ticket opened within URGENT_AFTER_EMERGENCY
         joined = None
@@ -106,15 +108,16 @@ class EventDispatcher:
             joined = self.desk.add_message(session, user, ticket, text, now, urgent=True)
         if emergency.sure:
             return say(guidance(emergency.kinds))
-        return self._ordinary_text(session, user, ticket, text, now, emergency, joined)
+        return self._ordinary_text(session, user, ticket, event, now, joined)
 
-    def _ordinary_text(self, session: Session, user: LineUser, ticket: OpenTicket | None, text: str, now: dt.datetime,
-                       emergency: EmergencyCheck, joined: list[Say] | None = None) -> list[Say]:
+    def _ordinary_text(self, session: Session, user: LineUser, ticket: OpenTicket | None, event: TextEvent,
+                       now: dt.datetime, joined: list[Say] | None = None) -> list[Say]:
         """Commands, the rate limit, a follow-up on the open ticket, or the conversation's reply; after the
         guidance when the message may be an emergency. ``joined``: the message has joined the ticket's thread
         already, with this acknowledgement."""
+        text, emergency = event.text, event.emergency
         first = say(guidance(emergency.kinds)) if emergency else []
-        if text.strip() in DELETE_COMMANDS:
+        if event.command is Command.DELETE:
             return after_guidance(first, self._confirm_deletion(user.user_id, now))
         limited = self._rate_limited(user, now)
         if limited is not None:
@@ -122,22 +125,23 @@ class EventDispatcher:
                 self.desk.add_message(session, user, ticket, text, now)
             return after_guidance(first, limited)
         if ticket is not None:
-            if text.strip() in CANCEL_COMMANDS:
+            if event.command is Command.CANCEL:
                 return after_guidance(first, self.desk.cancel(session, user, now))
-            return after_guidance(first, self._follow_up(session, user, ticket, text, now, joined))
-        if self.conversation.is_question(text, emergency):  # small talk keeps the question 👎/「職員に相談」 refer to
-            user.last_question = text[:1000]
-        reply = self.conversation.reply(user.user_id, text, emergency)  # the guidance first, when it may be one
+            return after_guidance(first, self._follow_up(session, user, ticket, event, now, joined))
+        reply = self.conversation.reply(user.user_id, event)  # the guidance first, when it may be one
+        if event.is_question:  # small talk keeps the question 👎/「職員に相談」 refer to
+            _remember_question(user, event, reply)
         capture.reply(session, user_id=user.user_id, at=now, text=text, given=reply)
         return reply.messages
 
-    def _follow_up(self, session: Session, user: LineUser, ticket: OpenTicket, text: str, now: dt.datetime,
+    def _follow_up(self, session: Session, user: LineUser, ticket: OpenTicket, event: TextEvent, now: dt.datetime,
                    joined: list[Say] | None = None) -> list[Say]:
         """A message while a ticket is open joins its thread (``joined``: it has, with this acknowledgement); a new
         question the bot surely knows is answered too. Never silent: a follow-up within a burst, which the desk
         does not acknowledge again, still gets a short note that staff got it."""
+        text = event.text
         acknowledgement = self.desk.add_message(session, user, ticket, text, now) if joined is None else joined
-        answer = self.conversation.confident_answer(user.user_id, text) if self.conversation.is_question(text) else None
+        answer = self.conversation.confident_answer(user.user_id, text) if event.is_question else None
         if answer is None:
             return acknowledgement or _noted(ticket)
         messages, decision = answer
@@ -197,14 +201,23 @@ class EventDispatcher:
             return
         if action == "browse":  # the entry's question is what a 👎 →「職員に聞く」 would send
             user.last_question = entry.question[:1000]
+            user.last_candidates = user.last_question_urgent = None  # not searched: a hand-off searches it
         remember_choice(user, category=entry.category, faq_id=faq_id)
         capture.choice(session, user=user, at=now, faq_id=faq_id, english=english, suggested=action == "choose")
 
     def _declined(self, session: Session, user: LineUser, now: dt.datetime) -> None:
         """「いいえ」 to the staff offer: the question is kept (masked) for editors, with what the bot found."""
         question = user.last_question
-        candidates = [c["faq_id"] for c in self.conversation.bot_view(question)] if question else []
+        candidates = [c["faq_id"] for c in self._bot_view_of(user, question)] if question else []
         capture.handoff_declined(session, user=user, at=now, candidates=candidates)
+
+    def _bot_view_of(self, user: LineUser, question: str) -> list[dict[str, Any]]:
+        """What the bot found for the citizen's last question: kept from its own search when it was asked, else
+        searched now (``Conversation.bot_view``): an entry's question (tapped in a category list), a question
+        in a language the bot does not speak (not searched when asked), a row from before migration 0016."""
+        if user.last_candidates is not None:
+            return user.last_candidates
+        return self.conversation.bot_view(question)
 
     def _menu(self, session: Session, user: LineUser, action: MenuAction, now: dt.datetime) -> list[Say]:
         """The rich menu (unsigned, shared by all users): only what typing could also get."""
@@ -243,23 +256,39 @@ class EventDispatcher:
         question = user.last_question
         if not question:
             return say(REPLIES["handoff_nothing"])
-        candidates = self.conversation.bot_view(question)
-        embedding = embedding_of(self.conversation.retriever, question)  # the vector bot_view computed, for routing
+        candidates = self._bot_view_of(user, question)  # the question's own search, not a new one
+        urgent = user.last_question_urgent
+        if urgent is None:
+            urgent = bool(check(question))
+        # The question's vector, for routing: from the retriever's memo of its search when warm (never a search).
+        embedding = embedding_of(self.conversation.retriever, question)
         chosen_entry, chosen_category = chosen_for(user, question)
         last_emergency = as_utc(user.last_emergency_at)
         recent_emergency = last_emergency is not None and now - last_emergency < URGENT_AFTER_EMERGENCY
-        user.last_question = None  # one question, one ticket (a second tap on the old button opens nothing)
+        _forget_question(user)  # one question, one ticket (a second tap on the old button opens nothing)
         capture.handoff_sent(session, user_id=user.user_id, at=now, text=question)
         # Only the ticket's own words make it 至急; an emergency message sent before it is shown with its time.
         return self.desk.open_ticket(session, user, question=question, candidates=candidates,
                                      category=chosen_category, chosen_entry=chosen_entry, embedding=embedding,
-                                     urgent=bool(check(question)), now=now,
+                                     urgent=urgent, now=now,
                                      earlier_emergency=user.last_emergency_text if recent_emergency else None)
 
 
 def _noted(ticket: OpenTicket) -> list[Say]:
     """The short acknowledgement of a message that joined the open ticket's thread without another reply."""
     return say(TEXT["follow_up_noted"].format(ticket_id=ticket.id))
+
+
+def _remember_question(user: LineUser, event: TextEvent, reply: Reply) -> None:
+    """``event`` is the citizen's question now (what 👎, 「職員に聞く」 and the staff offer refer to), with what its
+    one search found and whether it had emergency words, for a hand-off or decline of it."""
+    user.last_question = event.text[:1000]
+    user.last_candidates = reply.decided.candidates() if reply.decided is not None else None
+    user.last_question_urgent = bool(event.emergency)
+
+
+def _forget_question(user: LineUser) -> None:
+    user.last_question = user.last_candidates = user.last_question_urgent = None
 
 
 def _forget_old_emergency(user: LineUser, now: dt.datetime) -> None:

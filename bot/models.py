@@ -47,6 +47,13 @@ class LineUser(SQLModel, table=True):
     user_id: str = Field(primary_key=True, max_length=100)
     active: bool = True
     last_question: str | None = Field(default=None, max_length=1000)
+    # What the one search for ``last_question`` found (``Conversation.bot_view`` rows: faq_id, question, score,
+    # category, shown) and whether the question itself had emergency words: a hand-off or a decline of it reuses
+    # them instead of searching again. None when not known (an entry's question, rows from before 0016): the
+    # hand-off then searches.
+    last_candidates: list[dict[str, Any]] | None = Field(default=None,
+                                                          sa_column=Column(JSON(none_as_null=True), nullable=True))
+    last_question_urgent: bool | None = None
     first_seen: dt.datetime = Field(default_factory=utcnow)
     last_seen: dt.datetime = Field(default_factory=utcnow)
     window_started_at: dt.datetime | None = None
