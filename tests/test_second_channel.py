@@ -23,9 +23,10 @@ from bot.channel import DEFAULT_CHANNEL, Citizen, EventKind, Inbound, Incoming, 
 from bot.conversation import Conversation
 from bot.delivery import BeforeCall, Delivery, DeliveryResult, Outgoing
 from bot.dispatch import EventDispatcher
-from bot.inbox import store_events
+from bot.inbox import inbox_row, store_and_commit
 from bot.line.channel import LineChannel, LineRenderer
 from bot.line.client import LineSender
+from bot.line.inbox import store_events
 from bot.models import InboxEvent, LineUser, OutboxMessage
 from bot.replies import Say
 from bot.texts import LABELS
@@ -94,11 +95,9 @@ class TwoChannels:
     def send(self, **payload: str) -> list[dict[str, Any]]:
         """One event of the visitor, handled and delivered; the messages the memory channel delivered for it."""
         self.events += 1
-        with Session(self.engine) as session:
-            session.add(InboxEvent(webhook_event_id=f"memory-{self.events}", event_type="message",
-                                   channel="memory", line_user_id=VISITOR.key,
-                                   payload={"visitor": VISITOR.external_id, **payload}))
-            session.commit()
+        row = inbox_row(channel="memory", event_id=f"memory-{self.events}", event_type="message",
+                        user_key=VISITOR.key, payload={"visitor": VISITOR.external_id, **payload})
+        assert store_and_commit(self.engine, [row, row]).stored == 1  # stored once per event id, as LINE's are
         return self.run()
 
     def run(self) -> list[dict[str, Any]]:
