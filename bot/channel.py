@@ -122,6 +122,56 @@ class Channel(Renderer, Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class Said:
+    """What one stored event of a citizen showed in their one-to-one chat, as staff read it.
+
+    ``kind``: ``TEXT`` (``text``: what they wrote), ``POSTBACK`` (``data``: the tapped choice's) or
+    ``OTHER_MESSAGE`` (``message_kind``: what they sent instead of text, e.g. image, sticker).
+    """
+
+    at: dt.datetime  # when the citizen acted (as ``Inbound.at``)
+    kind: EventKind
+    text: str = ""
+    data: str = ""
+    message_kind: str = ""
+
+
+@dataclass(frozen=True)
+class Offered:
+    """A button the bot offered: ``label``; ``data`` it sends back when tapped (None: it sends nothing back, e.g.
+    a link); ``shows``: what the chat shows as the citizen's when it is tapped."""
+
+    label: str
+    data: str | None
+    shows: str
+
+
+@dataclass(frozen=True)
+class Shown:
+    """One stored message of the bot as the citizen saw it: its text and the buttons offered with it."""
+
+    text: str
+    buttons: tuple[Offered, ...] = ()
+
+
+class Transcriber(Protocol):
+    """Reads a channel's stored rows back for staff: the console shows a ticket's chat with it
+    (``handoff.timeline``)."""
+
+    @property
+    def name(self) -> str: ...
+
+    def said(self, event: InboxEvent) -> Said | None:
+        """What ``event`` (stored with this channel's name) showed in the citizen's one-to-one chat; None for the
+        rest (follows, group chats, ...)."""
+        ...
+
+    def shown(self, messages: Sequence[dict[str, Any]]) -> list[Shown]:
+        """An outbox row's messages (as this channel's ``render`` stored them), as the citizen saw them."""
+        ...
+
+
 class UnknownChannelError(LookupError):
     """A row names a channel this process has not wired."""
 

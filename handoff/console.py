@@ -121,7 +121,7 @@ def _ticket_page(request: Request, session: Session, staff: StaffUser, desk: Sta
     staff_actions.mark_read(session, staff, ticket)
     session.commit()
     context = {
-        **thread_context(session, ticket), "status_labels": STATUS_LABELS, "note_text": note_text,
+        **thread_context(session, ticket, desk.transcribers), "status_labels": STATUS_LABELS, "note_text": note_text,
         "canned_replies": canned.replies_of(session, [ticket.team]), "max_note": notes.MAX_NOTE_CHARS,
         "candidates": candidate_rows(ticket, desk.retriever.entries), "can_reply": can_reply(ticket, staff),
         "teams": [team for team in desk.routing.teams if team != ticket.team], "faq_query": query,
@@ -151,7 +151,7 @@ def ticket_thread(ticket_id: int, request: Request, session: SessionDep, staff: 
     ticket = _visible(session, staff, desk, ticket_id)
     if ticket is None or ticket.id is None:
         return _missing(request, staff)
-    return render(request, "_thread.html", thread_context(session, ticket), staff=staff)
+    return render(request, "_thread.html", thread_context(session, ticket, desk.transcribers), staff=staff)
 
 
 @router.get("/tickets/{ticket_id}/faq", response_class=HTMLResponse)

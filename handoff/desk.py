@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from fastapi import Request
 
-from bot.channel import Renderer
+from bot.channel import Renderer, Transcriber
 from bot.postback import PostbackSigner
 from handoff.hours import BusinessCalendar
 from handoff.replies import CitizenReplies
@@ -35,13 +35,14 @@ class StaffDesk:
     replies: CitizenReplies
     retriever: Retriever
     renderers: Mapping[str, Renderer]  # each wired channel's, by name: staff answers go out through the ticket's
+    transcribers: Mapping[str, Transcriber]  # each wired channel's, by name: a ticket's chat as staff read it
     shared_queue: bool = False  # every staff member sees every team's tickets (small cities)
 
     @classmethod
     def from_settings(cls, settings: HandoffSettings, retriever: Retriever, signer: PostbackSigner,
-                      renderers: Mapping[str, Renderer]) -> StaffDesk:
+                      renderers: Mapping[str, Renderer], transcribers: Mapping[str, Transcriber]) -> StaffDesk:
         return cls(routing_from(settings), BusinessCalendar(settings.business_hours), CitizenReplies(signer),
-                   retriever, renderers, settings.handoff_shared_queue)
+                   retriever, renderers, transcribers, settings.handoff_shared_queue)
 
 
 def get_staff_desk(request: Request) -> StaffDesk:
@@ -49,6 +50,7 @@ def get_staff_desk(request: Request) -> StaffDesk:
     desk: StaffDesk | None = getattr(request.app.state, "staff_desk", None)
     if desk is None:
         services = request.app.state.services
-        desk = StaffDesk.from_settings(services.settings, services.retriever, services.signer, services.renderers)
+        desk = StaffDesk.from_settings(services.settings, services.retriever, services.signer, services.renderers,
+                                       services.transcribers)
         request.app.state.staff_desk = desk
     return desk

@@ -11,6 +11,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from sqlmodel import Session
 
+from bot.channel import Transcriber
 from console import audit
 from console.accounts.models import StaffUser
 from console.web import render
@@ -49,14 +50,15 @@ def ticket_gone(request: Request, session: Session, staff: StaffUser, ticket_id:
     return render(request, "ticket_gone.html", context, staff=staff, status_code=410 if deleted else 404)
 
 
-def thread_context(session: Session, ticket: Ticket) -> dict[str, Any]:
-    """What ``_thread.html`` needs: the whole conversation, staff named, and the assignee's name."""
+def thread_context(session: Session, ticket: Ticket, transcribers: Mapping[str, Transcriber]) -> dict[str, Any]:
+    """What ``_thread.html`` needs: the whole conversation, staff named, and the assignee's name
+    (``transcribers``: the wired channels', which read the citizen's chat back)."""
     assert ticket.id is not None
     messages, notes = thread(session, ticket.id), notes_of(session, ticket.id)
     names = staff_names(session, [ticket.assignee_id, *(m.staff_user_id for m in messages),
                                   *(n.staff_user_id for n in notes)])
     lines = conversation(session, ticket, messages=messages, notes=notes, names=names,
-                         deliveries=staff_actions.delivery_states(session, ticket.id))
+                         deliveries=staff_actions.delivery_states(session, ticket.id), transcribers=transcribers)
     return {"ticket": ticket, "lines": lines, "assignee_name": names.get(ticket.assignee_id or 0, ""),
             "emergency_count": sum(1 for line in lines if line.emergency)}
 

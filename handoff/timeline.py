@@ -1,8 +1,9 @@
 """The whole conversation of a ticket, as staff read it in the console: one list ordered by time.
 
-It joins what is already kept, without copying citizen text anywhere: the citizen's LINE events
-(``bot_inbox_event.payload``) and the bot's replies as LINE message objects (``bot_outbox_message.messages``) of
-the ticket's citizen, from a while before the ticket was opened; the ticket's own thread (citizen, staff and
+It joins what is already kept, without copying citizen text anywhere: the citizen's events
+(``bot_inbox_event.payload``) and the bot's replies (``bot_outbox_message.messages``) of the ticket's citizen, from
+a while before the ticket was opened, each read back by the channel that stored it (``bot.channel.Transcriber``,
+picked by the row's ``channel``); the ticket's own thread (citizen, staff and
 system lines, ``handoff_ticket_message``); and the staff's internal notes. A 「データ削除」 deletes those rows, so
 the view forgets with them. Only one-to-one chats count: a group's messages never appear in a citizen's ticket.
 
@@ -13,13 +14,13 @@ which marks emergency words. The bot's reply to an event is placed right after t
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from sqlmodel import Session, col, select
 
-from bot.inbox import MAX_EVENT_AGE, event_time
+from bot.channel import EventKind, Shown, Transcriber
+from bot.inbox import MAX_EVENT_AGE
 from bot.models import InboxEvent, OutboxMessage
 from console.accounts.models import StaffUser
 from core.clock import as_utc, utcnow
@@ -91,23 +92,26 @@ def _chat_of(session: Session, ticket: Ticket, start: dt.datetime, end: dt.datet
         select(OutboxMessage).where(col(OutboxMessage.line_user_id) == ticket.line_user_id,
                                     col(OutboxMessage.created_at) >= start, col(OutboxMessage.created_at) <= end)
         .order_by(col(OutboxMessage.id).desc()).limit(MAX_ROWS)).all()
-    one_to_one = [e for e in events if (e.payload.get("source") or {}).get("type", "user") == "user"]
-    return _Citizen(one_to_one, [r for r in replies if r.id not in staff_outbox])
+    return _Citizen(list(events), [r for r in replies if r.id not in staff_outbox])
 
 
 Offers = dict[str, list[tuple[dt.datetime, str]]]
 
 
-def _button_labels(replies: Iterable[OutboxMessage]) -> Offers:
-    """Postback data → when it was offered and what the chat shows when it is tapped (display text, else label)."""
+def _shown(transcribers: Mapping[str, Transcriber], reply: OutboxMessage) -> list[Shown]:
+    """An outbox row's messages as its channel says the citizen saw them; nothing for a channel not wired."""
+    transcriber = transcribers.get(reply.channel)
+    return transcriber.shown(reply.messages) if transcriber is not None else []
+
+
+def _button_labels(replies: Iterable[tuple[OutboxMessage, list[Shown]]]) -> Offers:
+    """Choice data → when it was offered and what the chat shows when it is tapped (display text, else label)."""
     offers: Offers = {}
-    for reply in sorted(replies, key=lambda r: r.id or 0):
-        for message in reply.messages:
-            for item in (message.get("quickReply") or {}).get("items", []):
-                action = item.get("action") or {}
-                if isinstance(action.get("data"), str):
-                    label = str(action.get("displayText") or action.get("label") or "")
-                    offers.setdefault(action["data"], []).append((as_utc(reply.created_at), label))
+    for reply, shown in sorted(replies, key=lambda pair: pair[0].id or 0):
+        for message in shown:
+            for button in message.buttons:
+                if button.data is not None:
+                    offers.setdefault(button.data, []).append((as_utc(reply.created_at), button.shows))
     return offers
 
 
@@ -119,33 +123,29 @@ def _tapped_label(offers: Offers, data: str, received: dt.datetime) -> str:
     return (earlier or [label for _, label in made] or [TAPPED])[-1] or TAPPED
 
 
-def _event_line(event: InboxEvent, offers: Offers) -> Line | None:
-    """The citizen's side of one LINE event: a text, a tapped button, a sticker or photo; None for the rest."""
-    at = event_time(event.payload, as_utc(event.received_at))
-    seq = event.id or 0
-    if event.event_type == "postback":
-        data = str((event.payload.get("postback") or {}).get("data", ""))
-        return Line("citizen", at, _tapped_label(offers, data, as_utc(event.received_at)), tapped=True, seq=seq)
-    message = event.payload.get("message") or {}
-    if event.event_type != "message" or not isinstance(message, dict):
+def _event_line(transcribers: Mapping[str, Transcriber], event: InboxEvent, offers: Offers) -> Line | None:
+    """The citizen's side of one event: a text, a tapped button, a sticker or photo; None for the rest (and for
+    a channel not wired)."""
+    transcriber = transcribers.get(event.channel)
+    said = transcriber.said(event) if transcriber is not None else None
+    if said is None:
         return None
-    if message.get("type") == "text":
-        return Line("citizen", at, str(message.get("text", ""))[:MAX_TEXT_CHARS], seq=seq)
-    return Line("citizen", at, MEDIA.get(str(message.get("type")), "（メッセージ）"), seq=seq)
+    seq = event.id or 0
+    if said.kind == EventKind.POSTBACK:
+        return Line("citizen", said.at, _tapped_label(offers, said.data, as_utc(event.received_at)), tapped=True,
+                    seq=seq)
+    if said.kind == EventKind.TEXT:
+        return Line("citizen", said.at, said.text[:MAX_TEXT_CHARS], seq=seq)
+    if said.kind == EventKind.OTHER_MESSAGE:
+        return Line("citizen", said.at, MEDIA.get(said.message_kind, "（メッセージ）"), seq=seq)
+    return None
 
 
-def bot_lines(messages: list[dict[str, Any]], at: dt.datetime, seq: int) -> list[Line]:
-    """LINE message objects as the citizen saw them: the text, and the labels of the buttons offered with it."""
-    lines = []
-    for message in messages:
-        if message.get("type") == "text":
-            text = str(message.get("text", ""))[:MAX_TEXT_CHARS]
-        else:
-            text = str(message.get("altText") or f"（{message.get('type', 'メッセージ')}）")[:MAX_TEXT_CHARS]
-        items = (message.get("quickReply") or {}).get("items", [])
-        choices = tuple(str((item.get("action") or {}).get("label", "")) for item in items)
-        lines.append(Line("bot", at, text, choices=tuple(c for c in choices if c), rank=REPLY, seq=seq))
-    return lines
+def bot_lines(messages: Sequence[Shown], at: dt.datetime, seq: int) -> list[Line]:
+    """The bot's messages as the citizen saw them: the text, and the labels of the buttons offered with it."""
+    return [Line("bot", at, message.text[:MAX_TEXT_CHARS],
+                 choices=tuple(button.label for button in message.buttons if button.label), rank=REPLY, seq=seq)
+            for message in messages]
 
 
 def _thread_lines(ticket: Ticket, messages: list[TicketMessage], names: Mapping[int, str],
@@ -171,22 +171,24 @@ def _without_copies(chat: list[Line], own: list[Line]) -> list[Line]:
 
 
 def conversation(session: Session, ticket: Ticket, *, messages: list[TicketMessage], notes: list[TicketNote],
-                 names: Mapping[int, str], deliveries: Mapping[int, str], now: dt.datetime | None = None,
-                 ) -> list[Line]:
+                 names: Mapping[int, str], deliveries: Mapping[int, str],
+                 transcribers: Mapping[str, Transcriber], now: dt.datetime | None = None) -> list[Line]:
     """The ticket's conversation, oldest first: the chat before it, its thread, the bot's replies, notes.
 
     ``messages`` and ``notes``: the ticket's thread (``handoff.queue.thread``) and notes (``notes_of``), read once
     by the caller, who names their authors; ``names``: staff display names by id; ``deliveries``: delivery
-    states of staff answers by message id.
+    states of staff answers by message id; ``transcribers``: the wired channels' (by name), which read their
+    stored events and replies back.
     """
     start, end = _window(ticket, now or utcnow())
     staff_outbox = {m.outbox_message_id for m in messages if m.outbox_message_id is not None}
     chat = _chat_of(session, ticket, start, end, staff_outbox)
-    labels = _button_labels(chat.replies)
-    event_lines = {e.id: line for e in chat.events if (line := _event_line(e, labels)) is not None}
+    shown = [(r, _shown(transcribers, r)) for r in chat.replies]
+    labels = _button_labels(shown)
+    event_lines = {e.id: line for e in chat.events if (line := _event_line(transcribers, e, labels)) is not None}
     times = {event_id: line.at for event_id, line in event_lines.items()}
-    replies = [line for r in chat.replies
-               for line in bot_lines(r.messages, times.get(r.inbox_event_id) or as_utc(r.created_at), r.id or 0)]
+    replies = [line for r, messages_shown in shown
+               for line in bot_lines(messages_shown, times.get(r.inbox_event_id) or as_utc(r.created_at), r.id or 0)]
     own = _thread_lines(ticket, messages, names, deliveries)
     note_lines = [Line("note", as_utc(n.created_at), n.text, anchor=f"note-{n.id}",
                        author=names.get(n.staff_user_id or 0, ""), rank=NOTE, seq=n.id or 0)

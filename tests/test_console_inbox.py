@@ -202,7 +202,7 @@ def test_thread_reads_the_tickets_messages_and_notes_once(console: Console) -> N
         assert ticket is not None
         event.listen(engine, "before_cursor_execute", seen)
         try:
-            context = thread_context(session, ticket)
+            context = thread_context(session, ticket, console.services.transcribers)
         finally:
             event.remove(engine, "before_cursor_execute", seen)
     assert [line.kind for line in context["lines"]].count("note") == 1

@@ -39,7 +39,7 @@ def test_save_entry_updates_in_place(database_url: str, mini_pack: Pack) -> None
 
 
 def test_inbox_stores_each_event_once(database_url: str) -> None:
-    from bot.inbox import store_events
+    from bot.line.inbox import store_events
     from bot.models import InboxEvent
 
     migrate(database_url)

@@ -20,8 +20,8 @@ from linebot.v3.messaging import AsyncMessagingApi, Configuration
 from sqlmodel import Session, select
 
 from bot.conversation import Conversation
-from bot.inbox import store_events
 from bot.line.client import BeforeCall, DeliveryResult, LineApiClient, LineSender, Outgoing, count_nothing
+from bot.line.inbox import store_events
 from bot.models import OutboxMessage
 from bot.postback import PostbackSigner
 from bot.worker import BotWorker

@@ -19,22 +19,25 @@ from typing import Any
 import pytest
 from sqlmodel import Session, select
 
-from bot.channel import DEFAULT_CHANNEL, Citizen, EventKind, Inbound, Incoming, citizen_of
+from bot.channel import DEFAULT_CHANNEL, Citizen, EventKind, Inbound, Incoming, Offered, Said, Shown, citizen_of
 from bot.conversation import Conversation
 from bot.delivery import BeforeCall, Delivery, DeliveryResult, Outgoing
 from bot.dispatch import EventDispatcher
-from bot.inbox import store_events
+from bot.inbox import inbox_row, store_and_commit
 from bot.line.channel import LineChannel, LineRenderer
 from bot.line.client import LineSender
+from bot.line.inbox import store_events
 from bot.models import InboxEvent, LineUser, OutboxMessage
 from bot.replies import Say
 from bot.texts import LABELS
 from bot.worker import BotWorker
 from console.accounts.models import StaffUser
+from core.clock import as_utc
 from handoff import staff_actions
 from handoff.desk import StaffDesk, citizen_desk_from
 from handoff.models import Ticket
 from handoff.replies import TEXT as TICKET_TEXT
+from handoff.ticket_view import thread_context
 from tests.conftest import MINI_PACK
 from tests.test_line_client import FakeMessagingApi
 from tests.test_worker import USER, text_event
@@ -51,7 +54,7 @@ UNANSWERABLE = "道路に穴があいてる"  # a city matter no entry covers: s
 
 class MemoryChannel:
     """A chat window that keeps what it delivers: events ``{"visitor", "text"}`` or ``{"visitor", "choice"}``,
-    messages ``{"text", "buttons": [{"label", "data"}]}``."""
+    messages ``{"text", "buttons": [{"label", "data"}]}``; it reads both back for staff (``Transcriber``)."""
 
     name = "memory"
     max_attempts = 3
@@ -76,6 +79,16 @@ class MemoryChannel:
         self.delivered.append((outgoing.user_id, list(outgoing.messages)))
         return DeliveryResult(Delivery.PUSHED, 1)
 
+    def said(self, event: InboxEvent) -> Said | None:
+        at = as_utc(event.received_at)
+        if "choice" in event.payload:
+            return Said(at, EventKind.POSTBACK, data=event.payload["choice"])
+        return Said(at, EventKind.TEXT, text=event.payload["text"])
+
+    def shown(self, messages: Sequence[dict[str, Any]]) -> list[Shown]:
+        return [Shown(m["text"], tuple(Offered(b["label"], b["data"], b["label"]) for b in m["buttons"]))
+                for m in messages]
+
 
 class TwoChannels:
     """A real worker (dispatcher, conversation, citizen desk) with LINE and the memory channel wired."""
@@ -88,17 +101,16 @@ class TwoChannels:
         line = LineChannel(LineSender(self.line_api, base_delay=0.0), services.retriever)
         self.worker = BotWorker(self.engine, dispatcher, [line, self.memory])
         self.staff_desk = StaffDesk.from_settings(services.settings, services.retriever, services.signer,
+                                                  {"line": LineRenderer(), "memory": self.memory},
                                                   {"line": LineRenderer(), "memory": self.memory})
         self.events = 0
 
     def send(self, **payload: str) -> list[dict[str, Any]]:
         """One event of the visitor, handled and delivered; the messages the memory channel delivered for it."""
         self.events += 1
-        with Session(self.engine) as session:
-            session.add(InboxEvent(webhook_event_id=f"memory-{self.events}", event_type="message",
-                                   channel="memory", line_user_id=VISITOR.key,
-                                   payload={"visitor": VISITOR.external_id, **payload}))
-            session.commit()
+        row = inbox_row(channel="memory", event_id=f"memory-{self.events}", event_type="message",
+                        user_key=VISITOR.key, payload={"visitor": VISITOR.external_id, **payload})
+        assert store_and_commit(self.engine, [row, row]).stored == 1  # stored once per event id, as LINE's are
         return self.run()
 
     def run(self) -> list[dict[str, Any]]:
@@ -179,6 +191,25 @@ def test_a_staff_answer_goes_back_through_the_tickets_channel(bot: TwoChannels) 
     with Session(bot.engine) as session:
         rows = session.exec(select(OutboxMessage).order_by(OutboxMessage.id)).all()  # type: ignore[arg-type]
         assert {(row.channel, row.status) for row in rows} == {("memory", "delivered")}
+
+
+def test_staff_read_the_memory_citizens_chat_on_the_ticket(bot: TwoChannels) -> None:
+    """The ticket page's conversation shows what the memory citizen wrote and tapped, and the bot's replies,
+    read back by the memory channel (as LINE's rows are by LINE)."""
+    [answer, *_] = bot.send(text=ANSWERABLE)
+    [offer] = bot.send(text=UNANSWERABLE)
+    [opened] = bot.send(choice=button(offer, LABELS["handoff_yes"]))
+    with Session(bot.engine) as session:
+        ticket = session.get(Ticket, bot.ticket().id)
+        assert ticket is not None
+        lines = thread_context(session, ticket, bot.staff_desk.transcribers)["lines"]
+    said = [(line.kind, line.text, line.tapped) for line in lines]
+    assert said.index(("citizen", ANSWERABLE, False)) < said.index(("bot", answer["text"], False))
+    assert ("citizen", UNANSWERABLE, False) in said
+    assert ("citizen", LABELS["handoff_yes"], True) in said  # the tapped button, by its label
+    [offered] = [line for line in lines if line.kind == "bot" and line.text == offer["text"]]
+    assert offered.choices == tuple(b["label"] for b in offer["buttons"])
+    assert ("bot", opened["text"], False) in said
 
 
 def test_a_citizen_key_keeps_line_ids_as_they_are_and_prefixes_other_channels() -> None:

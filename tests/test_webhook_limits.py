@@ -19,7 +19,8 @@ from sqlalchemy import event as sqlalchemy_event
 from sqlmodel import Session, select
 
 import bot.line.webhook
-from bot.inbox import StoreResult, store_and_commit, store_events
+from bot.inbox import StoreResult
+from bot.line.inbox import store_and_commit, store_events
 from bot.line.payload import MAX_DEPTH, UnsafePayload, load_json
 from bot.models import InboxEvent
 from core.db import make_engine

@@ -12,8 +12,8 @@ from sqlmodel import Session, select
 
 from bot.conversation import Conversation
 from bot.dispatch import REPLIES
-from bot.inbox import store_events
 from bot.line.client import LineSender
+from bot.line.inbox import store_events
 from bot.models import InboxEvent, LineUser, OutboxMessage
 from bot.postback import PostbackSigner
 from bot.worker import BotWorker

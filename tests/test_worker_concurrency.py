@@ -17,8 +17,8 @@ import pytest
 from sqlmodel import Session, select
 
 from bot.conversation import Conversation
-from bot.inbox import store_events
 from bot.line.client import LineSender
+from bot.line.inbox import store_events
 from bot.models import InboxEvent, OutboxMessage
 from bot.postback import PostbackSigner
 from bot.worker import BotWorker

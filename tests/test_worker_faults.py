@@ -19,8 +19,8 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
 
 from bot.conversation import Conversation
-from bot.inbox import store_events
 from bot.line.client import LineApiClient, LineSender
+from bot.line.inbox import store_events
 from bot.models import InboxEvent, OutboxMessage
 from bot.postback import PostbackSigner
 from bot.worker import MAX_EVENT_ATTEMPTS, BotWorker

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from bot.channel import Renderer
+from bot.channel import Renderer, Transcriber
 from bot.line.channel import LineRenderer
 from bot.postback import PostbackSigner
 from core.db import make_engine
@@ -55,6 +55,11 @@ class Services:
         """The renderers of the channels this deployment answers on (LINE), for replies stored outside the
         worker (staff answers); the worker wires the same channels (``tsunagu.bot_runtime.make_worker``)."""
         return {renderer.name: renderer for renderer in (LineRenderer(),)}
+
+    @property
+    def transcribers(self) -> Mapping[str, Transcriber]:
+        """The same channels' readers of their stored rows, for the console's view of a ticket's chat."""
+        return {transcriber.name: transcriber for transcriber in (LineRenderer(),)}
 
     def rebuild_index(self, progress: ProgressCallback | None = None) -> None:
         """Rebuild the search index from the database (only changed text is embedded), then mark it ready

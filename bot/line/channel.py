@@ -22,6 +22,7 @@ from bot.inbox import event_time
 from bot.line.client import LineSender
 from bot.line.group_chat import GroupChat, chat_id_of
 from bot.line.messages import Message, render
+from bot.line.transcript import LineTranscriber
 from bot.models import InboxEvent
 from bot.replies import Say
 from retrieval.engine import Retriever
@@ -30,8 +31,9 @@ LINE = DEFAULT_CHANNEL
 MAX_MESSAGE_KIND_CHARS = 20
 
 
-class LineRenderer:
-    """Renders replies as LINE messages (``bot.line.messages.render``); all the staff console needs of LINE."""
+class LineRenderer(LineTranscriber):
+    """Renders replies as LINE messages (``bot.line.messages.render``) and reads the stored rows back for staff
+    (``bot.channel.Transcriber``): all the staff console needs of LINE."""
 
     name = LINE
 

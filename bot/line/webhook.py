@@ -15,7 +15,8 @@ from linebot.v3 import WebhookParser
 from linebot.v3.webhooks import Event
 from sqlalchemy import Engine
 
-from bot.inbox import StoreResult, store_and_commit
+from bot.inbox import StoreResult
+from bot.line.inbox import store_and_commit
 from bot.line.payload import UnsafePayload, load_json
 from bot.settings import BotSettings
 
