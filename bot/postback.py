@@ -15,6 +15,7 @@ import hmac
 from dataclasses import dataclass
 
 from bot.replies import MAX_CHOICE_DATA_CHARS
+from core.numbers import is_ascii_number
 
 VERSION = "v1"
 ACTIONS = ("choose", "browse", "more", "feedback", "handoff", "cancel", "category", "rephrase", "delete_data")
@@ -69,7 +70,7 @@ def timestamp_argument(now: dt.datetime) -> str:
 
 def is_fresh(argument: str, now: dt.datetime, max_age: dt.timedelta) -> bool:
     """Whether a ``timestamp_argument`` is at most ``max_age`` old (and not from the future) at ``now``."""
-    if not argument.isdigit():
+    if not is_ascii_number(argument):
         return False
     age = now.timestamp() - int(argument)
     return -60 <= age <= max_age.total_seconds()  # a minute of clock skew between workers is tolerated

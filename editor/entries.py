@@ -20,6 +20,7 @@ from console.accounts.deps import EditorStaff, StaffPageError, verify_csrf
 from console.accounts.models import StaffUser
 from console.web import render
 from core.deps import SessionDep
+from core.numbers import is_ascii_number
 from editor.drafts import adopt_draft, open_draft, reject_draft
 from editor.forms import (
     RESERVED_IDS,
@@ -147,11 +148,11 @@ def _numbers(raw: Any) -> str:
     """``1,2,3``: the unanswered rows a new entry is written for (anything else dropped)."""
     if not isinstance(raw, str):
         return ""
-    return ",".join(n for n in raw.split(",")[:1000] if n.isdigit() and len(n) < 12)
+    return ",".join(n for n in raw.split(",")[:1000] if is_ascii_number(n) and len(n) < 12)
 
 
 def _draft_id(raw: Any) -> int | None:
-    return int(raw) if isinstance(raw, str) and raw.isdigit() and len(raw) < 10 else None
+    return int(raw) if isinstance(raw, str) and is_ascii_number(raw) and len(raw) < 10 else None
 
 
 def _working(session: Session, faq_id: str, editor: StaffUser) -> FaqEntryData:

@@ -35,6 +35,7 @@ from console.accounts.models import StaffUser
 from console.web import render
 from core.clock import utcnow
 from core.deps import SessionDep
+from core.numbers import is_ascii_number
 from editor.themes import find_themes
 from knowledge.changes import stage_alt_question, working_entry
 from knowledge.drafts import list_drafts
@@ -204,7 +205,7 @@ def unanswered_page(request: Request, session: SessionDep, editor: EditorStaff, 
 
 def open_rows(session: Session, raw_ids: list[str] | None, editor: StaffUser) -> list[UnansweredQuestion]:
     """The posted rows, all still open (409 otherwise: another editor got there first), newest first."""
-    ids = {int(raw) for raw in (raw_ids or [])[:ROW_LIMIT] if raw.isdigit() and len(raw) < 10}
+    ids = {int(raw) for raw in (raw_ids or [])[:ROW_LIMIT] if is_ascii_number(raw) and len(raw) < 10}
     if not ids:
         raise StaffPageError(400, "質問を1つ以上選んでください。", staff=editor)
     query = select(UnansweredQuestion).where(col(UnansweredQuestion.id).in_(ids)).with_for_update()  # one editor
@@ -280,7 +281,7 @@ def draft_entry(session: SessionDep, editor: EditorStaff, ids: IdsField = None,
 def mark_drafted(session: Session, editor: StaffUser, numbers: str) -> None:
     """The unanswered rows ``numbers`` (``1,2,3`` from the new-entry form) that are still open become
     "drafted"; the caller commits with the new entry."""
-    ids = [int(n) for n in numbers.split(",")[:ROW_LIMIT] if n.isdigit() and len(n) < 12]
+    ids = [int(n) for n in numbers.split(",")[:ROW_LIMIT] if is_ascii_number(n) and len(n) < 12]
     rows = [row for row in session.exec(select(UnansweredQuestion).where(col(UnansweredQuestion.id).in_(ids)))
             if row.status == "open"]
     if rows:

@@ -19,6 +19,7 @@ from console import audit
 from console.accounts.deps import EditorStaff, StaffPageError, verify_csrf
 from console.formatting import jst
 from console.web import render
+from core.db import get_row
 from core.deps import SessionDep
 from editor.publish import PublisherDep
 from editor.publishing import KIND_OF_CHANGE, diff_rows, gate_rows
@@ -63,7 +64,7 @@ def versions_page(request: Request, session: SessionDep, editor: EditorStaff) ->
 @router.get("/versions/{version_id}", response_class=HTMLResponse)
 def version_page(version_id: int, request: Request, session: SessionDep, editor: EditorStaff,
                  publisher: PublisherDep, done: str | None = None) -> Response:
-    version = session.get(KnowledgeVersion, version_id)
+    version = get_row(session, KnowledgeVersion, version_id)
     if version is None:
         raise StaffPageError(404, NOT_FOUND, staff=editor)
     previous = _previous(session, version)
@@ -90,7 +91,7 @@ def summary_counts(counts: dict[str, int]) -> list[tuple[str, int]]:
 def rollback(version_id: int, request: Request, session: SessionDep, editor: EditorStaff,
              publisher: PublisherDep, confirm: Annotated[bool, Form()] = False) -> Response:
     """Publish ``version_id``'s entries again; entries made since are archived, never deleted."""
-    if session.get(KnowledgeVersion, version_id) is None:
+    if get_row(session, KnowledgeVersion, version_id) is None:
         raise StaffPageError(404, NOT_FOUND, staff=editor)
     if not confirm:
         raise StaffPageError(400, "「この版に戻すことを確認した」にチェックしてから押してください。", staff=editor)

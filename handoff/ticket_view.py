@@ -15,6 +15,7 @@ from bot.channel import Transcriber
 from console import audit
 from console.accounts.models import StaffUser
 from console.web import render
+from core.numbers import is_ascii_number
 from handoff import staff_actions
 from handoff.canned import CannedReply
 from handoff.models import HELD_STATUSES, Ticket
@@ -65,5 +66,5 @@ def thread_context(session: Session, ticket: Ticket, transcribers: Mapping[str, 
 
 def canned_for(session: Session, ticket: Ticket, canned_id: str) -> CannedReply | None:
     """The canned reply ``canned_id`` when it belongs to the ticket's team (for the no-script 「挿入」 link)."""
-    reply = session.get(CannedReply, int(canned_id)) if canned_id.isdigit() and len(canned_id) < 10 else None
+    reply = session.get(CannedReply, int(canned_id)) if is_ascii_number(canned_id) and len(canned_id) < 10 else None
     return reply if reply is not None and reply.team == ticket.team else None

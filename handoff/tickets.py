@@ -19,6 +19,7 @@ from bot.models import LineUser
 from bot.replies import Say
 from console import audit
 from core.clock import as_utc
+from core.numbers import is_ascii_number
 from handoff.hours import BusinessCalendar, opening_hours_text
 from handoff.models import OPEN_STATUSES, Ticket, TicketMessage, TicketStatus
 from handoff.notes import TicketNote
@@ -231,7 +232,7 @@ class CitizenDesk:
     def rate(self, session: Session, user: LineUser, argument: str) -> list[Say]:
         """👍/👎 on a staff answer (``staff-up:<id>`` or ``staff-down:<id>``), for the user's own ticket only."""
         verdict, _, raw_id = argument.partition(":")
-        ticket = session.get(Ticket, int(raw_id)) if raw_id.isdigit() else None
+        ticket = session.get(Ticket, int(raw_id)) if is_ascii_number(raw_id) else None
         if ticket is not None and ticket.line_user_id == user.user_id:
             ticket.rating = "up" if verdict == "staff-up" else "down"
             session.add(ticket)

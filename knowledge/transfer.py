@@ -18,7 +18,7 @@ import io
 import re
 import shutil
 import tempfile
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -208,6 +208,9 @@ def _read_pack_result(folder: Path) -> ImportResult:
         return ImportResult([], list(exc.errors))
 
 
+CELL_TOO_LONG = "長すぎるセルがあります（1 つのセルは {limit:,} 文字まで）。ファイルの内容を確かめてください"
+
+
 def read_csv(path: Path, known_categories: Collection[str] = ()) -> ImportResult:
     """Validate every row of a CSV file; problems name the row as Excel or LibreOffice numbers it: the header is
     row 1 and each record one row, however many line breaks its cells hold (blank lines are rows too). With
@@ -220,7 +223,15 @@ def read_csv(path: Path, known_categories: Collection[str] = ()) -> ImportResult
     label = ENCODING_LABELS[encoding]
     if not text.strip():
         return ImportResult([], [RowError(None, None, "ファイルが空です（1 行目に列名が必要です）")], label)
-    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        return _read_rows(csv.reader(io.StringIO(text, newline="")), label, known_categories)
+    except csv.Error:  # a cell longer than the csv module's field limit (131,072 characters)
+        message = CELL_TOO_LONG.format(limit=csv.field_size_limit())
+        return ImportResult([], [RowError(None, None, message)], label)
+
+
+def _read_rows(reader: Iterator[list[str]], label: str, known_categories: Collection[str]) -> ImportResult:
+    """``read_csv``'s rows after decoding: the header, then each record."""
     typed = [name.strip() for name in next(reader)]
     header_errors = _check_header(typed)
     if header_errors:

@@ -8,6 +8,7 @@ rendered with ASCII escapes, which can represent any Python string.
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 from fastapi import FastAPI, Request, status
@@ -23,9 +24,21 @@ class AsciiJSONResponse(JSONResponse):
         return json.dumps(content, ensure_ascii=True, allow_nan=False, separators=(",", ":")).encode("ascii")
 
 
+def finite(value: Any) -> Any:
+    """``value`` with every NaN or infinite number written as text: a request may carry them (``{"text": NaN}``,
+    ``1e999``), and strict JSON, which the error echoes them in, has no such numbers."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, dict):
+        return {key: finite(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [finite(item) for item in value]
+    return value
+
+
 async def validation_error(_: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, RequestValidationError)
-    detail = jsonable_encoder(error.errors())
+    detail = finite(jsonable_encoder(error.errors()))
     return AsciiJSONResponse(status_code=status.HTTP_422_UNPROCESSABLE_CONTENT, content={"detail": detail})
 
 

@@ -19,6 +19,7 @@ from bot.inbox import StoreResult
 from bot.line.inbox import store_and_commit
 from bot.line.payload import UnsafePayload, load_json
 from bot.settings import BotSettings
+from core.numbers import is_ascii_number
 
 logger = logging.getLogger(__name__)
 
@@ -28,7 +29,7 @@ SIGNATURE_HEADER = "X-Line-Signature"
 async def read_limited_body(request: Request, limit: int) -> bytes:
     """The raw body, or 413 as soon as it is larger than ``limit`` bytes."""
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
+    if is_ascii_number(declared) and int(declared) > limit:
         raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, "request body too large")
     body = bytearray()
     async for chunk in request.stream():
