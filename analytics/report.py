@@ -21,6 +21,7 @@ from analytics import queries
 from analytics.charts import Series, bar_chart, column_chart
 from analytics.queries import DECISIONS, Period
 from handoff.hours import BusinessCalendar
+from knowledge.transfer import defuse_formula
 from knowledge.unanswered import REASON_LABELS
 
 Cell = str | int | float
@@ -31,7 +32,6 @@ DECISION_CLASSES = {"ANSWER": "series-answer", "SUGGEST": "series-suggest", "HAN
                     "REPHRASE": "series-rephrase"}
 STAFF_PATH_LABELS = ("対象外の返答（お断り）", "職員への相談を提案", "職員への引き継ぎ（受付）")
 DELETED_ENTRY = "（削除されたFAQ）"
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -199,11 +199,9 @@ def build_table(context: Context, name: str) -> Table | None:
 
 
 def safe_cell(value: Cell) -> Cell:
-    """A text cell that a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``, tab, CR first) gets a
-    leading apostrophe; numbers are left as they are."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
+    """A text cell that a spreadsheet would run as a formula gets a leading apostrophe
+    (``knowledge.transfer.defuse_formula``); numbers are left as they are."""
+    return defuse_formula(value) if isinstance(value, str) else value
 
 
 def table_csv(table: Table) -> bytes:

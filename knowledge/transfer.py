@@ -81,7 +81,8 @@ class ImportResult:
 # ---------------------------------------------------------------------------------------------------- export
 
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# Excel also reads a full-width ＝ ＋ － ＠ first as a formula (Japanese input often types them full width).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
 
 
 def export_csv(entries: list[FaqEntryData], path: Path) -> None:
@@ -111,8 +112,9 @@ def _text(value: object) -> str:
 
 
 def defuse_formula(cell: str) -> str:
-    """``'=…`` for a cell Excel would run as a formula (``= + - @``, tab, CR first). Alternative questions can
-    come from citizens' messages (the unanswered-questions page), so exported text is not trusted;
+    """``'=…`` for a cell Excel would run as a formula (``= + - @``, their full-width forms, tab, CR first).
+    Alternative questions can come from citizens' messages (the unanswered-questions page), so exported text is not
+    trusted;
     ``restore_formula_text`` takes the quote off again on import."""
     return f"'{cell}" if cell.startswith(FORMULA_STARTS) else cell
 

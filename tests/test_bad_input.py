@@ -1,6 +1,6 @@
 """Input that used to end in a 500 (issue 19 finding 7): ids beyond the column's range, digits that ``int()``
 refuses (「²」), NaN and infinity in a JSON body, and a CSV cell longer than the csv module's limit. Each is a
-clear 4xx or a Japanese message now."""
+clear 4xx or a Japanese message now. And CSV exports defuse full-width formula starts (「＝」) too."""
 
 from __future__ import annotations
 
@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from analytics.report import safe_cell
 from bot.postback import is_fresh
 from core.numbers import is_ascii_number
-from knowledge.transfer import CSV_COLUMNS, read_csv
+from knowledge.transfer import CSV_COLUMNS, defuse_formula, read_csv, restore_formula_text
 from tests.test_api_hardening import make_client
 from tests.test_console import Console, csrf_of, make_console
 from tests.test_unanswered_page import UNANSWERED, status_of, store
@@ -83,3 +84,11 @@ def test_a_csv_cell_over_the_field_limit_is_a_japanese_error(tmp_path: Path) -> 
     assert result.entries == []
     assert [error.message for error in result.errors] == [
         f"長すぎるセルがあります（1 つのセルは {csv.field_size_limit():,} 文字まで）。ファイルの内容を確かめてください"]
+
+
+@pytest.mark.parametrize("cell", ["＝1+1", "＋81", "－1", "＠SUM(A1)"])
+def test_full_width_formula_starts_are_defused_in_every_export(cell: str) -> None:
+    """Excel runs a cell that starts with a full-width ＝ as a formula too (issue 19, "Also")."""
+    assert defuse_formula(cell) == "'" + cell
+    assert restore_formula_text(defuse_formula(cell)) == cell
+    assert safe_cell(cell) == "'" + cell
