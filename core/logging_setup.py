@@ -22,7 +22,6 @@ import json
 import logging
 import logging.config
 import secrets
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Literal
 
 from core.request_id import current_request_id
@@ -135,23 +134,23 @@ def configure_logging(settings: CoreSettings | None, level: int | str = logging.
     return config
 
 
-_user_ref_secret: list[bytes] = []  # set once per process by ``use_user_ref_secret``
+_user_ref_keys: list[bytes] = []  # this process's key, once ``use_user_ref_secret`` or ``user_ref`` made it
 
 
 def use_user_ref_secret(secret: str | None) -> None:
-    """Derive ``user_ref``'s key from the LINE channel secret (the composition root passes it at start-up), so
+    """Derive ``user_ref``'s HMAC key from the LINE channel secret (the composition root passes it at start-up), so
     every process of one installation (web, workers, CLI) and every restart give a user the same reference, and
     nobody without the secret can tell which LINE user a reference belongs to, even holding a list of user ids.
     None: a random key (references then hold within this process only)."""
-    _user_ref_secret[:] = [secret.encode() if secret else secrets.token_bytes(32)]
-    _user_ref_key.cache_clear()
+    material = secret.encode() if secret else secrets.token_bytes(32)
+    _user_ref_keys[:] = [hmac.new(material, b"tsunagu log user reference", hashlib.sha256).digest()]
 
 
-@lru_cache(maxsize=1)
 def _user_ref_key() -> bytes:
-    """HMAC key for ``user_ref`` (``use_user_ref_secret``); a random one until a secret is given."""
-    material = _user_ref_secret[0] if _user_ref_secret else secrets.token_bytes(32)
-    return hmac.new(material, b"tsunagu log user reference", hashlib.sha256).digest()
+    """The key ``use_user_ref_secret`` made; a random one until a secret is given."""
+    if not _user_ref_keys:
+        use_user_ref_secret(None)
+    return _user_ref_keys[0]
 
 
 def user_ref(user_id: str | None) -> str | None:
